@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+//
+// The host side of the project. The kernel itself (Sources/Kernel) is not a SwiftPM target: it is an
+// Embedded Swift program for x86_64-unknown-none-elf, built by `make kernel` (see Makefile). Its
+// hardware-independent half, Sources/Kernel/Core, is compiled here a second time as `KernelCore` so the
+// same source files are unit-tested on the host.
+import PackageDescription
+
+let package = Package(
+  name: "NakedMachine",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "emu", targets: ["emu"]),
+    .library(name: "Machine", targets: ["Machine"]),
+    .library(name: "Devices", targets: ["Devices"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // The CPU, memory and port buses, the loader and the clock: the PC minus its devices.
+    .target(
+      name: "Machine",
+      swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+    ),
+    // Device models: plain types driven through their register reads and writes.
+    .target(name: "Devices"),
+    .executableTarget(
+      name: "emu",
+      dependencies: [
+        "Machine", "Devices",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    // The kernel's hardware-free logic, compiled for the host from the kernel's own sources.
+    .target(name: "KernelCore", path: "Sources/Kernel/Core"),
+
+    .testTarget(name: "KernelCoreTests", dependencies: ["KernelCore"]),
+    .testTarget(name: "MachineTests", dependencies: ["Machine"]),
+    .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
+    // Whole-system tests: boot kernel.elf and the test kernels in QEMU (and in emu), compare with Fixtures/.
+    .testTarget(name: "BootTests", dependencies: ["Machine", "Devices"]),
+  ],
+  swiftLanguageModes: [.v5]
+)
