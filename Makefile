@@ -17,9 +17,10 @@ OUT        := .build/kernel
 
 # -mno-sse / -mno-red-zone: kernel code must not touch SSE state (not enabled) nor rely on the red
 # zone (an interrupt would overwrite it). -function-sections plus --gc-sections drops the runtime
-# parts nothing uses. Swift runtime traps compile to a bare ud2.
+# parts nothing uses. -assert-config Debug makes Swift runtime traps print their message through
+# putchar before their ud2, so the #UD handler can show it on the panic screen.
 SWIFT_FLAGS := -enable-experimental-feature Embedded -target x86_64-unknown-none-elf \
-	-wmo -parse-as-library -Osize -module-name Kernel \
+	-wmo -parse-as-library -Osize -assert-config Debug -module-name Kernel \
 	-Xfrontend -function-sections -Xfrontend -disable-stack-protector \
 	-Xcc -mno-sse -Xcc -mno-red-zone -Xcc -fno-pic \
 	-import-bridging-header $(KERNEL_DIR)/Support/Hardware.h
@@ -27,13 +28,16 @@ ASM_FLAGS   := --target=x86_64-unknown-none-elf -c -fno-pic
 LD_FLAGS    := -T $(KERNEL_DIR)/Boot/linker.ld -z max-page-size=0x1000 -nostdlib -static \
 	--gc-sections --build-id=none
 
-COMMON_SWIFT  := $(wildcard $(KERNEL_DIR)/Core/*.swift) $(wildcard $(KERNEL_DIR)/Drivers/*.swift) \
-	$(wildcard $(KERNEL_DIR)/Runtime/*.swift)
+COMMON_SWIFT  := $(wildcard $(KERNEL_DIR)/Core/*.swift) $(wildcard $(KERNEL_DIR)/Arch/*.swift) \
+	$(wildcard $(KERNEL_DIR)/Drivers/*.swift) $(wildcard $(KERNEL_DIR)/Runtime/*.swift)
 TESTING_SWIFT := $(wildcard $(KERNEL_DIR)/Testing/*.swift)
 TEST_KERNELS  := $(patsubst $(KERNEL_DIR)/TestKernels/%.swift,$(OUT)/tests/%.elf,$(wildcard $(KERNEL_DIR)/TestKernels/*.swift))
-ASM_OBJECTS   := $(OUT)/boot.o $(OUT)/libc.o
+ASM_OBJECTS   := $(OUT)/boot.o $(OUT)/libc.o $(OUT)/interrupts.o
 HEADERS       := $(KERNEL_DIR)/Support/Hardware.h
 LINKER_SCRIPT := $(KERNEL_DIR)/Boot/linker.ld
+
+# Keep the test kernels' object files between builds (make deletes intermediates otherwise).
+.SECONDARY:
 
 .PHONY: all kernel test-kernels run test clean-kernel fixtures
 all: kernel test-kernels
@@ -41,6 +45,10 @@ kernel: $(OUT)/kernel.elf
 test-kernels: $(TEST_KERNELS)
 
 $(OUT)/boot.o: $(KERNEL_DIR)/Boot/boot.S
+	@mkdir -p $(@D)
+	$(CLANG) $(ASM_FLAGS) $< -o $@
+
+$(OUT)/interrupts.o: $(KERNEL_DIR)/Arch/interrupts.S
 	@mkdir -p $(@D)
 	$(CLANG) $(ASM_FLAGS) $< -o $@
 

@@ -88,6 +88,9 @@ final class KernelImageTests: XCTestCase {
     XCTAssertEqual(make.terminationStatus, 0, "make kernel into a scratch directory failed")
     let rebuilt = Array(try Data(contentsOf: scratch.appendingPathComponent("kernel.elf")))
     XCTAssertEqual(rebuilt.count, reference.count)
-    XCTAssertTrue(rebuilt == reference, "a second build of the same sources gave different bytes")
+    XCTAssertTrue(
+      rebuilt == reference,
+      "a fresh build of the sources differs from .build/kernel/kernel.elf: the build is not "
+        + "reproducible, or kernel.elf is stale (run `make all`)")
   }
 }

@@ -103,6 +103,39 @@ final class QEMU {
     return process.terminationStatus
   }
 
+  /// Types `text` on the PS/2 keyboard through QMP `send-key`, one key (with Shift where needed)
+  /// at a time. "\n" is Enter, "\u{8}" Backspace.
+  func type(_ text: String) throws {
+    for character in text {
+      guard let (key, shifted) = Self.qcode(for: character) else {
+        throw BootTestError.failed("no QEMU key code for \(character.debugDescription)")
+      }
+      var keys: [[String: Any]] = [["type": "qcode", "data": key]]
+      if shifted { keys.insert(["type": "qcode", "data": "shift"], at: 0) }
+      try connection().execute("send-key", arguments: ["keys": keys, "hold-time": 5])
+    }
+  }
+
+  /// The QEMU key code (qcode) of a US-layout character, and whether it needs Shift.
+  static func qcode(for character: Character) -> (String, Bool)? {
+    let plain: [Character: String] = [
+      " ": "spc", "\n": "ret", "\u{8}": "backspace", "-": "minus", "=": "equal", ",": "comma",
+      ".": "dot", "/": "slash", ";": "semicolon", "'": "apostrophe", "[": "bracket_left",
+      "]": "bracket_right", "\\": "backslash", "`": "grave_accent", "\t": "tab",
+    ]
+    let shifted: [Character: String] = [
+      "!": "1", "@": "2", "#": "3", "$": "4", "%": "5", "^": "6", "&": "7", "*": "8", "(": "9",
+      ")": "0", "_": "minus", "+": "equal", "<": "comma", ">": "dot", "?": "slash", ":": "semicolon",
+      "\"": "apostrophe", "{": "bracket_left", "}": "bracket_right", "|": "backslash", "~": "grave_accent",
+    ]
+    if let key = plain[character] { return (key, false) }
+    if let key = shifted[character] { return (key, true) }
+    guard character.isASCII, let scalar = character.unicodeScalars.first else { return nil }
+    if character.isLetter { return (String(character).lowercased(), character.isUppercase) }
+    if character.isNumber { return (String(scalar), false) }
+    return nil
+  }
+
   private func connection() throws -> QMPConnection {
     if let qmp { return qmp }
     let connection = try QMPConnection(socketPath: socketPath)

@@ -99,4 +99,17 @@ final class MultibootInfoTests: XCTestCase {
         MemoryRegion(base: 0x5000, length: 0x1000, kind: .acpiReclaimable),
       ])
   }
+
+  func testBootDataEndCoversBlockMapStringsAndModules() throws {
+    var memory = qemuLikeInfo(flags: 0x24F | 0x8)
+    memory.store32(0x9014, 1)  // mods_count
+    memory.store32(0x9018, 0x9600)  // mods_addr
+    memory.store32(0x9600, 0x20_0000)  // mod_start
+    memory.store32(0x9604, 0x21_0000)  // mod_end
+    let info = try XCTUnwrap(MultibootInfo(magic: 0x2BADB002, address: 0x9000, memory: memory))
+    XCTAssertEqual(info.bootDataEnd, 0x21_0000)
+    let withoutModules = try XCTUnwrap(
+      MultibootInfo(magic: 0x2BADB002, address: 0x9000, memory: qemuLikeInfo()))
+    XCTAssertEqual(withoutModules.bootDataEnd, 0x9500 + 5, "ends after the boot loader name")
+  }
 }

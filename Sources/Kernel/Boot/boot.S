@@ -8,8 +8,9 @@
  * the Rust `bootloader` crate would do:
  *   1. check with CPUID that the CPU has long mode at all;
  *   2. zero .bss (where the page tables and the stack live);
- *   3. build page tables that identity-map the first 1 GiB with 2 MiB pages
- *      (SDM Vol. 3A 4.5: 4-level paging; a PDE with PS=1 maps a 2 MiB page);
+ *   3. build page tables that identity-map the first 1 GiB, 2 MiB pages but for the first 2 MiB
+ *      (SDM Vol. 3A 4.5: 4-level paging; a PDE with PS=1 maps a 2 MiB page), leaving a guard page
+ *      under the stack;
  *   4. enable PAE (CR4.PAE), set EFER.LME (and NXE), then turn paging on (CR0.PG): the CPU is now
  *      in IA-32e compatibility mode (SDM Vol. 3A 9.8.5: initializing IA-32e mode);
  *   5. load a GDT with a 64-bit code segment (L=1) and far-jump to it: now in 64-bit mode;
@@ -80,14 +81,21 @@ _start:
         xorl %eax, %eax
         rep stosb
 
-        /* PML4[0] -> PDPT, PDPT[0] -> PD, PD[i] -> i * 2 MiB: the first 1 GiB, identity mapped. */
+        /* PML4[0] -> PDPT, PDPT[0] -> PD: the first 1 GiB, identity mapped. PD[1..511] map 2 MiB
+           pages; PD[0] points to a page table of 4 KiB pages instead, so that the page below the
+           kernel stack can be left unmapped: a stack overflow then faults (and, with nowhere to
+           push the #PF frame, becomes a double fault handled on its own IST stack) instead of
+           silently overwriting whatever lies below. */
         movl $boot_pdpt, %eax
         orl $(PAGE_PRESENT | PAGE_WRITABLE), %eax
         movl %eax, boot_pml4
         movl $boot_pd, %eax
         orl $(PAGE_PRESENT | PAGE_WRITABLE), %eax
         movl %eax, boot_pdpt
-        xorl %ecx, %ecx
+        movl $boot_pt, %eax
+        orl $(PAGE_PRESENT | PAGE_WRITABLE), %eax
+        movl %eax, boot_pd
+        movl $1, %ecx
 1:      movl %ecx, %eax
         shll $21, %eax
         orl $(PAGE_PRESENT | PAGE_WRITABLE | PAGE_HUGE), %eax
@@ -95,6 +103,17 @@ _start:
         incl %ecx
         cmpl $512, %ecx
         jne 1b
+        xorl %ecx, %ecx
+2:      movl %ecx, %eax
+        shll $12, %eax
+        orl $(PAGE_PRESENT | PAGE_WRITABLE), %eax
+        movl %eax, boot_pt(, %ecx, 8)
+        incl %ecx
+        cmpl $512, %ecx
+        jne 2b
+        movl $boot_stack_guard, %ecx
+        shrl $12, %ecx
+        movl $0, boot_pt(, %ecx, 8)     /* the guard page: not present */
 
         movl $boot_pml4, %eax
         movl %eax, %cr3
@@ -116,16 +135,16 @@ no_long_mode:
         /* "NO LONG MODE" in white on red at the top left of the VGA text screen. */
         movl $no_long_mode_text, %esi
         movl $0xB8000, %edi
-2:      movzbl (%esi), %eax
+5:      movzbl (%esi), %eax
         testl %eax, %eax
-        jz 3f
+        jz 6f
         orl $0x4F00, %eax
         movw %ax, (%edi)
         incl %esi
         addl $2, %edi
-        jmp 2b
-3:      hlt
-        jmp 3b
+        jmp 5b
+6:      hlt
+        jmp 6b
 
         .code64
 long_mode_entry:
@@ -139,6 +158,21 @@ long_mode_entry:
         movabsq $boot_stack_top, %rsp   /* 16-byte aligned, as the System V ABI wants at a call */
         movl %ebp, %edi                 /* kernel_main(magic: UInt32, info: UInt32): 32-bit moves */
         movl %esi, %esi                 /* zero the upper halves, undefined after the mode switch */
+        /* Start Swift from a clean register file: what the firmware and CPUID left behind differs
+           between machines, and register dumps on exception screens should not. */
+        xorl %eax, %eax
+        xorl %ebx, %ebx
+        xorl %ecx, %ecx
+        xorl %edx, %edx
+        xorl %ebp, %ebp
+        xorl %r8d, %r8d
+        xorl %r9d, %r9d
+        xorl %r10d, %r10d
+        xorl %r11d, %r11d
+        xorl %r12d, %r12d
+        xorl %r13d, %r13d
+        xorl %r14d, %r14d
+        xorl %r15d, %r15d
         call kernel_main
         /* kernel_main never returns; if it does, stop here with interrupts off. */
 4:      cli
@@ -161,7 +195,8 @@ boot_gdt_pointer:
         .word boot_gdt_end - boot_gdt - 1
         .long boot_gdt
 
-        .section .bss
+/* linker.ld puts .bss.boot first in .bss, well inside the first 2 MiB that boot_pt maps. */
+        .section .bss.boot, "aw", @nobits
         .p2align 12
 boot_pml4:
         .skip 4096
@@ -169,7 +204,12 @@ boot_pdpt:
         .skip 4096
 boot_pd:
         .skip 4096
-        .p2align 4
+boot_pt:
+        .skip 4096
+        .globl boot_stack_guard
+boot_stack_guard:
+        .skip 4096
 boot_stack_bottom:
         .skip BOOT_STACK_SIZE
+        .globl boot_stack_top
 boot_stack_top:

@@ -8,6 +8,7 @@
 //   offset  4  mem_lower  (flag bit 0) KiB of conventional memory below 1 MiB
 //   offset  8  mem_upper  (flag bit 0) KiB of memory from 1 MiB up to the first hole
 //   offset 16  cmdline    (flag bit 2) physical address of a NUL-terminated command line
+//   offset 20  mods_count, offset 24 mods_addr (flag bit 3) boot modules, 16 bytes each
 //   offset 44  mmap_length, offset 48 mmap_addr (flag bit 6) the BIOS e820 memory map
 //   offset 64  boot_loader_name (flag bit 9) physical address of a NUL-terminated name
 //
@@ -135,6 +136,35 @@ public struct MultibootInfo<Memory: PhysicalMemoryReader> {
       // A size below 20 would loop forever or misparse; the specification's minimum is 20.
       entry += max(size, 20) + 4
     }
+  }
+
+  /// The first address above everything the loader handed over: the information block, the
+  /// memory map, the strings and the boot modules. Memory below it (above the kernel) is not free
+  /// even where the map says "available": QEMU, for one, puts the block right after the kernel.
+  public var bootDataEnd: UInt64 {
+    var end = address + 88  // the Multiboot v1 information block is 88 bytes long
+    func include(_ limit: UInt64) { end = max(end, limit) }
+    func includeString(at stringAddress: UInt64) {
+      var length: UInt64 = 0
+      forEachByte(ofStringAt: stringAddress) { _ in length += 1 }
+      include(stringAddress + length + 1)
+    }
+    if let commandLine = commandLineAddress { includeString(at: commandLine) }
+    if let name = bootLoaderNameAddress { includeString(at: name) }
+    if has(6) {
+      include(UInt64(memory.load32(address + 48)) + UInt64(memory.load32(address + 44)))
+    }
+    if has(3) {
+      let count = UInt64(memory.load32(address + 20))
+      let modules = UInt64(memory.load32(address + 24))
+      include(modules + 16 * count)
+      var index: UInt64 = 0
+      while index < count {
+        include(UInt64(memory.load32(modules + 16 * index + 4)))  // mod_end
+        index += 1
+      }
+    }
+    return end
   }
 
   /// The sum of the lengths of the available regions.

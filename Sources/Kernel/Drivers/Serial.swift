@@ -42,6 +42,12 @@ struct SerialPort {
     hw_out8(data, byte)
   }
 
+  /// Raises the UART's interrupt (IRQ 4 for COM1) when a byte arrives (IER bit 0). OUT2, set by
+  /// `initialize`, connects the interrupt output to the PIC.
+  func enableReceiveInterrupt() {
+    hw_out8(interruptEnable, 0x01)
+  }
+
   /// Returns a received byte if one is waiting (LSR bit 0), without blocking.
   func readByte() -> UInt8? {
     guard hw_in8(lineStatus) & 0x01 != 0 else { return nil }

@@ -7,7 +7,9 @@
 
 struct Console: ByteSink {
   var screen: TextWriter<VGATextBuffer>
-  let serial: SerialPort
+  var serial: SerialPort
+  /// The last line written, for the #UD handler to show a Swift runtime error message.
+  var recentLine = LineRecorder()
 
   /// The colour of what is written next on screen (serial output has no colour).
   var color: ColorPair {
@@ -18,6 +20,15 @@ struct Console: ByteSink {
   mutating func write(byte: UInt8) {
     screen.write(byte: byte)
     serial.write(byte: byte)
+    recentLine.record(byte)
+    VGACursor.move(to: screen.cursorIndex)
+  }
+
+  /// Erases the character before the cursor: one backspace on screen (the writer blanks the cell),
+  /// "\b \b" on serial, which is what erases a character on a terminal.
+  mutating func eraseCharacter() {
+    screen.write(byte: 0x08)
+    serial.write("\u{8} \u{8}")
     VGACursor.move(to: screen.cursorIndex)
   }
 
@@ -36,8 +47,8 @@ struct Console: ByteSink {
   }
 }
 
-/// The kernel's console. Interrupt handlers do not print yet, so a plain global is safe; the
-/// interrupt work (issue #5) guards it by disabling interrupts around each write.
+/// The kernel's console. Only the kernel's main flow and trap handlers (#BP, which runs with
+/// interrupts disabled) print; IRQ handlers never do, so a plain global is safe.
 nonisolated(unsafe) var console = Console(
   screen: TextWriter(storage: VGATextBuffer(), color: .standard), serial: .com1)
 

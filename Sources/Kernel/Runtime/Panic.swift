@@ -1,9 +1,10 @@
 // Panic.swift: the red screen.
 //
 // When the kernel meets a state it cannot continue from, the most useful thing left to do is to
-// say what happened, clearly, and stop. `panic` paints the whole screen white on red, writes the
-// message and the source location on screen and on serial, and halts with interrupts disabled so
-// nothing can run over the report. It uses no heap: a panic may be the heap's fault.
+// say what happened, clearly, and stop. A panic paints the whole screen white on red, writes the
+// report (the message, where it came from, and for CPU exceptions the registers) on screen and on
+// serial, and halts with interrupts disabled so nothing can run over it. It uses no heap: a panic
+// may be the heap's fault.
 
 /// What to do once the report is written. Test kernels that expect a panic change it.
 enum PanicAction {
@@ -17,29 +18,39 @@ nonisolated(unsafe) private var alreadyPanicking = false
 
 /// Reports a fatal error and stops the machine.
 func panic(_ message: StaticString, file: StaticString = #fileID, line: UInt = #line) -> Never {
+  panicReport(title: "KERNEL PANIC", frame: nil) { out in
+    out.write(message)
+    out.write("\nat ")
+    out.write(file)
+    out.write(":")
+    out.write(decimal: UInt64(line))
+    out.write("\n")
+  }
+}
+
+/// Paints the panic screen: `title`, what `body` writes, the registers of `frame` if any.
+func panicReport(
+  title: StaticString, frame: InterruptFrame?, _ body: (inout PanicOutput) -> Void
+) -> Never {
   hw_disable_interrupts()
   // A panic inside the panic path (a fault while painting, say) must not recurse forever.
   if alreadyPanicking { haltForever() }
   alreadyPanicking = true
 
-  var screen = TextWriter(storage: VGATextBuffer(), color: .panic)
-  screen.clear()
+  var out = PanicOutput()
+  out.screen.clear()
   VGACursor.disable()
-  screen.move(toRow: 1, column: 2)
-  screen.write("KERNEL PANIC")
-  screen.move(toRow: 3, column: 2)
-  screen.write(message)
-  screen.move(toRow: 4, column: 2)
-  writeLocation(to: &screen, file: file, line: line)
-  screen.move(toRow: 6, column: 2)
-  screen.write("The kernel has stopped with interrupts disabled. Restart the machine.")
-
-  var serial = SerialPort.com1
-  serial.write("\nKERNEL PANIC: ")
-  serial.write(message)
-  serial.write("\n  ")
-  writeLocation(to: &serial, file: file, line: line)
-  serial.write("\n")
+  out.screen.move(toRow: 1, column: 0)  // a blank top margin
+  out.serial.write("\n")  // start the report on a line of its own
+  out.write(title)
+  out.write("\n\n")
+  body(&out)
+  if let frame {
+    out.write("\n")
+    frame.dump(to: &out)
+  }
+  // On screen only: serial readers know the machine stopped when the transcript ends.
+  out.screen.write("\n  The kernel has stopped with interrupts disabled. Restart the machine.")
 
   switch panicAction {
   case .halt: haltForever()
@@ -48,9 +59,16 @@ func panic(_ message: StaticString, file: StaticString = #fileID, line: UInt = #
   }
 }
 
-private func writeLocation<Sink: ByteSink>(to sink: inout Sink, file: StaticString, line: UInt) {
-  sink.write("at ")
-  sink.write(file)
-  sink.write(":")
-  sink.write(decimal: UInt64(line))
+/// Writes to the red screen (with a two-column margin) and to serial at once.
+struct PanicOutput: ByteSink {
+  var screen = TextWriter(storage: VGATextBuffer(), color: .panic)
+  var serial = SerialPort.com1
+
+  mutating func write(byte: UInt8) {
+    if screen.column == 0 && byte != 0x0A {
+      screen.write("  ")
+    }
+    screen.write(byte: byte)
+    serial.write(byte: byte)
+  }
 }
