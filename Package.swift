@@ -25,10 +25,15 @@ let package = Package(
     ),
     // Device models: plain types driven through their register reads and writes.
     .target(name: "Devices"),
+    // What a person sees: console fonts, the text-mode renderer shared by window and PNG, PNG output.
+    .target(name: "Display", dependencies: ["Devices"]),
+    // libSDL2 from the system (Debian: libsdl2-dev), for the emulator's window.
+    .systemLibrary(
+      name: "CSDL2", pkgConfig: "sdl2", providers: [.apt(["libsdl2-dev"])]),
     .executableTarget(
       name: "emu",
       dependencies: [
-        "Machine", "Devices",
+        "Machine", "Devices", "Display", "CSDL2",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -38,8 +43,9 @@ let package = Package(
     .testTarget(name: "KernelCoreTests", dependencies: ["KernelCore"]),
     .testTarget(name: "MachineTests", dependencies: ["Machine"]),
     .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
+    .testTarget(name: "DisplayTests", dependencies: ["Display"]),
     // Whole-system tests: boot kernel.elf and the test kernels in QEMU (and in emu), compare with Fixtures/.
-    .testTarget(name: "BootTests", dependencies: ["Machine", "Devices"]),
+    .testTarget(name: "BootTests"),
   ],
   swiftLanguageModes: [.v5]
 )

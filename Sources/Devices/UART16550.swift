@@ -98,6 +98,8 @@ public final class UART16550 {
   public private(set) var interruptAsserted = false
   /// Bytes given by the host and not yet taken into the receive FIFO.
   public var pendingInputCount: Int { backlog.count - backlogStart }
+  /// Host input not yet taken into the receive FIFO (kept across a machine reset by the host).
+  public var pendingInput: [UInt8] { Array(backlog[backlogStart...]) }
 
   private var rxFIFO: [UInt8] = []
   private var lineErrors: UInt8 = 0      // LSR bits 4-1, cleared by reading LSR

@@ -1,0 +1,166 @@
+// Emu.swift: the `emu` command line.
+//
+//   emu [--headless] [--dump-vga FILE|-] [--serial FILE|-] [--max-cycles N] [--memory MIB]
+//       [--append CMDLINE] [--stats] [--strict] [--keys STRING] [--serial-in FILE|-]
+//       [--screenshot FILE.png] [--font FILE] [--realtime] [--reboot] [--rtc virtual|host]
+//       [KERNEL.elf]
+//
+// With no kernel it boots the package's own (.build/kernel/kernel.elf, built by `make kernel`).
+// Exit statuses are listed in ExitStatus.swift and the README.
+
+import ArgumentParser
+import Devices
+import Foundation
+import Machine
+
+@main
+struct Emu: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "emu",
+    abstract: "An x86_64 PC emulator that boots Multiboot (and PVH) kernels.",
+    discussion: """
+      Exit status: (v << 1) | 1 when the guest writes v to isa-debug-exit (port 0xF4), as QEMU;
+      0 when it powers off or halts with interrupts disabled; 2 load error; 3 triple fault;
+      4 unimplemented opcode under --strict; 5 halted forever with interrupts enabled;
+      6 front-end error; 124 --max-cycles reached.
+      --keys notation: text as typed on a US keyboard; \\n Enter, \\t Tab, \\b Backspace,
+      \\e Escape, \\\\ backslash, \\{name} a named key (up down left right home end pgup pgdn
+      ins del f1-f12).
+      """)
+
+  @ArgumentParser.Flag(help: "Run without a window (serial output goes to standard output).")
+  var headless = false
+
+  @Option(name: .customLong("dump-vga"), help: "Write the 4000 text-screen bytes to FILE when the run stops; '-' prints the 25 rows.")
+  var dumpVGA: String?
+
+  @Option(help: "Where COM1 output goes: FILE or '-' (standard output; the default when headless).")
+  var serial: String?
+
+  @Option(name: .customLong("max-cycles"), help: "Stop after this many virtual CPU cycles (exit status 124).")
+  var maxCycles: UInt64?
+
+  @Option(help: "Guest RAM in MiB.")
+  var memory: Int = 128
+
+  @Option(help: "The kernel command line (Multiboot cmdline after the kernel's name).")
+  var append: String = ""
+
+  @ArgumentParser.Flag(help: "Print instructions, cycles, wall time and MIPS to standard error at the end.")
+  var stats = false
+
+  @ArgumentParser.Flag(help: "Stop with a report on an unimplemented opcode instead of raising #UD in the guest.")
+  var strict = false
+
+  @ArgumentParser.Flag(help: "Report accesses to I/O ports no device decodes.")
+  var verbose = false
+
+  @Option(help: "Type these keys once the guest waits for input (see the notation below).")
+  var keys: String?
+
+  @Option(name: .customLong("serial-in"), help: "Feed COM1's receiver from FILE, or '-' for standard input.")
+  var serialIn: String?
+
+  @ArgumentParser.Flag(name: .customLong("exit-when-idle"), help: "Stop (status 0) once all --keys and --serial-in input is consumed and the guest waits in HLT.")
+  var exitWhenIdle = false
+
+  @ArgumentParser.Flag(help: "On a triple fault, reset and boot the kernel again instead of stopping.")
+  var reboot = false
+
+  @Option(help: "RTC time source: 'virtual' (deterministic, from 2000-01-01) or 'host'.")
+  var rtc: String = "virtual"
+
+  @Argument(help: "The kernel (an ELF with a Multiboot header or a PVH note).")
+  var kernel: String?
+
+  func validate() throws {
+    guard memory >= 2 && memory <= 3072 else {
+      throw ValidationError("--memory must be between 2 and 3072 MiB")
+    }
+    guard rtc == "virtual" || rtc == "host" else {
+      throw ValidationError("--rtc takes 'virtual' or 'host'")
+    }
+  }
+
+  func run() throws {
+    let status = execute()
+    throw ExitCode(status)
+  }
+
+  private func execute() -> Int32 {
+    do {
+      var options = SessionOptions(kernelPath: kernel ?? Self.defaultKernelPath)
+      options.commandLine = append
+      options.configuration.memoryMiB = memory
+      options.configuration.strict = strict
+      options.configuration.rtcSource = rtc == "host" ? .host : .deterministic
+      options.maxCycles = maxCycles
+      options.rebootOnTripleFault = reboot
+      options.exitWhenIdle = exitWhenIdle
+      options.verbose = verbose
+      if let keys {
+        do {
+          options.keys = try USKeyboardLayout.parseKeys(keys)
+        } catch {
+          throw EmuError.frontEnd("--keys: \(error)")
+        }
+      }
+      if let serialIn {
+        let data =
+          serialIn == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: serialIn)
+        guard let data else { throw EmuError.frontEnd("cannot read --serial-in file \(serialIn)") }
+        options.serialInput = Array(data)
+      }
+      guard headless else {
+        throw EmuError.frontEnd("the window is not available yet: run with --headless")
+      }
+      let sink = try SerialSink(path: serial ?? "-")
+      let session = try Session(options: options, serial: sink)
+      let started = Date()
+      // Without a pause point, run() returns only when the guest or the cycle budget stops it.
+      let result = try session.run() ?? SessionResult(status: ExitStatus.cycleLimit, message: nil)
+      let elapsed = Date().timeIntervalSince(started)
+      sink.flush()
+      try finish(session)
+      if let message = result.message, result.status != ExitStatus.normal {
+        FileHandle.standardError.write("emu: \(message)\n".data(using: .utf8)!)
+      }
+      if stats { printStats(session, seconds: elapsed) }
+      return result.status
+    } catch EmuError.load(let message) {
+      FileHandle.standardError.write("emu: \(message)\n".data(using: .utf8)!)
+      return ExitStatus.loadError
+    } catch {
+      FileHandle.standardError.write("emu: \(error)\n".data(using: .utf8)!)
+      return ExitStatus.frontEndError
+    }
+  }
+
+  /// The outputs written when the run stops.
+  private func finish(_ session: Session) throws {
+    guard let dumpVGA else { return }
+    let cells = session.pc.vga.screen().cells
+    if dumpVGA == "-" {
+      print(ScreenText.rows(cells).joined(separator: "\n"))
+    } else if !FileManager.default.createFile(atPath: dumpVGA, contents: Data(cells)) {
+      throw EmuError.frontEnd("cannot write --dump-vga file \(dumpVGA)")
+    }
+  }
+
+  private func printStats(_ session: Session, seconds: Double) {
+    let instructions = session.totalInstructions
+    let mips = seconds > 0 ? Double(instructions) / seconds / 1e6 : 0
+    let text = String(
+      format: "emu: %llu instructions, %llu cycles, %.3f s, %.1f MIPS%@\n",
+      instructions, session.totalCycles, seconds, mips,
+      session.resets > 0 ? ", \(session.resets) resets" as NSString : "" as NSString)
+    FileHandle.standardError.write(text.data(using: .utf8)!)
+  }
+
+  /// The package's own kernel, found from this source file's location.
+  static var defaultKernelPath: String {
+    URL(fileURLWithPath: #filePath)
+      .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent(".build/kernel/kernel.elf").path
+  }
+}

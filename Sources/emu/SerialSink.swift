@@ -1,0 +1,48 @@
+// SerialSink.swift: where the guest's COM1 output goes on the host.
+//
+// The UART calls back once per byte; writing each byte with its own system call would dominate a
+// chatty guest's run time, so bytes are buffered and flushed at slice boundaries and at exit.
+
+import Foundation
+
+final class SerialSink {
+  private let handle: FileHandle?
+  private var buffer: [UInt8] = []
+
+  /// `path` "-" is standard output; nil discards the output.
+  init(path: String?) throws {
+    switch path {
+    case nil: handle = nil
+    case "-": handle = FileHandle.standardOutput
+    case let path?:
+      guard FileManager.default.createFile(atPath: path, contents: nil) else {
+        throw EmuError.frontEnd("cannot create the serial output file \(path)")
+      }
+      handle = FileHandle(forWritingAtPath: path)
+    }
+    buffer.reserveCapacity(8192)
+  }
+
+  func write(_ byte: UInt8) {
+    guard handle != nil else { return }
+    buffer.append(byte)
+    if buffer.count >= 8192 { flush() }
+  }
+
+  func flush() {
+    guard let handle, !buffer.isEmpty else { return }
+    handle.write(Data(buffer))
+    buffer.removeAll(keepingCapacity: true)
+  }
+}
+
+enum EmuError: Error, CustomStringConvertible {
+  case load(String)
+  case frontEnd(String)
+
+  var description: String {
+    switch self {
+    case .load(let text), .frontEnd(let text): return text
+    }
+  }
+}

@@ -1,0 +1,156 @@
+// Session.swift: one emulator run of a kernel, across guest resets.
+//
+// A reset (the i8042's reset line, or a triple fault with --reboot) builds a fresh PC and loads the
+// kernel again, as a real PC's firmware would boot it again; serial output and pending host input
+// carry on. Time is the CPU's cycle counter, so the whole run is deterministic: the same kernel
+// and the same input give the same screen at the same cycle.
+
+import Devices
+import Foundation
+import Machine
+
+/// Everything a run needs that does not change across resets.
+struct SessionOptions {
+  var kernelPath: String
+  var commandLine = ""
+  var configuration = PCConfiguration()
+  var maxCycles: UInt64?
+  var rebootOnTripleFault = false
+  var keys: [KeyStroke] = []
+  var serialInput: [UInt8] = []
+  var exitWhenIdle = false
+  var verbose = false
+}
+
+/// How a session ended.
+struct SessionResult {
+  var status: Int32
+  var message: String?
+}
+
+final class Session {
+  let options: SessionOptions
+  let serial: SerialSink
+  private let kernel: [UInt8]
+  private(set) var pc: PC
+  private var pendingKeys: ArraySlice<KeyStroke>
+  /// Cycles run by PCs before the last reset, so --max-cycles counts the whole session.
+  private var cyclesBeforeReset: UInt64 = 0
+  private(set) var instructionsBeforeReset: UInt64 = 0
+  private(set) var resets = 0
+
+  /// One millisecond of virtual time: how often the host looks in on the guest (keys, limits).
+  var sliceCycles: UInt64 { max(1, options.configuration.cyclesPerSecond / 1000) }
+
+  init(options: SessionOptions, serial: SerialSink) throws {
+    self.options = options
+    self.serial = serial
+    guard let data = FileManager.default.contents(atPath: options.kernelPath) else {
+      throw EmuError.load("cannot read the kernel file \(options.kernelPath)")
+    }
+    kernel = Array(data)
+    pendingKeys = options.keys[...]
+    pc = try Self.boot(kernel, options: options, serial: serial, firstBoot: true)
+  }
+
+  private static func boot(
+    _ kernel: [UInt8], options: SessionOptions, serial: SerialSink, firstBoot: Bool
+  ) throws -> PC {
+    let pc = PC(configuration: options.configuration, serialOutput: { serial.write($0) })
+    do {
+      // QEMU passes the kernel's file name as it was given on its command line.
+      try pc.machine.loadKernel(kernel, name: options.kernelPath, commandLine: options.commandLine)
+    } catch {
+      throw EmuError.load("\(options.kernelPath): \(error)")
+    }
+    // Serial input is a stream: what the first boot did not read is still waiting after a reset.
+    if firstBoot && !options.serialInput.isEmpty { pc.com1.enqueueInput(options.serialInput) }
+    if options.verbose {
+      pc.machine.ports.onUnknownPort = { port, isWrite in
+        FileHandle.standardError.write(
+          "emu: guest \(isWrite ? "wrote to" : "read from") unknown I/O port 0x\(String(port, radix: 16))\n"
+            .data(using: .utf8)!)
+      }
+    }
+    return pc
+  }
+
+  var totalCycles: UInt64 { cyclesBeforeReset + pc.machine.stats.cycles }
+  var totalInstructions: UInt64 { instructionsBeforeReset + pc.machine.stats.instructionsRetired }
+
+  /// Runs until the guest stops, the cycle budget is spent, or `until` (a total cycle count) is
+  /// reached, in which case it returns nil so a window can redraw and call again.
+  func run(until pause: UInt64 = .max) throws -> SessionResult? {
+    while true {
+      let limit = min(options.maxCycles ?? .max, pause)
+      if totalCycles >= limit {
+        if let maxCycles = options.maxCycles, totalCycles >= maxCycles {
+          return SessionResult(status: ExitStatus.cycleLimit, message: "cycle limit of \(maxCycles) reached")
+        }
+        return nil
+      }
+      let sliceEnd = min(limit, totalCycles + sliceCycles) - cyclesBeforeReset
+      let reason = pc.machine.run(until: sliceEnd)
+      serial.flush()
+      switch reason {
+      case .cycleLimit:
+        if let result = lookIn() { return result }
+      case .stopRequested:
+        switch pc.takeEvent() {
+        case .debugExit(let value)?:
+          return SessionResult(status: ExitStatus.debugExit(value), message: nil)
+        case .powerOff?:
+          return SessionResult(status: ExitStatus.normal, message: "the guest powered off")
+        case .resetRequested?:
+          try reset()
+        case nil:
+          break
+        }
+      case .halted:
+        return SessionResult(status: ExitStatus.normal, message: "the CPU halted with interrupts disabled")
+      case .idle:
+        if !pendingKeys.isEmpty {
+          if let result = lookIn() { return result }
+          continue
+        }
+        return SessionResult(
+          status: ExitStatus.idleForever,
+          message: "the CPU halted with interrupts enabled and no device can wake it")
+      case .tripleFault(let diagnostic):
+        if options.rebootOnTripleFault {
+          FileHandle.standardError.write("emu: \(diagnostic); rebooting\n".data(using: .utf8)!)
+          try reset()
+        } else {
+          return SessionResult(status: ExitStatus.tripleFault, message: diagnostic)
+        }
+      case .unimplementedOpcode:
+        return SessionResult(status: ExitStatus.unimplementedOpcode, message: reason.description)
+      }
+    }
+  }
+
+  /// Between slices: type the next key when the guest is waiting for input, and notice when it
+  /// has consumed everything it was given.
+  private func lookIn() -> SessionResult? {
+    let waiting = pc.machine.cpu.isHalted && pc.keyboard.pendingKeyboardBytes == 0
+    guard waiting else { return nil }
+    if let stroke = pendingKeys.popFirst() {
+      pc.enqueueKeys([stroke])
+      return nil
+    }
+    if options.exitWhenIdle && pc.com1.pendingInputCount == 0 {
+      return SessionResult(status: ExitStatus.normal, message: "all input consumed; the guest is idle")
+    }
+    return nil
+  }
+
+  /// A fresh PC with the kernel loaded again.
+  func reset() throws {
+    cyclesBeforeReset += pc.machine.stats.cycles
+    instructionsBeforeReset += pc.machine.stats.instructionsRetired
+    resets += 1
+    let pending = pc.com1.pendingInput
+    pc = try Self.boot(kernel, options: options, serial: serial, firstBoot: false)
+    pc.com1.enqueueInput(pending)
+  }
+}
