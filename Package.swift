@@ -45,7 +45,7 @@ let package = Package(
     .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
     .testTarget(name: "DisplayTests", dependencies: ["Display"]),
     // Whole-system tests: boot kernel.elf and the test kernels in QEMU (and in emu), compare with Fixtures/.
-    .testTarget(name: "BootTests"),
+    .testTarget(name: "BootTests", dependencies: ["Display"]),
   ],
   swiftLanguageModes: [.v5]
 )

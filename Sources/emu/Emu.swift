@@ -10,6 +10,7 @@
 
 import ArgumentParser
 import Devices
+import Display
 import Foundation
 import Machine
 
@@ -70,6 +71,15 @@ struct Emu: ParsableCommand {
   @Option(help: "RTC time source: 'virtual' (deterministic, from 2000-01-01) or 'host'.")
   var rtc: String = "virtual"
 
+  @Option(help: "Write the screen as the window shows it to FILE.png when the run stops.")
+  var screenshot: String?
+
+  @Option(help: "A Linux console font (PSF1/PSF2, gzipped or not, 8x16). Default: \(ConsoleFont.defaultPath).")
+  var font: String?
+
+  @ArgumentParser.Flag(help: "Headless: pace virtual time to the host's clock, as the window does.")
+  var realtime = false
+
   @Argument(help: "The kernel (an ELF with a Multiboot header or a PVH note).")
   var kernel: String?
 
@@ -111,19 +121,22 @@ struct Emu: ParsableCommand {
         guard let data else { throw EmuError.frontEnd("cannot read --serial-in file \(serialIn)") }
         options.serialInput = Array(data)
       }
-      guard headless else {
-        throw EmuError.frontEnd("the window is not available yet: run with --headless")
-      }
+      // The font is read up front so a missing font is reported before anything runs.
+      let displayFont = headless && screenshot == nil ? nil : try loadFont()
       let sink = try SerialSink(path: serial ?? "-")
       let session = try Session(options: options, serial: sink)
       let started = Date()
-      // Without a pause point, run() returns only when the guest or the cycle budget stops it.
-      let result = try session.run() ?? SessionResult(status: ExitStatus.cycleLimit, message: nil)
+      let result: SessionResult
+      if headless {
+        result = try runHeadless(session)
+      } else {
+        result = try WindowRunner(session: session, font: displayFont!).run()
+      }
       let elapsed = Date().timeIntervalSince(started)
       sink.flush()
-      try finish(session)
-      if let message = result.message, result.status != ExitStatus.normal {
-        FileHandle.standardError.write("emu: \(message)\n".data(using: .utf8)!)
+      try finish(session, font: displayFont)
+      if result.status != ExitStatus.normal && !result.endsTheMachine {
+        FileHandle.standardError.write("emu: \(result.message)\n".data(using: .utf8)!)
       }
       if stats { printStats(session, seconds: elapsed) }
       return result.status
@@ -136,14 +149,41 @@ struct Emu: ParsableCommand {
     }
   }
 
+  /// Runs without a window: as fast as possible, or paced to the host clock with --realtime.
+  private func runHeadless(_ session: Session) throws -> SessionResult {
+    guard realtime else {
+      // Without a pause point, run() returns only when the guest or the cycle budget stops it.
+      return try session.run() ?? .cycleLimit(session.totalCycles)
+    }
+    let started = Date()
+    let cyclesPerSecond = Double(session.options.configuration.cyclesPerSecond)
+    while true {
+      let target = UInt64(Date().timeIntervalSince(started) * cyclesPerSecond) + session.sliceCycles
+      if let result = try session.run(until: target) { return result }
+      usleep(1000)
+    }
+  }
+
+  private func loadFont() throws -> VGAFont {
+    do {
+      return try VGAFont.load(path: font)
+    } catch {
+      throw EmuError.frontEnd("font: \(error)")
+    }
+  }
+
   /// The outputs written when the run stops.
-  private func finish(_ session: Session) throws {
-    guard let dumpVGA else { return }
-    let cells = session.pc.vga.screen().cells
-    if dumpVGA == "-" {
-      print(ScreenText.rows(cells).joined(separator: "\n"))
-    } else if !FileManager.default.createFile(atPath: dumpVGA, contents: Data(cells)) {
-      throw EmuError.frontEnd("cannot write --dump-vga file \(dumpVGA)")
+  private func finish(_ session: Session, font: VGAFont?) throws {
+    let screen = session.pc.vga.screen()
+    if let dumpVGA {
+      if dumpVGA == "-" {
+        print(ScreenText.rows(screen.cells).joined(separator: "\n"))
+      } else if !FileManager.default.createFile(atPath: dumpVGA, contents: Data(screen.cells)) {
+        throw EmuError.frontEnd("cannot write --dump-vga file \(dumpVGA)")
+      }
+    }
+    if let screenshot, let font {
+      try Screenshot.write(screen, renderer: TextModeRenderer(font: font), to: screenshot)
     }
   }
 

@@ -23,9 +23,48 @@ struct SessionOptions {
 }
 
 /// How a session ended.
-struct SessionResult {
-  var status: Int32
-  var message: String?
+enum SessionResult: Equatable {
+  case debugExit(UInt32)
+  case powerOff
+  case halted
+  case inputConsumed
+  case idleForever
+  case tripleFault(String)
+  case unimplementedOpcode(String)
+  case cycleLimit(UInt64)
+
+  /// The process exit status (ExitStatus.swift).
+  var status: Int32 {
+    switch self {
+    case .debugExit(let value): return ExitStatus.debugExit(value)
+    case .powerOff, .halted, .inputConsumed: return ExitStatus.normal
+    case .idleForever: return ExitStatus.idleForever
+    case .tripleFault: return ExitStatus.tripleFault
+    case .unimplementedOpcode: return ExitStatus.unimplementedOpcode
+    case .cycleLimit: return ExitStatus.cycleLimit
+    }
+  }
+
+  /// True when the machine is gone (powered off or exited), not merely stopped.
+  var endsTheMachine: Bool {
+    switch self {
+    case .debugExit, .powerOff: return true
+    default: return false
+    }
+  }
+
+  var message: String {
+    switch self {
+    case .debugExit(let value): return "the guest wrote 0x\(String(value, radix: 16)) to isa-debug-exit"
+    case .powerOff: return "the guest powered off"
+    case .halted: return "the CPU halted with interrupts disabled"
+    case .inputConsumed: return "all input consumed; the guest is idle"
+    case .idleForever: return "the CPU halted with interrupts enabled and no device can wake it"
+    case .tripleFault(let diagnostic): return diagnostic
+    case .unimplementedOpcode(let text): return text
+    case .cycleLimit(let cycles): return "cycle limit of \(cycles) reached"
+    }
+  }
 }
 
 final class Session {
@@ -85,7 +124,7 @@ final class Session {
       let limit = min(options.maxCycles ?? .max, pause)
       if totalCycles >= limit {
         if let maxCycles = options.maxCycles, totalCycles >= maxCycles {
-          return SessionResult(status: ExitStatus.cycleLimit, message: "cycle limit of \(maxCycles) reached")
+          return .cycleLimit(maxCycles)
         }
         return nil
       }
@@ -98,33 +137,31 @@ final class Session {
       case .stopRequested:
         switch pc.takeEvent() {
         case .debugExit(let value)?:
-          return SessionResult(status: ExitStatus.debugExit(value), message: nil)
+          return .debugExit(value)
         case .powerOff?:
-          return SessionResult(status: ExitStatus.normal, message: "the guest powered off")
+          return .powerOff
         case .resetRequested?:
           try reset()
         case nil:
           break
         }
       case .halted:
-        return SessionResult(status: ExitStatus.normal, message: "the CPU halted with interrupts disabled")
+        return .halted
       case .idle:
         if !pendingKeys.isEmpty {
           if let result = lookIn() { return result }
           continue
         }
-        return SessionResult(
-          status: ExitStatus.idleForever,
-          message: "the CPU halted with interrupts enabled and no device can wake it")
+        return .idleForever
       case .tripleFault(let diagnostic):
         if options.rebootOnTripleFault {
           FileHandle.standardError.write("emu: \(diagnostic); rebooting\n".data(using: .utf8)!)
           try reset()
         } else {
-          return SessionResult(status: ExitStatus.tripleFault, message: diagnostic)
+          return .tripleFault(diagnostic)
         }
       case .unimplementedOpcode:
-        return SessionResult(status: ExitStatus.unimplementedOpcode, message: reason.description)
+        return .unimplementedOpcode(reason.description)
       }
     }
   }
@@ -139,7 +176,7 @@ final class Session {
       return nil
     }
     if options.exitWhenIdle && pc.com1.pendingInputCount == 0 {
-      return SessionResult(status: ExitStatus.normal, message: "all input consumed; the guest is idle")
+      return .inputConsumed
     }
     return nil
   }

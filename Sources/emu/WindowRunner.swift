@@ -1,0 +1,101 @@
+// WindowRunner.swift: the emulator in an SDL2 window, paced to the host's clock.
+//
+// Each frame (60 a second) the runner feeds the window's key events to the i8042, runs the guest
+// up to the virtual cycle that corresponds to the wall-clock time since start (so a 100 Hz guest
+// timer ticks 100 times a wall-clock second), renders the text screen and presents it. A guest
+// that halts between interrupts costs almost nothing: the machine skips to its next device event
+// and the runner sleeps until the next frame. When the guest stops (panic, halt) the window keeps
+// showing the last screen until it is closed; power-off and isa-debug-exit close it.
+
+import Devices
+import Display
+import Foundation
+
+final class WindowRunner {
+  private let session: Session
+  private let window: SDLWindow
+  private let renderer: TextModeRenderer
+  private var screenshots = 0
+
+  init(session: Session, font: VGAFont) throws {
+    self.session = session
+    renderer = TextModeRenderer(font: font)
+    window = try SDLWindow(title: "emu", scale: 2)
+  }
+
+  /// Runs until the window is closed or the guest ends the run; returns how it ended (a window
+  /// closed while the guest still ran counts as a halt: status 0).
+  func run() throws -> SessionResult {
+    let cyclesPerSecond = Double(session.options.configuration.cyclesPerSecond)
+    let frame = 1.0 / 60.0
+    let started = Date()
+    var startCycles = session.totalCycles
+    var stopped: SessionResult?
+    var lastInstructions = session.totalInstructions
+    var lastTitleUpdate = started
+
+    while true {
+      let frameStart = Date()
+      for event in window.pollEvents() {
+        switch event {
+        case .quit:
+          return stopped ?? .halted
+        case .screenshotRequested:
+          saveScreenshot()
+        case .keyDown, .keyUp:
+          if stopped == nil {
+            session.pc.keyboard.enqueueScancodes(SDLWindow.ps2Bytes(for: event))
+            session.pc.machine.interruptStateChanged()
+          }
+        case .resized:
+          break
+        }
+      }
+
+      if stopped == nil {
+        // Virtual time follows wall time, at most a quarter second behind: a guest that cannot
+        // keep up runs slow instead of trying to catch up forever.
+        let wall = Date().timeIntervalSince(started)
+        var target = startCycles + UInt64(wall * cyclesPerSecond)
+        if target > session.totalCycles + UInt64(cyclesPerSecond / 4) {
+          startCycles -= target - (session.totalCycles + UInt64(cyclesPerSecond / 4))
+          target = session.totalCycles + UInt64(cyclesPerSecond / 4)
+        }
+        if let result = try session.run(until: target) {
+          if result.endsTheMachine { return result }
+          stopped = result
+        }
+      }
+
+      let phases = TextModeRenderer.blinkPhases(atSeconds: Date().timeIntervalSince(started))
+      let screen = session.pc.vga.screen()
+      window.present { pixels, pitch in
+        self.renderer.render(screen, blinkPhase: phases.blink, cursorPhase: phases.cursor, into: pixels, pitch: pitch)
+      }
+
+      if Date().timeIntervalSince(lastTitleUpdate) >= 0.5 {
+        let seconds = Date().timeIntervalSince(lastTitleUpdate)
+        let mips = Double(session.totalInstructions - lastInstructions) / seconds / 1e6
+        lastInstructions = session.totalInstructions
+        lastTitleUpdate = Date()
+        let state = stopped.map { "stopped: \($0.message)" } ?? "running"
+        window.title = String(format: "emu — %@ — %.1f MIPS", state, mips)
+      }
+
+      let remaining = frame - Date().timeIntervalSince(frameStart)
+      if remaining > 0 { usleep(UInt32(remaining * 1e6)) }
+    }
+  }
+
+  /// F12: the screen as the window shows it, cursor and blinking text visible, as a PNG.
+  private func saveScreenshot() {
+    screenshots += 1
+    let path = "emu-screenshot-\(screenshots).png"
+    do {
+      try Screenshot.write(session.pc.vga.screen(), renderer: renderer, to: path)
+      FileHandle.standardError.write("emu: saved \(path)\n".data(using: .utf8)!)
+    } catch {
+      FileHandle.standardError.write("emu: \(error)\n".data(using: .utf8)!)
+    }
+  }
+}
