@@ -59,7 +59,7 @@ struct Emu: ParsableCommand {
   @Option(help: "Type these keys once the guest waits for input (see the notation below).")
   var keys: String?
 
-  @Option(name: .customLong("serial-in"), help: "Feed COM1's receiver from FILE, or '-' for standard input.")
+  @Option(name: .customLong("serial-in"), help: "Feed COM1's receiver from FILE, or '-' for the terminal as you type (Ctrl-A x quits).")
   var serialIn: String?
 
   @ArgumentParser.Flag(name: .customLong("exit-when-idle"), help: "Stop (status 0) once all --keys and --serial-in input is consumed and the guest waits in HLT.")
@@ -115,10 +115,12 @@ struct Emu: ParsableCommand {
           throw EmuError.frontEnd("--keys: \(error)")
         }
       }
-      if let serialIn {
-        let data =
-          serialIn == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: serialIn)
-        guard let data else { throw EmuError.frontEnd("cannot read --serial-in file \(serialIn)") }
+      if serialIn == "-" {
+        options.terminal = TerminalInput()
+      } else if let serialIn {
+        guard let data = FileManager.default.contents(atPath: serialIn) else {
+          throw EmuError.frontEnd("cannot read --serial-in file \(serialIn)")
+        }
         options.serialInput = Array(data)
       }
       // The font is read up front so a missing font is reported before anything runs.

@@ -20,6 +20,8 @@ struct SessionOptions {
   var serialInput: [UInt8] = []
   var exitWhenIdle = false
   var verbose = false
+  /// Live input from the terminal (`--serial-in -`), read as the user types.
+  var terminal: TerminalInput?
 }
 
 /// How a session ended.
@@ -32,12 +34,13 @@ enum SessionResult: Equatable {
   case tripleFault(String)
   case unimplementedOpcode(String)
   case cycleLimit(UInt64)
+  case quit
 
   /// The process exit status (ExitStatus.swift).
   var status: Int32 {
     switch self {
     case .debugExit(let value): return ExitStatus.debugExit(value)
-    case .powerOff, .halted, .inputConsumed: return ExitStatus.normal
+    case .powerOff, .halted, .inputConsumed, .quit: return ExitStatus.normal
     case .idleForever: return ExitStatus.idleForever
     case .tripleFault: return ExitStatus.tripleFault
     case .unimplementedOpcode: return ExitStatus.unimplementedOpcode
@@ -48,7 +51,7 @@ enum SessionResult: Equatable {
   /// True when the machine is gone (powered off or exited), not merely stopped.
   var endsTheMachine: Bool {
     switch self {
-    case .debugExit, .powerOff: return true
+    case .debugExit, .powerOff, .quit: return true
     default: return false
     }
   }
@@ -63,6 +66,7 @@ enum SessionResult: Equatable {
     case .tripleFault(let diagnostic): return diagnostic
     case .unimplementedOpcode(let text): return text
     case .cycleLimit(let cycles): return "cycle limit of \(cycles) reached"
+    case .quit: return "quit from the terminal (Ctrl-A x)"
     }
   }
 }
@@ -127,6 +131,14 @@ final class Session {
           return .cycleLimit(maxCycles)
         }
         return nil
+      }
+      if let terminal = options.terminal {
+        let (bytes, quit) = terminal.take()
+        if quit { return .quit }
+        if !bytes.isEmpty {
+          pc.com1.enqueueInput(bytes)
+          pc.machine.interruptStateChanged()
+        }
       }
       let sliceEnd = min(limit, totalCycles + sliceCycles) - cyclesBeforeReset
       let reason = pc.machine.run(until: sliceEnd)
