@@ -77,6 +77,9 @@ final class Session {
   private let kernel: [UInt8]
   private(set) var pc: PC
   private var pendingKeys: ArraySlice<KeyStroke>
+  /// --serial-in FILE: handed to the UART once the guest first waits for input, so the kernel's
+  /// UART initialisation (which clears the FIFOs) cannot swallow it.
+  private var pendingSerialInput: [UInt8]
   /// Cycles run by PCs before the last reset, so --max-cycles counts the whole session.
   private var cyclesBeforeReset: UInt64 = 0
   private(set) var instructionsBeforeReset: UInt64 = 0
@@ -93,12 +96,11 @@ final class Session {
     }
     kernel = Array(data)
     pendingKeys = options.keys[...]
-    pc = try Self.boot(kernel, options: options, serial: serial, firstBoot: true)
+    pendingSerialInput = options.serialInput
+    pc = try Self.boot(kernel, options: options, serial: serial)
   }
 
-  private static func boot(
-    _ kernel: [UInt8], options: SessionOptions, serial: SerialSink, firstBoot: Bool
-  ) throws -> PC {
+  private static func boot(_ kernel: [UInt8], options: SessionOptions, serial: SerialSink) throws -> PC {
     let pc = PC(configuration: options.configuration, serialOutput: { serial.write($0) })
     do {
       // QEMU passes the kernel's file name as it was given on its command line.
@@ -106,8 +108,6 @@ final class Session {
     } catch {
       throw EmuError.load("\(options.kernelPath): \(error)")
     }
-    // Serial input is a stream: what the first boot did not read is still waiting after a reset.
-    if firstBoot && !options.serialInput.isEmpty { pc.com1.enqueueInput(options.serialInput) }
     if options.verbose {
       pc.machine.ports.onUnknownPort = { port, isWrite in
         FileHandle.standardError.write(
@@ -160,7 +160,7 @@ final class Session {
       case .halted:
         return .halted
       case .idle:
-        if !pendingKeys.isEmpty {
+        if !pendingKeys.isEmpty || !pendingSerialInput.isEmpty {
           if let result = lookIn() { return result }
           continue
         }
@@ -178,11 +178,17 @@ final class Session {
     }
   }
 
-  /// Between slices: type the next key when the guest is waiting for input, and notice when it
-  /// has consumed everything it was given.
+  /// Between slices: hand over serial input and type the next key when the guest is waiting for
+  /// input, and notice when it has consumed everything it was given.
   private func lookIn() -> SessionResult? {
-    let waiting = pc.machine.cpu.isHalted && pc.keyboard.pendingKeyboardBytes == 0
-    guard waiting else { return nil }
+    guard pc.machine.cpu.isHalted else { return nil }
+    if !pendingSerialInput.isEmpty {
+      pc.com1.enqueueInput(pendingSerialInput)
+      pendingSerialInput = []
+      pc.machine.interruptStateChanged()
+      return nil
+    }
+    guard pc.keyboard.pendingKeyboardBytes == 0 else { return nil }
     if let stroke = pendingKeys.popFirst() {
       pc.enqueueKeys([stroke])
       return nil
@@ -199,7 +205,7 @@ final class Session {
     instructionsBeforeReset += pc.machine.stats.instructionsRetired
     resets += 1
     let pending = pc.com1.pendingInput
-    pc = try Self.boot(kernel, options: options, serial: serial, firstBoot: false)
+    pc = try Self.boot(kernel, options: options, serial: serial)
     pc.com1.enqueueInput(pending)
   }
 }

@@ -77,6 +77,22 @@ final class EmulatorBootTests: XCTestCase {
     XCTAssertTrue(run.standardError.contains("bogus.elf"), run.standardError)
   }
 
+  func testShellReadsTheSerialConsole() throws {
+    // The same shell over COM1 (IRQ 4): a terminal sends CR for Enter and DEL for Backspace.
+    let directory = try PackagePaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let input = directory.appendingPathComponent("input.txt")
+    try Data("echo via serial\recho typpo\u{7F}\u{7F}o\r".utf8).write(to: input)
+    let run = try Emulator.run(
+      kernel: PackagePaths.kernel, arguments: ["--serial-in", input.path, "--exit-when-idle"])
+    XCTAssertEqual(run.status, 0, run.standardError)
+    XCTAssertTrue(run.serial.contains("> echo via serial\nvia serial\n> "), run.serial)
+    // Erasing on a terminal is "\b \b"; the line that ran is "echo typo".
+    XCTAssertTrue(run.serial.contains("\ntypo\n> "), run.serial)
+    let rows = ScreenFixture.renderRows(run.screen)
+    XCTAssertTrue(rows.contains { $0.hasPrefix("> echo typo ") }, rows.joined(separator: "\n"))
+  }
+
   func testRebootCommandBootsAgain() throws {
     // The i8042 reset line reloads the kernel: the banner appears twice.
     let run = try Emulator.run(

@@ -112,4 +112,14 @@ final class MultibootInfoTests: XCTestCase {
       MultibootInfo(magic: 0x2BADB002, address: 0x9000, memory: qemuLikeInfo()))
     XCTAssertEqual(withoutModules.bootDataEnd, 0x9500 + 5, "ends after the boot loader name")
   }
+
+  func testMemoryMapReport() throws {
+    let info = try XCTUnwrap(MultibootInfo(magic: 0x2BADB002, address: 0x9000, memory: qemuLikeInfo()))
+    var sink = ByteCollector()
+    info.writeMemoryMap(to: &sink)
+    let lines = sink.text.split(separator: "\n")
+    XCTAssertEqual(lines.count, 6)
+    XCTAssertEqual(lines[0], "  0x000000000000-0x00000009fc00  available  639 KiB")
+    XCTAssertEqual(lines[4], "  0x000007fe0000-0x000008000000  reserved   128 KiB")
+  }
 }

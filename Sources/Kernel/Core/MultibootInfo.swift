@@ -176,3 +176,18 @@ public struct MultibootInfo<Memory: PhysicalMemoryReader> {
     return total
   }
 }
+
+extension MultibootInfo {
+  /// Writes the memory map, one region a line: "  0x000000100000-0x000007fe0000  available  129920 KiB".
+  public func writeMemoryMap<Sink: ByteSink>(to sink: inout Sink) {
+    forEachMemoryRegion { region in
+      sink.write("  ")
+      sink.write(hex: region.base, minimumDigits: 12)
+      sink.write("-")
+      sink.write(hex: region.end, minimumDigits: 12)
+      sink.write(region.kind == .available ? "  available  " : "  reserved   ")
+      sink.write(byteCount: region.length)
+      sink.write("\n")
+    }
+  }
+}

@@ -104,15 +104,7 @@ enum Shell {
   private static func memory() {
     if let info = BootInformation.multiboot {
       console.write("Memory map (from the boot loader):\n")
-      info.forEachMemoryRegion { region in
-        console.write("  ")
-        console.write(hex: region.base, minimumDigits: 12)
-        console.write("-")
-        console.write(hex: region.end, minimumDigits: 12)
-        console.write(region.kind == .available ? "  available  " : "  reserved   ")
-        console.write(byteCount: region.length)
-        console.write("\n")
-      }
+      info.writeMemoryMap(to: &console)
     }
     let heap = Interrupts.withoutInterrupts { Heap.allocator }
     console.write("Heap: ")

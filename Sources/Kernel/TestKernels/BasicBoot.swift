@@ -87,13 +87,5 @@ private func reportBootInformation(_ info: MultibootInfo<IdentityMappedMemory>) 
     info.forEachByte(ofStringAt: commandLine) { serial.write(byte: $0) }
     serial.write("'\n")
   }
-  info.forEachMemoryRegion { region in
-    serial.write("  ")
-    serial.write(hex: region.base, minimumDigits: 16)
-    serial.write("-")
-    serial.write(hex: region.end, minimumDigits: 16)
-    serial.write(region.kind == .available ? " available " : " reserved  ")
-    serial.write(byteCount: region.length)
-    serial.write("\n")
-  }
+  info.writeMemoryMap(to: &serial)
 }
