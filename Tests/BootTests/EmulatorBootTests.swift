@@ -93,6 +93,23 @@ final class EmulatorBootTests: XCTestCase {
     XCTAssertTrue(rows.contains { $0.hasPrefix("> echo typo ") }, rows.joined(separator: "\n"))
   }
 
+  func testTripleFaultStopsWithADiagnostic() throws {
+    let kernel = try PackagePaths.requireKernel(PackagePaths.testKernel("TripleFault"))
+    let run = try Emulator.run(kernel: kernel)
+    XCTAssertEqual(run.status, 3, run.standardError)
+    // INT3 -> #GP (IDT limit) -> #GP while delivering #GP -> #DF -> #GP while delivering #DF.
+    XCTAssertTrue(run.standardError.contains("triple fault at RIP="), run.standardError)
+    XCTAssertTrue(run.standardError.contains("#DF"), run.standardError)
+    XCTAssertFalse(run.serial.contains("still running"), run.serial)
+  }
+
+  func testTripleFaultWithRebootBootsAgain() throws {
+    let kernel = try PackagePaths.requireKernel(PackagePaths.testKernel("TripleFault"))
+    let run = try Emulator.run(kernel: kernel, arguments: ["--reboot", "--max-cycles", "20000000"])
+    XCTAssertEqual(run.status, 124, "stops only at the cycle limit")
+    XCTAssertGreaterThan(run.serial.components(separatedBy: "loading an empty IDT").count - 1, 2, run.serial)
+  }
+
   func testRebootCommandBootsAgain() throws {
     // The i8042 reset line reloads the kernel: the banner appears twice.
     let run = try Emulator.run(

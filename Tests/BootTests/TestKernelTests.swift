@@ -59,4 +59,13 @@ final class TestKernelTests: XCTestCase {
     let serial = try runTestKernel("HeapChurn")
     XCTAssertTrue(serial.contains("4 passed, 0 failed"), serial)
   }
+
+  func testTripleFaultEndsQEMUWithStatusZero() throws {
+    // The harness's own check: a triple fault is not a pass. QEMU -no-reboot exits with 0.
+    let qemu = try QEMU(kernel: PackagePaths.requireKernel(PackagePaths.testKernel("TripleFault")))
+    let status = try qemu.waitForExit()
+    XCTAssertEqual(status, 0)
+    XCTAssertTrue(qemu.serialOutput.contains("loading an empty IDT"), qemu.serialOutput)
+    XCTAssertFalse(qemu.serialOutput.contains("still running"), qemu.serialOutput)
+  }
 }
