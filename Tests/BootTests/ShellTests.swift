@@ -33,6 +33,16 @@ final class ShellTests: XCTestCase {
     try session("shell-int3", ["int3"])
   }
 
+  func testFastTypingLosesAndDoublesNothing() throws {
+    // Keys go in back to back (5 ms each, no waiting for the echo): every one must arrive once.
+    let session = try KernelSession()
+    let text = "The Quick Brown Fox, 0123456789 - jumps over the lazy dog!?"
+    try session.run("echo " + text)
+    let serial = session.qemu.serialOutput
+    try session.qemu.quit()
+    XCTAssertTrue(serial.contains("> echo \(text)\n\(text)\n> "), serial)
+  }
+
   func testUptimeAdvances() throws {
     let session = try KernelSession()
     try session.run("uptime")
