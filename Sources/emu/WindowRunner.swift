@@ -27,12 +27,14 @@ final class WindowRunner {
   /// closed while the guest still ran counts as a halt: status 0).
   func run() throws -> SessionResult {
     let cyclesPerSecond = Double(session.options.configuration.cyclesPerSecond)
-    let frame = 1.0 / 60.0
+    let frameTime = 1.0 / 60.0
     let started = Date()
     var startCycles = session.totalCycles
     var stopped: SessionResult?
     var lastInstructions = session.totalInstructions
     var lastTitleUpdate = started
+    var lastFrame: Frame?
+    var needsRedraw = true
 
     while true {
       let frameStart = Date()
@@ -48,7 +50,7 @@ final class WindowRunner {
             session.pc.machine.interruptStateChanged()
           }
         case .resized:
-          break
+          needsRedraw = true
         }
       }
 
@@ -67,10 +69,16 @@ final class WindowRunner {
         }
       }
 
+      // Draw only when something visible changed: an idle guest then costs (almost) nothing.
       let phases = TextModeRenderer.blinkPhases(atSeconds: Date().timeIntervalSince(started))
       let screen = session.pc.vga.screen()
-      window.present { pixels, pitch in
-        self.renderer.render(screen, blinkPhase: phases.blink, cursorPhase: phases.cursor, into: pixels, pitch: pitch)
+      let frame = Frame(screen: screen, blink: phases.blink, cursor: phases.cursor)
+      if frame != lastFrame || needsRedraw {
+        window.present { pixels, pitch in
+          self.renderer.render(screen, blinkPhase: phases.blink, cursorPhase: phases.cursor, into: pixels, pitch: pitch)
+        }
+        lastFrame = frame
+        needsRedraw = false
       }
 
       if Date().timeIntervalSince(lastTitleUpdate) >= 0.5 {
@@ -82,9 +90,16 @@ final class WindowRunner {
         window.title = String(format: "emu — %@ — %.1f MIPS", state, mips)
       }
 
-      let remaining = frame - Date().timeIntervalSince(frameStart)
+      let remaining = frameTime - Date().timeIntervalSince(frameStart)
       if remaining > 0 { usleep(UInt32(remaining * 1e6)) }
     }
+  }
+
+  /// What one frame shows: the window is redrawn only when this changes.
+  private struct Frame: Equatable {
+    var screen: VGATextScreen
+    var blink: Bool
+    var cursor: Bool
   }
 
   /// F12: the screen as the window shows it, cursor and blinking text visible, as a PNG.
