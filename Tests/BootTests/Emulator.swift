@@ -33,25 +33,20 @@ enum Emulator {
       ["--headless", "--dump-vga", screenFile.path, "--max-cycles", "20000000000"] + arguments + [
         kernel.path
       ]
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
+    // Output goes to files: a chatty guest can never block on a full pipe.
+    let serialFile = directory.appendingPathComponent("serial.txt")
+    let errorFile = directory.appendingPathComponent("stderr.txt")
+    _ = FileManager.default.createFile(atPath: serialFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    let serialHandle = try FileHandle(forWritingTo: serialFile)
+    let errorHandle = try FileHandle(forWritingTo: errorFile)
+    defer {
+      try? serialHandle.close()
+      try? errorHandle.close()
+    }
+    process.standardOutput = serialHandle
+    process.standardError = errorHandle
     try process.run()
-    // Read both pipes while the process runs so a chatty guest cannot fill a pipe and block.
-    var serialData = Data()
-    var errorData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-      serialData = output.fileHandleForReading.readDataToEndOfFile()
-      group.leave()
-    }
-    group.enter()
-    DispatchQueue.global().async {
-      errorData = errors.fileHandleForReading.readDataToEndOfFile()
-      group.leave()
-    }
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning {
       if Date() > deadline {
@@ -60,7 +55,8 @@ enum Emulator {
       }
       usleep(10_000)
     }
-    group.wait()
+    let serialData = (try? Data(contentsOf: serialFile)) ?? Data()
+    let errorData = (try? Data(contentsOf: errorFile)) ?? Data()
     let screen = (try? Data(contentsOf: screenFile)).map { Array($0) } ?? []
     return Run(
       status: process.terminationStatus, serial: String(decoding: serialData, as: UTF8.self),

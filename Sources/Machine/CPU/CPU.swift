@@ -1,0 +1,232 @@
+// The processor state and the per-instruction step. Execution semantics live in Execute/, delivery of
+// exceptions in CPU/Interrupts.swift, address translation in Memory/.
+
+/// Something that can interrupt the CPU (the PIC). Polled between instructions while RFLAGS.IF=1.
+public protocol InterruptController: AnyObject {
+  var hasPendingInterrupt: Bool { get }
+  /// Accepts the highest-priority pending interrupt and returns its vector (the INTA cycle).
+  func acknowledge() -> UInt8
+}
+
+/// Processor operating modes that change decoding (SDM Vol. 3A 2.2).
+public enum CPUMode: UInt8, Sendable {
+  case real = 0, protected16 = 1, protected32 = 2, compatibility16 = 3, compatibility32 = 4, long64 = 5
+}
+
+/// Why the CPU stopped executing a slice early.
+enum CPUExit {
+  case none, halted, tripleFault(String), unimplemented([UInt8], UInt64), stopRequested
+}
+
+public final class CPU {
+  public let memory: PhysicalMemory
+  public let ports: PortBus
+  public var interruptController: InterruptController?
+
+  /// RAX..R15, indexed by `Reg`.
+  let regs: UnsafeMutablePointer<UInt64>
+  public var rip: UInt64 = 0
+  /// Address of the next instruction while one executes; control transfers write it.
+  var nextRIP: UInt64 = 0
+
+  // RFLAGS: `flagBits` holds every bit except the arithmetic ones while `lazy` is pending (Flags.swift).
+  var flagBits: UInt64 = Flag.reserved1
+  var lazy = LazyFlags()
+
+  var segments: UnsafeMutablePointer<SegmentRegister>
+  public var gdtr = TableRegister()
+  public var idtr = TableRegister(base: 0, limit: 0x3FF)
+  public var ldtr = SegmentRegister(attributes: 0x0082)
+  public var tr = SegmentRegister(attributes: 0x008B)
+
+  public internal(set) var cr0: UInt64 = ControlBit.et
+  public var cr2: UInt64 = 0
+  public internal(set) var cr3: UInt64 = 0
+  public internal(set) var cr4: UInt64 = 0
+  public var cr8: UInt64 = 0
+  public internal(set) var efer: UInt64 = 0
+  public var fsBase: UInt64 {
+    get { segments[Seg.fs].base }
+    set { segments[Seg.fs].base = newValue }
+  }
+  public var gsBase: UInt64 {
+    get { segments[Seg.gs].base }
+    set { segments[Seg.gs].base = newValue }
+  }
+  public var kernelGSBase: UInt64 = 0
+  var star: UInt64 = 0, lstar: UInt64 = 0, cstar: UInt64 = 0, sfmask: UInt64 = 0
+  var debugRegs = [UInt64](repeating: 0, count: 8)
+
+  public internal(set) var mode: CPUMode = .real
+  /// Current privilege level (CS.RPL after a load, SDM Vol. 3A 5.5).
+  public internal(set) var cpl: Int = 0
+
+  /// Cycle counter: advanced by each instruction's documented cost (Clock/CycleModel.swift). RDTSC reads it.
+  public var cycles: UInt64 = 0
+  public internal(set) var instructionsRetired: UInt64 = 0
+  /// Offset added to `cycles` for RDTSC and the TSC MSR (WRMSR to IA32_TSC sets it).
+  var tscOffset: UInt64 = 0
+
+  /// When true, an opcode this core does not implement stops the machine instead of raising #UD.
+  public var strict = false
+
+  /// HLT with IF=1: wait for an interrupt.
+  public internal(set) var isHalted = false
+  /// The next instruction boundary must ask the interrupt controller (set by I/O, STI, POPF, IRET, clock).
+  var interruptCheckNeeded = true
+  /// STI and MOV/POP SS block interrupts until after the next instruction (SDM Vol. 3A 6.8.3).
+  var interruptShadow = false
+  var nmiPending = false
+  var exit: CPUExit = .none
+  /// Fast check for `exit != .none` in the inner loop.
+  var exitPending = false
+  /// Return to the run loop after this instruction: a port or MMIO access happened (device schedules
+  /// may have changed), the CPU halted or stopped, or a stop was requested. One flag keeps the
+  /// per-instruction check to a single load.
+  var endSlice = false
+  /// Set by `requestStop` from outside (a device callback); the inner loop checks it each instruction.
+  var stopRequested = false
+
+  let tlb = TLB()
+  let decodeCache = DecodeCache()
+  /// Raw views of the caches, so the per-instruction path does not chase object references.
+  let decodeEntries: UnsafeMutablePointer<DecodeCacheEntry>
+  let tlbEntries: UnsafeMutablePointer<TLBEntry>
+  let pageGeneration: UnsafeMutablePointer<UInt32>
+  let codePages: UnsafeMutablePointer<UInt8>
+  let ramPages: Int
+  /// The linear page RIP was last fetched from and its physical page: consecutive instructions on one
+  /// page skip the TLB. Cleared whenever translations or privilege change (`invalidateFetchPage`).
+  var fetchLinearPage: UInt64 = ~0
+  var fetchPhysicalPage: UInt64 = 0
+
+  public init(memory: PhysicalMemory, ports: PortBus) {
+    self.memory = memory
+    self.ports = ports
+    regs = .allocate(capacity: 16)
+    regs.initialize(repeating: 0, count: 16)
+    segments = .allocate(capacity: 6)
+    segments.initialize(repeating: SegmentRegister(), count: 6)
+    decodeEntries = decodeCache.entries
+    tlbEntries = tlb.entries
+    pageGeneration = memory.pageGeneration
+    codePages = memory.codePages
+    ramPages = memory.pageCount
+    tlb.onFlush = { [unowned self] in self.fetchLinearPage = ~0 }
+    memory.mapChanged = { [unowned self] in self.tlb.flush() }
+    ports.accessed = { [unowned self] in
+      self.interruptCheckNeeded = true
+      self.endSlice = true
+    }
+    reset()
+  }
+
+  deinit {
+    regs.deallocate()
+    segments.deallocate()
+  }
+
+  /// Power-on state per SDM Vol. 3A 9.1.1 table 9-1 (real mode; the loader then switches to protected mode).
+  public func reset() {
+    for i in 0..<16 { regs[i] = 0 }
+    regs[Reg.rdx] = 0x600
+    for s in 0..<6 { segments[s] = SegmentRegister() }
+    segments[Seg.cs] = SegmentRegister(selector: 0xF000, base: 0xFFFF0000, limit: 0xFFFF, attributes: 0x009B)
+    rip = 0xFFF0
+    flagBits = Flag.reserved1
+    lazy = LazyFlags()
+    cr0 = ControlBit.et
+    cr2 = 0
+    cr3 = 0
+    cr4 = 0
+    efer = 0
+    gdtr = TableRegister()
+    idtr = TableRegister(base: 0, limit: 0x3FF)
+    isHalted = false
+    exit = .none
+    exitPending = false
+    tlb.flush()
+    updateMode()
+  }
+
+  // MARK: Register access
+
+  /// Reads a general register by number (64 bits).
+  public func register(_ r: Int) -> UInt64 { regs[r] }
+  /// Writes a general register by number (64 bits).
+  public func setRegister(_ r: Int, _ value: UInt64) { regs[r] = value }
+
+  public var rax: UInt64 { get { regs[0] } set { regs[0] = newValue } }
+  public var rcx: UInt64 { get { regs[1] } set { regs[1] = newValue } }
+  public var rdx: UInt64 { get { regs[2] } set { regs[2] = newValue } }
+  public var rbx: UInt64 { get { regs[3] } set { regs[3] = newValue } }
+  public var rsp: UInt64 { get { regs[4] } set { regs[4] = newValue } }
+  public var rbp: UInt64 { get { regs[5] } set { regs[5] = newValue } }
+  public var rsi: UInt64 { get { regs[6] } set { regs[6] = newValue } }
+  public var rdi: UInt64 { get { regs[7] } set { regs[7] = newValue } }
+
+  public func segment(_ s: Int) -> SegmentRegister { segments[s] }
+  /// Replaces a segment register including its hidden part (loader and tests; guests use MOV/far jumps).
+  public func setSegment(_ s: Int, _ value: SegmentRegister) {
+    segments[s] = value
+    if s == Seg.cs { updateMode() }
+  }
+
+  /// Reads `size` bytes of register `r`; byte registers 4..7 mean AH..BH unless a REX prefix is present
+  /// (SDM Vol. 2A 3.7.2.1 table 3-1).
+  @inline(__always)
+  func readReg(_ r: Int, size: Int, rex: Bool) -> UInt64 {
+    switch size {
+    case 1:
+      if !rex && r >= 4 && r < 8 { return (regs[r - 4] >> 8) & 0xFF }
+      return regs[r] & 0xFF
+    case 2: return regs[r] & 0xFFFF
+    case 4: return regs[r] & 0xFFFF_FFFF
+    default: return regs[r]
+    }
+  }
+
+  /// Writes `size` bytes of register `r`. 32-bit writes zero the upper half (SDM Vol. 1 3.4.1.1).
+  @inline(__always)
+  func writeReg(_ r: Int, size: Int, rex: Bool, _ v: UInt64) {
+    switch size {
+    case 1:
+      if !rex && r >= 4 && r < 8 {
+        regs[r - 4] = (regs[r - 4] & ~0xFF00) | ((v & 0xFF) << 8)
+      } else {
+        regs[r] = (regs[r] & ~0xFF) | (v & 0xFF)
+      }
+    case 2: regs[r] = (regs[r] & ~0xFFFF) | (v & 0xFFFF)
+    case 4: regs[r] = v & 0xFFFF_FFFF
+    default: regs[r] = v
+    }
+  }
+
+  // MARK: Modes
+
+  public var isLongModeActive: Bool { efer & ControlBit.lma != 0 }
+  var is64: Bool { mode == .long64 }
+
+  /// Recomputes the decoding mode from CR0.PE, EFER.LMA and the CS descriptor (SDM Vol. 3A 2.2, 5.2.1).
+  func updateMode() {
+    fetchLinearPage = ~0
+    let cs = segments[Seg.cs]
+    if cr0 & ControlBit.pe == 0 {
+      mode = .real
+    } else if isLongModeActive {
+      mode = cs.isLong ? .long64 : (cs.isDefault32 ? .compatibility32 : .compatibility16)
+    } else {
+      mode = cs.isDefault32 ? .protected32 : .protected16
+    }
+    cpl = mode == .real ? 0 : Int(cs.selector & 3)
+    if cr0 & ControlBit.pe != 0 && cs.attributes & 0x80 != 0 {
+      cpl = Int(cs.selector & 3)
+    }
+  }
+
+  /// Stops the run loop at the next instruction boundary (for example, a debug-exit device was written).
+  public func requestStop() {
+    stopRequested = true
+    endSlice = true
+  }
+}

@@ -1,0 +1,41 @@
+// CPUID (SDM Vol. 2A CPUID): our own vendor string and only the features this core implements.
+
+extension CPU {
+  /// "NakedMachine" in EBX, EDX, ECX order.
+  static let vendor: [UInt32] = {
+    let bytes = Array("NakedMachine".utf8)
+    return (0..<3).map { w in
+      (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[w * 4 + $1]) << (8 * UInt32($1)) }
+    }
+  }()
+
+  static let brand: [UInt32] = {
+    var bytes = Array("Naked x86_64 Machine (Swift interpreter)".utf8)
+    bytes += [UInt8](repeating: 0, count: 48 - bytes.count)
+    return (0..<12).map { w in (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[w * 4 + $1]) << (8 * UInt32($1)) } }
+  }()
+
+  func cpuid(leaf: UInt32, subleaf: UInt32) -> (UInt32, UInt32, UInt32, UInt32) {
+    switch leaf {
+    case 0:
+      return (1, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
+    case 1:
+      // Family 6 model 1 stepping 0. EDX: PSE(3) TSC(4) MSR(5) PAE(6) CX8(8) PGE(13) CMOV(15).
+      // No FPU, no APIC, no SSE: this core implements none of them. ECX: CX16(13).
+      let edx: UInt32 = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15)
+      return (0x0000_0610, 0x0001_0000, 1 << 13, edx)
+    case 0x8000_0000:
+      return (0x8000_0008, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
+    case 0x8000_0001:
+      // EDX: SYSCALL(11) NX(20) LM(29). ECX: LAHF/SAHF in 64-bit mode(0).
+      return (0, 0, 1, (1 << 11) | (1 << 20) | (1 << 29))
+    case 0x8000_0002...0x8000_0004:
+      let base = Int(leaf - 0x8000_0002) * 4
+      return (CPU.brand[base], CPU.brand[base + 1], CPU.brand[base + 2], CPU.brand[base + 3])
+    case 0x8000_0008:
+      return (0x0000_3028, 0, 0, 0)  // 40 physical, 48 linear address bits
+    default:
+      return (0, 0, 0, 0)
+    }
+  }
+}

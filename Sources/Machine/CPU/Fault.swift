@@ -1,0 +1,30 @@
+// Exceptions raised while executing an instruction (SDM Vol. 3A 6.3 table 6-1).
+
+/// An exception raised by an instruction; thrown with typed throws so no allocation happens.
+public struct Fault: Error, Equatable, Sendable {
+  public var vector: UInt8
+  public var errorCode: UInt32?
+
+  public init(_ vector: UInt8, errorCode: UInt32? = nil) {
+    self.vector = vector
+    self.errorCode = errorCode
+  }
+
+  static let divide = Fault(0)
+  static let invalidOpcode = Fault(6)
+  static let deviceNotAvailable = Fault(7)
+  static func gp(_ code: UInt32 = 0) -> Fault { Fault(13, errorCode: code) }
+  static func ss(_ code: UInt32 = 0) -> Fault { Fault(12, errorCode: code) }
+  static func np(_ code: UInt32) -> Fault { Fault(11, errorCode: code) }
+  static func ts(_ code: UInt32) -> Fault { Fault(10, errorCode: code) }
+
+  /// SDM Vol. 3A 6.15 table 6-4/6-5: which faults combine into a double fault.
+  var isContributory: Bool { vector == 0 || (vector >= 10 && vector <= 13) }
+  var isPageFault: Bool { vector == 14 }
+
+  static let names = [
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF",
+    "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+  ]
+  public var name: String { Int(vector) < Fault.names.count ? Fault.names[Int(vector)] : "vector \(vector)" }
+}

@@ -1,0 +1,116 @@
+// Segment descriptors and segment-register loads (SDM Vol. 3A 3.4.5, 5.5-5.8; checks per the MOV/POP
+// pseudocode in Vol. 2B).
+
+extension CPU {
+  /// The linear address of the descriptor named by `selector`, checking the table limit (#GP(selector)).
+  func descriptorAddress(_ selector: UInt16, size: UInt64 = 8) throws(Fault) -> UInt64 {
+    let index = UInt64(selector & 0xFFF8)
+    let code = UInt32(selector & 0xFFFC)
+    if selector & 4 != 0 {
+      if !ldtr.isUsable || index + size - 1 > UInt64(ldtr.limit) { throw Fault.gp(code) }
+      return ldtr.base &+ index
+    }
+    if index + size - 1 > UInt64(gdtr.limit) { throw Fault.gp(code) }
+    return gdtr.base &+ index
+  }
+
+  func readDescriptor(_ selector: UInt16) throws(Fault) -> UInt64 {
+    try readSystem(try descriptorAddress(selector), size: 8)
+  }
+
+  /// The cached form of a code/data descriptor (base, limit scaled by G, attribute bits).
+  func segment(from d: UInt64, selector: UInt16) -> SegmentRegister {
+    let base = ((d >> 16) & 0xFF_FFFF) | (((d >> 56) & 0xFF) << 24)
+    var limit = UInt32(d & 0xFFFF) | (UInt32((d >> 48) & 0xF) << 16)
+    if d & (1 << 55) != 0 { limit = (limit << 12) | 0xFFF }
+    return SegmentRegister(
+      selector: selector, base: base, limit: limit, attributes: UInt16(truncatingIfNeeded: d >> 40) & 0xF0FF)
+  }
+
+  /// Sets the accessed bit of a descriptor the first time it is loaded (SDM Vol. 3A 3.4.5.1).
+  func markAccessed(_ selector: UInt16, _ d: UInt64) throws(Fault) {
+    if d & (1 << 40) == 0 {
+      let address = try descriptorAddress(selector)
+      try writeSystem(address + 5, size: 1, (d >> 40) | 1)
+    }
+  }
+
+  /// MOV/POP to a data segment register or SS (SDM Vol. 2B MOV "Move to segment register" pseudocode).
+  func loadSegment(_ s: Int, _ selector: UInt16) throws(Fault) {
+    if mode == .real {
+      var r = segments[s]
+      r.selector = selector
+      r.base = UInt64(selector) << 4
+      segments[s] = r
+      return
+    }
+    let rpl = Int(selector & 3)
+    if selector & 0xFFFC == 0 {
+      // A null selector makes the register unusable; SS may be null only in 64-bit mode below CPL 3.
+      if s == Seg.ss && !(mode == .long64 && cpl != 3 && rpl == cpl) { throw Fault.gp(0) }
+      segments[s] = SegmentRegister(selector: selector, base: 0, limit: 0, attributes: 0)
+      return
+    }
+    let d = try readDescriptor(selector)
+    let code = UInt32(selector & 0xFFFC)
+    let type = (d >> 40) & 0xF
+    let isSystem = d & (1 << 44) == 0
+    let isCode = type & 8 != 0
+    let dpl = Int((d >> 45) & 3)
+    let present = d & (1 << 47) != 0
+    if isSystem { throw Fault.gp(code) }
+    if s == Seg.ss {
+      if isCode || type & 2 == 0 || rpl != cpl || dpl != cpl { throw Fault.gp(code) }
+      if !present { throw Fault.ss(code) }
+    } else {
+      if isCode && type & 2 == 0 { throw Fault.gp(code) }  // execute-only code
+      let conforming = isCode && type & 4 != 0
+      if !conforming && dpl < max(cpl, rpl) { throw Fault.gp(code) }
+      if !present { throw Fault.np(code) }
+    }
+    try markAccessed(selector, d)
+    var seg = segment(from: d, selector: selector)
+    seg.attributes |= 1
+    segments[s] = seg
+  }
+
+  /// Installs a new CS after the caller checked it (far transfers, interrupts, returns).
+  func setCodeSegment(_ selector: UInt16, descriptor d: UInt64, cpl newCPL: Int) {
+    var seg = segment(from: d, selector: (selector & 0xFFFC) | UInt16(newCPL))
+    seg.attributes |= 1
+    segments[Seg.cs] = seg
+    updateMode()
+    cpl = newCPL
+  }
+
+  /// Checks a code-segment descriptor for a far JMP/CALL (SDM Vol. 3A 5.8.1) and returns it.
+  func codeDescriptorForFarTransfer(_ selector: UInt16) throws(Fault) -> UInt64 {
+    if selector & 0xFFFC == 0 { throw Fault.gp(0) }
+    let d = try readDescriptor(selector)
+    let code = UInt32(selector & 0xFFFC)
+    let type = (d >> 40) & 0xF
+    if d & (1 << 44) == 0 || type & 8 == 0 { throw Fault.gp(code) }  // call/task gates not supported
+    let dpl = Int((d >> 45) & 3), rpl = Int(selector & 3)
+    if type & 4 != 0 {
+      if dpl > cpl { throw Fault.gp(code) }
+    } else if rpl > cpl || dpl != cpl {
+      throw Fault.gp(code)
+    }
+    if d & (1 << 47) == 0 { throw Fault.np(code) }
+    try markAccessed(selector, d)
+    return d
+  }
+
+  /// A far JMP (or the transfer half of a far CALL) to selector:offset.
+  func farJump(_ selector: UInt16, _ offset: UInt64) throws(Fault) {
+    if mode == .real {
+      segments[Seg.cs].selector = selector
+      segments[Seg.cs].base = UInt64(selector) << 4
+      nextRIP = offset & 0xFFFF
+      return
+    }
+    let d = try codeDescriptorForFarTransfer(selector)
+    setCodeSegment(selector, descriptor: d, cpl: cpl)
+    nextRIP = mode == .long64 ? offset : offset & 0xFFFF_FFFF
+  }
+}

@@ -1,0 +1,63 @@
+// The decoded instruction: a plain value built once per code address and reused from the cache.
+
+/// Operations, one per semantic family member. Which opcode bytes map here is in OpcodeTable.swift.
+enum Op: UInt8 {
+  case invalid
+  // Data movement
+  case movEG, movGE, movEI, movRI, movAO, movOA, movES, movSE, lea, xchgEG, xchgAR, movzx, movsx, movsxd
+  case cbw, cwd, xlat, bswap, cmov, setcc, lahf, sahf, lfp
+  // Stack
+  case pushR, popR, pushI, pushE, popE, pushSeg, popSeg, pushf, popf, pusha, popa, enter, leave
+  // Arithmetic and logic
+  case aluEG, aluGE, aluAI, aluEI, testEG, testAI, testEI, incR, decR, incE, decE, notE, negE
+  case mul, imul1, imul2, imul3, div, idiv, xadd, cmpxchg, cmpxchgWide
+  // Shifts, rotates, bits
+  case shiftImm, shift1, shiftCL, shldImm, shldCL, shrdImm, shrdCL, btReg, btImm, bsf, bsr
+  // Strings
+  case movs, cmps, stos, lods, scas, ins, outs
+  // Control flow
+  case jcc, jmpRel, callRel, jmpE, callE, ret, retImm, jmpFarPtr, callFarPtr, jmpFarM, callFarM, retf, retfImm
+  case loop, jcxz, int3, intN, into, int1, iret
+  // Flags and system
+  case clc, stc, cmc, cld, std, cli, sti, hlt, nop, pause
+  case inAI, inAD, outIA, outDA
+  case cpuid, rdtsc, rdtscp, rdmsr, wrmsr, movFromCR, movToCR, movFromDR, movToDR
+  case lgdt, lidt, sgdt, sidt, lldt, sldt, ltr, str, smsw, lmsw, invlpg, swapgs, clts, verr, verw
+  case syscall, sysret, ud2
+}
+
+/// One decoded instruction. Registers are numbered 0-15 with REX already applied.
+struct Instruction {
+  var op: Op = .invalid
+  var length: UInt8 = 0
+  /// Operand size in bytes (1, 2, 4, 8).
+  var opSize: UInt8 = 4
+  /// Address size in bytes (2, 4, 8).
+  var addrSize: UInt8 = 4
+  /// Family detail: ALU operation, condition code, shift kind or group ModRM.reg.
+  var sub: UInt8 = 0
+  /// ModRM.reg (or the register in the opcode's low bits) with REX.R/REX.B applied.
+  var reg: UInt8 = 0
+  /// ModRM.rm register when `hasMemory` is false.
+  var rm: UInt8 = 0
+  var hasMemory = false
+  /// A REX prefix is present: byte registers 4-7 are SPL..DIL instead of AH..BH.
+  var rex = false
+  /// Repeat prefix: 0 none, 1 REP/REPE (F3), 2 REPNE (F2).
+  var rep: UInt8 = 0
+  var lock = false
+  /// Memory operand: base register (`noRegister`, or `ripBase`), index register, scale shift.
+  var base: UInt8 = Instruction.noRegister
+  var index: UInt8 = Instruction.noRegister
+  var scale: UInt8 = 0
+  var segment: UInt8 = UInt8(Seg.ds)
+  /// Cycles this instruction costs (Clock/CycleModel.swift).
+  var cycles: UInt8 = 1
+  var displacement: UInt64 = 0
+  var immediate: UInt64 = 0
+  /// Second immediate: the selector of a far pointer, ENTER's nesting level.
+  var immediate2: UInt64 = 0
+
+  static let noRegister: UInt8 = 0xFF
+  static let ripBase: UInt8 = 16
+}

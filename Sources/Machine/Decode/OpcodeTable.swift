@@ -1,0 +1,281 @@
+// The opcode map (SDM Vol. 2D appendix A): one row per opcode form. Everything the decoder knows about
+// an opcode's shape (ModRM, immediates, operand size rules, mode validity) is written here and only here.
+
+/// Shape bits of an opcode form.
+struct Shape: OptionSet {
+  let rawValue: UInt16
+  static let modrm = Shape(rawValue: 1 << 0)
+  /// Operates on bytes regardless of prefixes.
+  static let byteOp = Shape(rawValue: 1 << 1)
+  static let imm8 = Shape(rawValue: 1 << 2)
+  static let imm16 = Shape(rawValue: 1 << 3)
+  /// 16 or 32 bits by operand size; sign-extended for 64-bit operands.
+  static let immZ = Shape(rawValue: 1 << 4)
+  /// Full operand size, including 64 bits (MOV r64, imm64).
+  static let immV = Shape(rawValue: 1 << 5)
+  /// An offset of address size (MOV moffs).
+  static let immAddr = Shape(rawValue: 1 << 6)
+  /// In 64-bit mode the operand size is 64 unless 66h (PUSH, POP, near indirect branches).
+  static let default64 = Shape(rawValue: 1 << 7)
+  /// In 64-bit mode the operand size is always 64 (near relative branches).
+  static let force64 = Shape(rawValue: 1 << 8)
+  /// Invalid in 64-bit mode (#UD).
+  static let no64 = Shape(rawValue: 1 << 9)
+  /// The register is in the opcode's low three bits.
+  static let regInOpcode = Shape(rawValue: 1 << 10)
+  /// The operation is chosen by ModRM.reg from `groups`.
+  static let group = Shape(rawValue: 1 << 11)
+  /// A far pointer immediate: offset (immZ) then a 16-bit selector.
+  static let farPointer = Shape(rawValue: 1 << 12)
+  /// The low nibble of the opcode is a condition code.
+  static let condition = Shape(rawValue: 1 << 13)
+  /// Operand size is fixed at 32 bits outside 64-bit mode, 64 within (MOV CRn, DRn).
+  static let controlSize = Shape(rawValue: 1 << 14)
+}
+
+struct OpcodeForm {
+  var op: Op = .invalid
+  var shape: Shape = []
+  /// For `.group` forms: which row of `OpcodeTable.groups`.
+  var group: UInt8 = 0
+  /// For ALU/shift forms with a fixed sub-operation.
+  var sub: UInt8 = 0
+}
+
+enum OpcodeTable {
+  /// 512 forms: one-byte opcodes at 0x000-0x0FF, two-byte (0F xx) at 0x100-0x1FF.
+  static let forms: [OpcodeForm] = build()
+
+  /// Group rows (ModRM.reg selects): (operation, extra shape bits, sub).
+  static let groups: [[(Op, Shape, UInt8)]] = buildGroups()
+
+  static let g1 = UInt8(1), g2 = UInt8(2), g3 = UInt8(3), g4 = UInt8(4), g5 = UInt8(5), g6 = UInt8(6)
+  static let g7 = UInt8(7), g8 = UInt8(8), g9 = UInt8(9), g11 = UInt8(10), g1a = UInt8(11), g15 = UInt8(12)
+  static let g16 = UInt8(13)
+
+  private static func build() -> [OpcodeForm] {
+    var t = [OpcodeForm](repeating: OpcodeForm(), count: 512)
+    func set(_ i: Int, _ op: Op, _ shape: Shape = [], group: UInt8 = 0, sub: UInt8 = 0) {
+      t[i] = OpcodeForm(op: op, shape: shape, group: group, sub: sub)
+    }
+    // 00-3F: the eight ALU operations in six forms each (ADD OR ADC SBB AND SUB XOR CMP).
+    for alu in 0..<8 {
+      let b = alu * 8, s = UInt8(alu)
+      set(b + 0, .aluEG, [.modrm, .byteOp], sub: s)
+      set(b + 1, .aluEG, [.modrm], sub: s)
+      set(b + 2, .aluGE, [.modrm, .byteOp], sub: s)
+      set(b + 3, .aluGE, [.modrm], sub: s)
+      set(b + 4, .aluAI, [.byteOp, .imm8], sub: s)
+      set(b + 5, .aluAI, [.immZ], sub: s)
+    }
+    set(0x06, .pushSeg, [.no64], sub: UInt8(Seg.es))
+    set(0x07, .popSeg, [.no64], sub: UInt8(Seg.es))
+    set(0x0E, .pushSeg, [.no64], sub: UInt8(Seg.cs))
+    set(0x16, .pushSeg, [.no64], sub: UInt8(Seg.ss))
+    set(0x17, .popSeg, [.no64], sub: UInt8(Seg.ss))
+    set(0x1E, .pushSeg, [.no64], sub: UInt8(Seg.ds))
+    set(0x1F, .popSeg, [.no64], sub: UInt8(Seg.ds))
+    for r in 0..<8 {
+      set(0x40 + r, .incR, [.regInOpcode, .no64])
+      set(0x48 + r, .decR, [.regInOpcode, .no64])
+      set(0x50 + r, .pushR, [.regInOpcode, .default64])
+      set(0x58 + r, .popR, [.regInOpcode, .default64])
+      set(0x90 + r, .xchgAR, [.regInOpcode])
+      set(0xB0 + r, .movRI, [.regInOpcode, .byteOp, .imm8])
+      set(0xB8 + r, .movRI, [.regInOpcode, .immV])
+      set(0x1C8 + r, .bswap, [.regInOpcode])
+    }
+    set(0x60, .pusha, [.no64])
+    set(0x61, .popa, [.no64])
+    set(0x63, .movsxd, [.modrm])
+    set(0x68, .pushI, [.immZ, .default64])
+    set(0x69, .imul3, [.modrm, .immZ])
+    set(0x6A, .pushI, [.imm8, .default64])
+    set(0x6B, .imul3, [.modrm, .imm8])
+    set(0x6C, .ins, [.byteOp])
+    set(0x6D, .ins, [])
+    set(0x6E, .outs, [.byteOp])
+    set(0x6F, .outs, [])
+    for cc in 0..<16 {
+      set(0x70 + cc, .jcc, [.imm8, .force64, .condition])
+      set(0x140 + cc, .cmov, [.modrm, .condition])
+      set(0x180 + cc, .jcc, [.immZ, .force64, .condition])
+      set(0x190 + cc, .setcc, [.modrm, .byteOp, .condition])
+    }
+    set(0x80, .aluEI, [.modrm, .byteOp, .imm8, .group], group: g1)
+    set(0x81, .aluEI, [.modrm, .immZ, .group], group: g1)
+    set(0x83, .aluEI, [.modrm, .imm8, .group], group: g1)
+    set(0x84, .testEG, [.modrm, .byteOp])
+    set(0x85, .testEG, [.modrm])
+    set(0x86, .xchgEG, [.modrm, .byteOp])
+    set(0x87, .xchgEG, [.modrm])
+    set(0x88, .movEG, [.modrm, .byteOp])
+    set(0x89, .movEG, [.modrm])
+    set(0x8A, .movGE, [.modrm, .byteOp])
+    set(0x8B, .movGE, [.modrm])
+    set(0x8C, .movES, [.modrm])
+    set(0x8D, .lea, [.modrm])
+    set(0x8E, .movSE, [.modrm])
+    set(0x8F, .popE, [.modrm, .default64, .group], group: g1a)
+    set(0x98, .cbw)
+    set(0x99, .cwd)
+    set(0x9A, .callFarPtr, [.farPointer, .no64])
+    set(0x9B, .nop)
+    set(0x9C, .pushf, [.default64])
+    set(0x9D, .popf, [.default64])
+    set(0x9E, .sahf)
+    set(0x9F, .lahf)
+    set(0xA0, .movAO, [.byteOp, .immAddr])
+    set(0xA1, .movAO, [.immAddr])
+    set(0xA2, .movOA, [.byteOp, .immAddr])
+    set(0xA3, .movOA, [.immAddr])
+    set(0xA4, .movs, [.byteOp])
+    set(0xA5, .movs)
+    set(0xA6, .cmps, [.byteOp])
+    set(0xA7, .cmps)
+    set(0xA8, .testAI, [.byteOp, .imm8])
+    set(0xA9, .testAI, [.immZ])
+    set(0xAA, .stos, [.byteOp])
+    set(0xAB, .stos)
+    set(0xAC, .lods, [.byteOp])
+    set(0xAD, .lods)
+    set(0xAE, .scas, [.byteOp])
+    set(0xAF, .scas)
+    set(0xC0, .shiftImm, [.modrm, .byteOp, .imm8, .group], group: g2)
+    set(0xC1, .shiftImm, [.modrm, .imm8, .group], group: g2)
+    set(0xC2, .retImm, [.imm16, .force64])
+    set(0xC3, .ret, [.force64])
+    set(0xC4, .lfp, [.modrm, .no64], sub: UInt8(Seg.es))
+    set(0xC5, .lfp, [.modrm, .no64], sub: UInt8(Seg.ds))
+    set(0xC6, .movEI, [.modrm, .byteOp, .imm8, .group], group: g11)
+    set(0xC7, .movEI, [.modrm, .immZ, .group], group: g11)
+    set(0xC8, .enter, [.imm16, .default64])
+    set(0xC9, .leave, [.default64])
+    set(0xCA, .retfImm, [.imm16])
+    set(0xCB, .retf)
+    set(0xCC, .int3)
+    set(0xCD, .intN, [.imm8])
+    set(0xCE, .into, [.no64])
+    set(0xCF, .iret)
+    set(0xD0, .shift1, [.modrm, .byteOp, .group], group: g2)
+    set(0xD1, .shift1, [.modrm, .group], group: g2)
+    set(0xD2, .shiftCL, [.modrm, .byteOp, .group], group: g2)
+    set(0xD3, .shiftCL, [.modrm, .group], group: g2)
+    set(0xD7, .xlat, [.byteOp])
+    set(0xE0, .loop, [.imm8, .force64], sub: 0)
+    set(0xE1, .loop, [.imm8, .force64], sub: 1)
+    set(0xE2, .loop, [.imm8, .force64], sub: 2)
+    set(0xE3, .jcxz, [.imm8, .force64])
+    set(0xE4, .inAI, [.byteOp, .imm8])
+    set(0xE5, .inAI, [.imm8])
+    set(0xE6, .outIA, [.byteOp, .imm8])
+    set(0xE7, .outIA, [.imm8])
+    set(0xE8, .callRel, [.immZ, .force64])
+    set(0xE9, .jmpRel, [.immZ, .force64])
+    set(0xEA, .jmpFarPtr, [.farPointer, .no64])
+    set(0xEB, .jmpRel, [.imm8, .force64])
+    set(0xEC, .inAD, [.byteOp])
+    set(0xED, .inAD)
+    set(0xEE, .outDA, [.byteOp])
+    set(0xEF, .outDA)
+    set(0xF1, .int1)
+    set(0xF4, .hlt)
+    set(0xF5, .cmc)
+    set(0xF6, .testEI, [.modrm, .byteOp, .group], group: g3)
+    set(0xF7, .testEI, [.modrm, .group], group: g3)
+    set(0xF8, .clc)
+    set(0xF9, .stc)
+    set(0xFA, .cli)
+    set(0xFB, .sti)
+    set(0xFC, .cld)
+    set(0xFD, .std)
+    set(0xFE, .incE, [.modrm, .byteOp, .group], group: g4)
+    set(0xFF, .incE, [.modrm, .group], group: g5)
+
+    // Two-byte opcodes (0F xx).
+    set(0x100, .sldt, [.modrm, .group], group: g6)
+    set(0x101, .sgdt, [.modrm, .group], group: g7)
+    set(0x105, .syscall)
+    set(0x106, .clts)
+    set(0x107, .sysret)
+    set(0x108, .nop)  // INVD: no caches to drop
+    set(0x109, .nop)  // WBINVD
+    set(0x10B, .ud2)
+    set(0x10D, .nop, [.modrm])  // PREFETCHW hint
+    for hint in 0x118...0x11F { set(hint, .nop, [.modrm]) }  // hint NOPs incl. 0F 1F /0 (SDM NOP)
+    set(0x120, .movFromCR, [.modrm, .controlSize])
+    set(0x121, .movFromDR, [.modrm, .controlSize])
+    set(0x122, .movToCR, [.modrm, .controlSize])
+    set(0x123, .movToDR, [.modrm, .controlSize])
+    set(0x130, .wrmsr)
+    set(0x131, .rdtsc)
+    set(0x132, .rdmsr)
+    set(0x1A0, .pushSeg, [.default64], sub: UInt8(Seg.fs))
+    set(0x1A1, .popSeg, [.default64], sub: UInt8(Seg.fs))
+    set(0x1A2, .cpuid)
+    set(0x1A3, .btReg, [.modrm], sub: 0)
+    set(0x1A4, .shldImm, [.modrm, .imm8])
+    set(0x1A5, .shldCL, [.modrm])
+    set(0x1A8, .pushSeg, [.default64], sub: UInt8(Seg.gs))
+    set(0x1A9, .popSeg, [.default64], sub: UInt8(Seg.gs))
+    set(0x1AB, .btReg, [.modrm], sub: 1)
+    set(0x1AC, .shrdImm, [.modrm, .imm8])
+    set(0x1AD, .shrdCL, [.modrm])
+    set(0x1AE, .nop, [.modrm, .group], group: g15)
+    set(0x1AF, .imul2, [.modrm])
+    set(0x1B0, .cmpxchg, [.modrm, .byteOp])
+    set(0x1B1, .cmpxchg, [.modrm])
+    set(0x1B2, .lfp, [.modrm], sub: UInt8(Seg.ss))
+    set(0x1B3, .btReg, [.modrm], sub: 2)
+    set(0x1B4, .lfp, [.modrm], sub: UInt8(Seg.fs))
+    set(0x1B5, .lfp, [.modrm], sub: UInt8(Seg.gs))
+    set(0x1B6, .movzx, [.modrm], sub: 1)
+    set(0x1B7, .movzx, [.modrm], sub: 2)
+    set(0x1BA, .btImm, [.modrm, .imm8, .group], group: g8)
+    set(0x1BB, .btReg, [.modrm], sub: 3)
+    set(0x1BC, .bsf, [.modrm])
+    set(0x1BD, .bsr, [.modrm])
+    set(0x1BE, .movsx, [.modrm], sub: 1)
+    set(0x1BF, .movsx, [.modrm], sub: 2)
+    set(0x1C0, .xadd, [.modrm, .byteOp])
+    set(0x1C1, .xadd, [.modrm])
+    set(0x1C7, .cmpxchgWide, [.modrm, .group], group: g9)
+    return t
+  }
+
+  private static func buildGroups() -> [[(Op, Shape, UInt8)]] {
+    let bad: (Op, Shape, UInt8) = (.invalid, [], 0)
+    var g = [[(Op, Shape, UInt8)]](repeating: [bad, bad, bad, bad, bad, bad, bad, bad], count: 14)
+    for r in 0..<8 {
+      g[Int(g1)][r] = (.aluEI, [], UInt8(r))
+      g[Int(g2)][r] = (.invalid, [], UInt8(r))  // shift kind; op kept from the form
+    }
+    g[Int(g3)] = [
+      (.testEI, [.immZ], 0), (.testEI, [.immZ], 0), (.notE, [], 0), (.negE, [], 0),
+      (.mul, [], 0), (.imul1, [], 0), (.div, [], 0), (.idiv, [], 0),
+    ]
+    g[Int(g4)][0] = (.incE, [], 0)
+    g[Int(g4)][1] = (.decE, [], 0)
+    g[Int(g5)] = [
+      (.incE, [], 0), (.decE, [], 0), (.callE, [.default64], 0), (.callFarM, [], 0),
+      (.jmpE, [.default64], 0), (.jmpFarM, [], 0), (.pushE, [.default64], 0), bad,
+    ]
+    g[Int(g6)] = [(.sldt, [], 0), (.str, [], 0), (.lldt, [], 0), (.ltr, [], 0), (.verr, [], 0), (.verw, [], 0), bad, bad]
+    g[Int(g7)] = [
+      (.sgdt, [], 0), (.sidt, [], 0), (.lgdt, [], 0), (.lidt, [], 0), (.smsw, [], 0), bad, (.lmsw, [], 0),
+      (.invlpg, [], 0),
+    ]
+    g[Int(g8)][4] = (.btImm, [], 0)
+    g[Int(g8)][5] = (.btImm, [], 1)
+    g[Int(g8)][6] = (.btImm, [], 2)
+    g[Int(g8)][7] = (.btImm, [], 3)
+    g[Int(g9)][1] = (.cmpxchgWide, [], 0)
+    g[Int(g11)][0] = (.movEI, [], 0)
+    g[Int(g1a)][0] = (.popE, [], 0)
+    // 0F AE: LFENCE/MFENCE/SFENCE (register forms) and CLFLUSH order nothing in a single in-order core.
+    g[Int(g15)][5] = (.nop, [], 0)
+    g[Int(g15)][6] = (.nop, [], 0)
+    g[Int(g15)][7] = (.nop, [], 0)
+    return g
+  }
+}

@@ -1,0 +1,202 @@
+// ADD OR ADC SBB AND SUB XOR CMP, INC DEC NEG, XADD, CMPXCHG (SDM Vol. 2A/2B per instruction;
+// flag definitions in Vol. 1 appendix A table A-2).
+
+extension CPU {
+  /// Performs ALU operation `kind` (the ModRM.reg numbering of group 1) and sets the flags.
+  @inline(__always)
+  func alu(_ kind: UInt8, _ d: UInt64, _ s: UInt64, size: Int) -> UInt64 {
+    switch kind {
+    case 0:
+      let r = (d &+ s) & sizeMask(size)
+      setLazy(.add, size: size, dst: d, src: s, result: r)
+      return r
+    case 1:
+      let r = d | s
+      setLazy(.logic, size: size, dst: d, src: s, result: r)
+      return r
+    case 2: return addWithCarry(d, s, carry ? 1 : 0, size: size)
+    case 3: return subtractWithBorrow(d, s, carry ? 1 : 0, size: size)
+    case 4:
+      let r = d & s
+      setLazy(.logic, size: size, dst: d, src: s, result: r)
+      return r
+    case 6:
+      let r = (d ^ s) & sizeMask(size)
+      setLazy(.logic, size: size, dst: d, src: s, result: r)
+      return r
+    default:  // 5 SUB, 7 CMP
+      let r = (d &- s) & sizeMask(size)
+      setLazy(.sub, size: size, dst: d, src: s, result: r)
+      return r
+    }
+  }
+
+  func addWithCarry(_ d: UInt64, _ s: UInt64, _ c: UInt64, size: Int) -> UInt64 {
+    let m = sizeMask(size)
+    let dm = d & m, sm = s & m
+    let r = (dm &+ sm &+ c) & m
+    var f = zspFlags(r, size)
+    if c == 0 ? r < dm : r <= dm { f |= Flag.cf }
+    if (dm ^ r) & (sm ^ r) & signBit(size) != 0 { f |= Flag.of }
+    f |= (dm ^ sm ^ r) & Flag.af
+    setArithmeticFlags(f)
+    return r
+  }
+
+  func subtractWithBorrow(_ d: UInt64, _ s: UInt64, _ c: UInt64, size: Int) -> UInt64 {
+    let m = sizeMask(size)
+    let dm = d & m, sm = s & m
+    let r = (dm &- sm &- c) & m
+    var f = zspFlags(r, size)
+    if c == 0 ? dm < sm : dm <= sm { f |= Flag.cf }
+    if (dm ^ sm) & (dm ^ r) & signBit(size) != 0 { f |= Flag.of }
+    f |= (dm ^ sm ^ r) & Flag.af
+    setArithmeticFlags(f)
+    return r
+  }
+
+  @inline(__always)
+  func executeArithmetic(_ i: Instruction) throws(Fault) {
+    let size = Int(i.opSize)
+    switch i.op {
+    case .aluEG:
+      let s = readG(i, size: size)
+      if i.hasMemory {
+        let ea = effectiveAddress(i)
+        let d = try read(Int(i.segment), ea, size: size)
+        let r = alu(i.sub, d, s, size: size)
+        if i.sub != 7 { try write(Int(i.segment), ea, size: size, r) }
+      } else {
+        let d = readReg(Int(i.rm), size: size, rex: i.rex)
+        let r = alu(i.sub, d, s, size: size)
+        if i.sub != 7 { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
+      }
+    case .aluGE:
+      let s = try readRM(i, size: size)
+      let d = readG(i, size: size)
+      let r = alu(i.sub, d, s, size: size)
+      if i.sub != 7 { writeG(i, size: size, r) }
+    case .aluAI:
+      let d = readReg(0, size: size, rex: false)
+      let r = alu(i.sub, d, i.immediate & sizeMask(size), size: size)
+      if i.sub != 7 { writeReg(0, size: size, rex: false, r) }
+    case .aluEI:
+      let s = i.immediate & sizeMask(size)
+      if i.hasMemory {
+        let ea = effectiveAddress(i)
+        let d = try read(Int(i.segment), ea, size: size)
+        let r = alu(i.sub, d, s, size: size)
+        if i.sub != 7 { try write(Int(i.segment), ea, size: size, r) }
+      } else {
+        let d = readReg(Int(i.rm), size: size, rex: i.rex)
+        let r = alu(i.sub, d, s, size: size)
+        if i.sub != 7 { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
+      }
+    case .testEG:
+      let r = try readRM(i, size: size) & readG(i, size: size)
+      setLazy(.logic, size: size, dst: 0, src: 0, result: r)
+    case .testAI:
+      let r = readReg(0, size: size, rex: false) & i.immediate
+      setLazy(.logic, size: size, dst: 0, src: 0, result: r & sizeMask(size))
+    case .testEI:
+      let r = try readRM(i, size: size) & i.immediate
+      setLazy(.logic, size: size, dst: 0, src: 0, result: r & sizeMask(size))
+    case .incR, .decR:
+      let d = readReg(Int(i.reg), size: size, rex: false)
+      writeReg(Int(i.reg), size: size, rex: false, incDec(d, up: i.op == .incR, size: size))
+    case .incE, .decE:
+      let ea = i.hasMemory ? effectiveAddress(i) : 0
+      let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
+      let r = incDec(d, up: i.op == .incE, size: size)
+      if i.hasMemory { try write(Int(i.segment), ea, size: size, r) } else { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
+    case .notE:
+      let ea = i.hasMemory ? effectiveAddress(i) : 0
+      let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
+      let r = ~d & sizeMask(size)
+      if i.hasMemory { try write(Int(i.segment), ea, size: size, r) } else { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
+    case .negE:
+      // NEG: CF set unless the operand was 0; other flags as 0 - operand (SDM Vol. 2B NEG).
+      let ea = i.hasMemory ? effectiveAddress(i) : 0
+      let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
+      let r = alu(5, 0, d, size: size)
+      if i.hasMemory { try write(Int(i.segment), ea, size: size, r) } else { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
+    case .xadd:
+      let ea = i.hasMemory ? effectiveAddress(i) : 0
+      let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
+      let s = readG(i, size: size)
+      let r = alu(0, d, s, size: size)
+      if i.hasMemory {
+        try write(Int(i.segment), ea, size: size, r)
+        writeG(i, size: size, d)
+      } else {
+        writeG(i, size: size, d)
+        writeReg(Int(i.rm), size: size, rex: i.rex, r)
+      }
+    case .cmpxchg:
+      // Flags as CMP accumulator, destination; the destination is written in both cases
+      // (SDM Vol. 2A CMPXCHG: "the processor never produces a locked read without a locked write").
+      let ea = i.hasMemory ? effectiveAddress(i) : 0
+      let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
+      let acc = readReg(0, size: size, rex: false)
+      _ = alu(5, acc, d, size: size)
+      if acc == d {
+        let s = readG(i, size: size)
+        if i.hasMemory { try write(Int(i.segment), ea, size: size, s) } else { writeReg(Int(i.rm), size: size, rex: i.rex, s) }
+      } else {
+        if i.hasMemory { try write(Int(i.segment), ea, size: size, d) }
+        writeReg(0, size: size, rex: false, d)
+      }
+    case .cmpxchgWide:
+      try compareExchangeWide(i)
+    default:
+      throw Fault.invalidOpcode
+    }
+  }
+
+  /// INC/DEC leave CF unchanged (SDM Vol. 2A INC).
+  @inline(__always)
+  func incDec(_ d: UInt64, up: Bool, size: Int) -> UInt64 {
+    // Only CF survives, so only CF of a pending computation is needed: no full materialization.
+    if lazy.op != .none && lazy.op != .inc && lazy.op != .dec {
+      if carry { flagBits |= Flag.cf } else { flagBits &= ~Flag.cf }
+    }
+    let r = (up ? d &+ 1 : d &- 1) & sizeMask(size)
+    setLazy(up ? .inc : .dec, size: size, dst: d & sizeMask(size), src: 1, result: r)
+    return r
+  }
+
+  /// CMPXCHG8B / CMPXCHG16B: only ZF is affected (SDM Vol. 2A CMPXCHG8B/CMPXCHG16B).
+  func compareExchangeWide(_ i: Instruction) throws(Fault) {
+    guard i.hasMemory else { throw Fault.invalidOpcode }
+    let ea = effectiveAddress(i)
+    let seg = Int(i.segment)
+    if i.opSize == 8 {
+      if linear(seg, ea) & 0xF != 0 { throw Fault.gp(0) }
+      let lo = try read(seg, ea, size: 8)
+      let hi = try read(seg, ea &+ 8, size: 8)
+      let equal = lo == regs[Reg.rax] && hi == regs[Reg.rdx]
+      if equal {
+        try write(seg, ea, size: 8, regs[Reg.rbx])
+        try write(seg, ea &+ 8, size: 8, regs[Reg.rcx])
+      } else {
+        try write(seg, ea, size: 8, lo)
+        try write(seg, ea &+ 8, size: 8, hi)
+        regs[Reg.rax] = lo
+        regs[Reg.rdx] = hi
+      }
+      setFlag(Flag.zf, equal)
+    } else {
+      let m = try read(seg, ea, size: 8)
+      let expected = (regs[Reg.rdx] & 0xFFFF_FFFF) << 32 | (regs[Reg.rax] & 0xFFFF_FFFF)
+      let equal = m == expected
+      if equal {
+        try write(seg, ea, size: 8, (regs[Reg.rcx] & 0xFFFF_FFFF) << 32 | (regs[Reg.rbx] & 0xFFFF_FFFF))
+      } else {
+        try write(seg, ea, size: 8, m)
+        regs[Reg.rax] = m & 0xFFFF_FFFF
+        regs[Reg.rdx] = m >> 32
+      }
+      setFlag(Flag.zf, equal)
+    }
+  }
+}

@@ -1,0 +1,194 @@
+// Jcc JMP CALL RET (near and far), LOOP/JCXZ, INT n/INT3/INTO/INT1, IRET (SDM Vol. 2A/2B; far
+// transfers and IRET privilege rules in Vol. 3A 5.8 and 6.14.3).
+
+extension CPU {
+  @inline(__always)
+  func executeControlFlow(_ i: Instruction) throws(Fault) {
+    let size = Int(i.opSize)
+    switch i.op {
+    case .jcc:
+      if condition(i.sub) { nextRIP = branchTarget(nextRIP &+ i.immediate, size: i.opSize) }
+    case .jmpRel:
+      nextRIP = branchTarget(nextRIP &+ i.immediate, size: i.opSize)
+    case .callRel:
+      try push(nextRIP, size: size)
+      nextRIP = branchTarget(nextRIP &+ i.immediate, size: i.opSize)
+    case .jmpE:
+      nextRIP = branchTarget(try readRM(i, size: size), size: i.opSize)
+    case .callE:
+      let target = try readRM(i, size: size)
+      try push(nextRIP, size: size)
+      nextRIP = branchTarget(target, size: i.opSize)
+    case .ret:
+      nextRIP = branchTarget(try pop(size: size), size: i.opSize)
+    case .retImm:
+      nextRIP = branchTarget(try pop(size: size), size: i.opSize)
+      let mask = stackMask
+      regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | ((regs[Reg.rsp] &+ i.immediate) & mask)
+    case .loop:
+      let mask = sizeMask(Int(i.addrSize))
+      let count = (regs[Reg.rcx] &- 1) & mask
+      writeReg(Reg.rcx, size: Int(i.addrSize), rex: false, count)
+      var taken = count != 0
+      if i.sub == 0 { taken = taken && !zero }  // LOOPNE
+      if i.sub == 1 { taken = taken && zero }  // LOOPE
+      if taken { nextRIP = branchTarget(nextRIP &+ i.immediate, size: i.opSize) }
+    case .jcxz:
+      if regs[Reg.rcx] & sizeMask(Int(i.addrSize)) == 0 {
+        nextRIP = branchTarget(nextRIP &+ i.immediate, size: i.opSize)
+      }
+    case .jmpFarPtr:
+      try farJump(UInt16(i.immediate2), i.immediate)
+    case .callFarPtr:
+      try farCall(UInt16(i.immediate2), i.immediate, size: size)
+    case .jmpFarM, .callFarM:
+      guard i.hasMemory else { throw Fault.invalidOpcode }
+      let ea = effectiveAddress(i)
+      let offset = try read(Int(i.segment), ea, size: size)
+      let selector = UInt16(try read(Int(i.segment), ea &+ UInt64(size), size: 2))
+      if i.op == .jmpFarM {
+        try farJump(selector, offset)
+      } else {
+        try farCall(selector, offset, size: size)
+      }
+    case .retf, .retfImm:
+      try farReturn(size: size, release: i.op == .retfImm ? i.immediate & 0xFFFF : 0)
+    case .int3:
+      try softwareInterrupt(3)
+    case .intN:
+      try softwareInterrupt(UInt8(truncatingIfNeeded: i.immediate))
+    case .into:
+      if flag(Flag.of) { try softwareInterrupt(4) }
+    case .int1:
+      try deliver(1, errorCode: nil, source: .exception, returnRIP: nextRIP)
+      nextRIP = rip
+    case .iret:
+      try interruptReturn(size: size)
+    default:
+      throw Fault.invalidOpcode
+    }
+  }
+
+  func softwareInterrupt(_ vector: UInt8) throws(Fault) {
+    try deliver(vector, errorCode: nil, source: .software, returnRIP: nextRIP)
+    nextRIP = rip
+  }
+
+  func farCall(_ selector: UInt16, _ offset: UInt64, size: Int) throws(Fault) {
+    if mode == .real {
+      try push(UInt64(segments[Seg.cs].selector), size: size)
+      try push(nextRIP, size: size)
+      try farJump(selector, offset)
+      return
+    }
+    let d = try codeDescriptorForFarTransfer(selector)
+    let savedRSP = regs[Reg.rsp]
+    do throws(Fault) {
+      try push(UInt64(segments[Seg.cs].selector), size: size)
+      try push(nextRIP, size: size)
+    } catch {
+      regs[Reg.rsp] = savedRSP
+      throw error
+    }
+    setCodeSegment(selector, descriptor: d, cpl: cpl)
+    nextRIP = mode == .long64 ? offset : offset & 0xFFFF_FFFF
+  }
+
+  /// RETF: same privilege, or to an outer level popping SS:RSP too (SDM Vol. 2B RET far pseudocode).
+  func farReturn(size: Int, release: UInt64) throws(Fault) {
+    let offset = try peekStack(0, size: size)
+    let selector = UInt16(truncatingIfNeeded: try peekStack(UInt64(size), size: size))
+    if mode == .real {
+      _ = try pop(size: size)
+      _ = try pop(size: size)
+      try farJump(selector, offset)
+      let mask = stackMask
+      regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | ((regs[Reg.rsp] &+ release) & mask)
+      return
+    }
+    if selector & 0xFFFC == 0 { throw Fault.gp(0) }
+    let d = try readDescriptor(selector)
+    let code = UInt32(selector & 0xFFFC)
+    let rpl = Int(selector & 3)
+    if d & (1 << 44) == 0 || (d >> 43) & 1 == 0 || rpl < cpl { throw Fault.gp(code) }
+    if d & (1 << 47) == 0 { throw Fault.np(code) }
+    if rpl > cpl {
+      let newRSP = try peekStack(UInt64(2 * size) &+ release, size: size)
+      let newSS = UInt16(truncatingIfNeeded: try peekStack(UInt64(3 * size) &+ release, size: size))
+      setCodeSegment(selector, descriptor: d, cpl: rpl)
+      try loadStackForReturn(newSS, rpl: rpl)
+      regs[Reg.rsp] = newRSP &+ release
+    } else {
+      let mask = stackMask
+      regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | ((regs[Reg.rsp] &+ UInt64(2 * size) &+ release) & mask)
+      setCodeSegment(selector, descriptor: d, cpl: cpl)
+    }
+    nextRIP = mode == .long64 ? offset : offset & 0xFFFF_FFFF
+  }
+
+  /// Loads SS when returning to an outer privilege level (null allowed in 64-bit mode below CPL 3).
+  func loadStackForReturn(_ selector: UInt16, rpl: Int) throws(Fault) {
+    if selector & 0xFFFC == 0 && mode == .long64 && rpl != 3 {
+      segments[Seg.ss] = SegmentRegister(selector: selector, base: 0, limit: 0, attributes: 0)
+      return
+    }
+    try loadSegment(Seg.ss, selector)
+  }
+
+  /// IRET/IRETD/IRETQ (SDM Vol. 2A IRET pseudocode; Vol. 3A 6.14.3 for 64-bit mode).
+  func interruptReturn(size: Int) throws(Fault) {
+    if mode == .real {
+      let ip = try pop(size: size)
+      let cs = UInt16(truncatingIfNeeded: try pop(size: size))
+      let fl = try pop(size: size)
+      segments[Seg.cs].selector = cs
+      segments[Seg.cs].base = UInt64(cs) << 4
+      nextRIP = ip
+      writeFlags(fl, size: size)
+      return
+    }
+    if !isLongModeActive && flag(Flag.nt) { throw Fault.ts(UInt32(tr.selector & 0xFFFC)) }  // task return
+    let newRIP = try peekStack(0, size: size)
+    let selector = UInt16(truncatingIfNeeded: try peekStack(UInt64(size), size: size))
+    let newFlags = try peekStack(UInt64(2 * size), size: size)
+    if selector & 0xFFFC == 0 { throw Fault.gp(0) }
+    let d = try readDescriptor(selector)
+    let code = UInt32(selector & 0xFFFC)
+    let rpl = Int(selector & 3)
+    if d & (1 << 44) == 0 || (d >> 43) & 1 == 0 || rpl < cpl { throw Fault.gp(code) }
+    if d & (1 << 47) == 0 { throw Fault.np(code) }
+    let popsStack = mode == .long64 || rpl > cpl
+    let oldCPL = cpl
+    if popsStack {
+      let newRSP = try peekStack(UInt64(3 * size), size: size)
+      let newSS = UInt16(truncatingIfNeeded: try peekStack(UInt64(4 * size), size: size))
+      writeFlags(newFlags, size: size, asCPL: oldCPL)
+      setCodeSegment(selector, descriptor: d, cpl: rpl)
+      try loadStackForReturn(newSS, rpl: rpl)
+      regs[Reg.rsp] = size == 4 && mode != .long64 ? newRSP & 0xFFFF_FFFF : newRSP
+      if size == 2 { regs[Reg.rsp] = newRSP & 0xFFFF }
+    } else {
+      let mask = stackMask
+      regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | ((regs[Reg.rsp] &+ UInt64(3 * size)) & mask)
+      writeFlags(newFlags, size: size, asCPL: oldCPL)
+      setCodeSegment(selector, descriptor: d, cpl: rpl)
+    }
+    nextRIP = mode == .long64 ? newRIP : newRIP & 0xFFFF_FFFF
+  }
+
+  /// Writes RFLAGS from POPF/IRET: IOPL only at CPL 0, IF only when CPL <= IOPL (SDM Vol. 2B POPF).
+  func writeFlags(_ value: UInt64, size: Int, asCPL level: Int? = nil) {
+    let level = level ?? cpl
+    materializeFlags()
+    var writable = Flag.writable
+    let iopl = Int((flagBits >> 12) & 3)
+    if mode != .real {
+      if level > 0 { writable &= ~Flag.iopl }
+      if level > iopl { writable &= ~Flag.if }
+    }
+    if size == 2 { writable &= 0xFFFF }
+    if size == 4 { writable &= 0xFFFF_FFFF }
+    flagBits = (flagBits & ~writable) | (value & writable) | Flag.reserved1
+    interruptCheckNeeded = true
+  }
+}

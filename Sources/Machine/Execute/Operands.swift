@@ -1,0 +1,84 @@
+// Operand access shared by all families: effective addresses (SDM Vol. 1 3.7.5), ModRM register or
+// memory operands, and the stack (SDM Vol. 1 6.2).
+
+extension CPU {
+  /// The effective address (segment offset) of a memory operand, wrapped to the address size.
+  @inline(__always)
+  func effectiveAddress(_ i: Instruction) -> UInt64 {
+    var a = i.displacement
+    if i.base != Instruction.noRegister {
+      a &+= i.base == Instruction.ripBase ? nextRIP : regs[Int(i.base)]
+    }
+    if i.index != Instruction.noRegister {
+      a &+= regs[Int(i.index)] << UInt64(i.scale)
+    }
+    switch i.addrSize {
+    case 2: return a & 0xFFFF
+    case 4: return a & 0xFFFF_FFFF
+    default: return a
+    }
+  }
+
+  @inline(__always)
+  func readRM(_ i: Instruction, size: Int) throws(Fault) -> UInt64 {
+    if !i.hasMemory { return readReg(Int(i.rm), size: size, rex: i.rex) }
+    return try read(Int(i.segment), effectiveAddress(i), size: size)
+  }
+
+  @inline(__always)
+  func writeRM(_ i: Instruction, size: Int, _ v: UInt64) throws(Fault) {
+    if !i.hasMemory {
+      writeReg(Int(i.rm), size: size, rex: i.rex, v)
+      return
+    }
+    try write(Int(i.segment), effectiveAddress(i), size: size, v)
+  }
+
+  @inline(__always)
+  func readG(_ i: Instruction, size: Int) -> UInt64 { readReg(Int(i.reg), size: size, rex: i.rex) }
+
+  @inline(__always)
+  func writeG(_ i: Instruction, size: Int, _ v: UInt64) { writeReg(Int(i.reg), size: size, rex: i.rex, v) }
+
+  // MARK: Stack
+
+  /// The stack pointer width: 64 in 64-bit mode, else SS.B selects ESP or SP (SDM Vol. 3A 3.4.5).
+  @inline(__always)
+  var stackMask: UInt64 {
+    if mode == .long64 { return ~0 }
+    return segments[Seg.ss].isDefault32 ? 0xFFFF_FFFF : 0xFFFF
+  }
+
+  @inline(__always)
+  func push(_ v: UInt64, size: Int) throws(Fault) {
+    let mask = stackMask
+    let sp = (regs[Reg.rsp] &- UInt64(size)) & mask
+    try write(Seg.ss, sp, size: size, v)
+    regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | sp
+  }
+
+  @inline(__always)
+  func pop(size: Int) throws(Fault) -> UInt64 {
+    let mask = stackMask
+    let sp = regs[Reg.rsp] & mask
+    let v = try read(Seg.ss, sp, size: size)
+    regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | ((sp &+ UInt64(size)) & mask)
+    return v
+  }
+
+  /// Reads the stack `offset` bytes above the stack pointer without popping.
+  func peekStack(_ offset: UInt64, size: Int) throws(Fault) -> UInt64 {
+    let mask = stackMask
+    return try read(Seg.ss, (regs[Reg.rsp] &+ offset) & mask, size: size)
+  }
+
+  /// Masks a branch target to the operand size (SDM Vol. 2A JMP: EIP/IP truncation).
+  @inline(__always)
+  func branchTarget(_ t: UInt64, size: UInt8) -> UInt64 {
+    switch size {
+    case 2: return t & 0xFFFF
+    case 4: return t & 0xFFFF_FFFF
+    default: return t
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// MOVS CMPS STOS LODS SCAS INS OUTS with REP/REPE/REPNE (SDM Vol. 2B "REP/REPE/REPZ/REPNE/REPNZ").
+// The count and index registers are updated after every iteration, so a fault in the middle leaves
+// the architectural state that lets the instruction restart where it stopped.
+
+extension CPU {
+  @inline(__always)
+  func executeString(_ i: Instruction) throws(Fault) {
+    let size = Int(i.opSize)
+    let addressMask = sizeMask(Int(i.addrSize))
+    let step: UInt64 = direction ? 0 &- UInt64(size) : UInt64(size)
+    let source = Int(i.segment)
+    if i.rep == 0 {
+      try stringIteration(i, size: size, step: step, mask: addressMask, source: source)
+      return
+    }
+    if (i.op == .movs || i.op == .stos) && !direction && i.addrSize != 2 {
+      try fastRepeat(i, size: size, mask: addressMask, source: source)
+    }
+    while true {
+      let count = regs[Reg.rcx] & addressMask
+      if count == 0 { return }
+      try stringIteration(i, size: size, step: step, mask: addressMask, source: source)
+      writeReg(Reg.rcx, size: Int(i.addrSize), rex: false, count &- 1)
+      cycles &+= 1
+      if i.op == .cmps || i.op == .scas {
+        // REPE stops when ZF=0, REPNE when ZF=1.
+        let z = zero
+        if (i.rep == 1 && !z) || (i.rep == 2 && z) { return }
+      }
+    }
+  }
+
+  @inline(__always)
+  func advanceIndex(_ r: Int, _ step: UInt64, _ mask: UInt64) {
+    regs[r] = (regs[r] & ~mask) | ((regs[r] &+ step) & mask)
+    if mask == 0xFFFF_FFFF { regs[r] &= 0xFFFF_FFFF }
+  }
+
+  @inline(__always)
+  func stringIteration(_ i: Instruction, size: Int, step: UInt64, mask: UInt64, source: Int) throws(Fault) {
+    switch i.op {
+    case .movs:
+      let v = try read(source, regs[Reg.rsi] & mask, size: size)
+      try write(Seg.es, regs[Reg.rdi] & mask, size: size, v)
+      advanceIndex(Reg.rsi, step, mask)
+      advanceIndex(Reg.rdi, step, mask)
+    case .stos:
+      try write(Seg.es, regs[Reg.rdi] & mask, size: size, readReg(0, size: size, rex: false))
+      advanceIndex(Reg.rdi, step, mask)
+    case .lods:
+      let v = try read(source, regs[Reg.rsi] & mask, size: size)
+      writeReg(0, size: size, rex: false, v)
+      advanceIndex(Reg.rsi, step, mask)
+    case .cmps:
+      let a = try read(source, regs[Reg.rsi] & mask, size: size)
+      let b = try read(Seg.es, regs[Reg.rdi] & mask, size: size)
+      _ = alu(7, a, b, size: size)
+      advanceIndex(Reg.rsi, step, mask)
+      advanceIndex(Reg.rdi, step, mask)
+    case .scas:
+      let b = try read(Seg.es, regs[Reg.rdi] & mask, size: size)
+      _ = alu(7, readReg(0, size: size, rex: false), b, size: size)
+      advanceIndex(Reg.rdi, step, mask)
+    case .ins:
+      try checkPortAccess(UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size)
+      let v = ports.read(port: UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size)
+      try write(Seg.es, regs[Reg.rdi] & mask, size: size, UInt64(v))
+      advanceIndex(Reg.rdi, step, mask)
+    case .outs:
+      try checkPortAccess(UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size)
+      let v = try read(source, regs[Reg.rsi] & mask, size: size)
+      ports.write(port: UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size, value: UInt32(truncatingIfNeeded: v))
+      advanceIndex(Reg.rsi, step, mask)
+    default:
+      throw Fault.invalidOpcode
+    }
+  }
+
+  /// REP MOVS/STOS forward over RAM-like pages: whole page-bounded chunks are copied or filled through
+  /// host pointers instead of one element at a time (kernels clear and scroll memory this way). The
+  /// architectural result is the same as the element loop, including byte-wise propagation when a
+  /// MOVS destination overlaps its source just ahead of it. Anything unusual (MMIO, page crossing
+  /// inside an element) is left to the element loop.
+  func fastRepeat(_ i: Instruction, size: Int, mask: UInt64, source: Int) throws(Fault) {
+    let user = cpl == 3
+    while true {
+      let count = regs[Reg.rcx] & mask
+      if count == 0 { return }
+      let dstLinear = linear(Seg.es, regs[Reg.rdi] & mask)
+      let dstRoom = (0x1000 - Int(dstLinear & 0xFFF)) / size
+      if dstRoom == 0 { return }
+      let d = try translate(dstLinear, .write, user: user)
+      guard let dstHost = d.pointee.host else { return }
+      var n = min(Int(min(count, 1 << 20)), dstRoom)
+      let dst = dstHost + Int(dstLinear & 0xFFF)
+      if i.op == .movs {
+        let srcLinear = linear(source, regs[Reg.rsi] & mask)
+        let srcRoom = (0x1000 - Int(srcLinear & 0xFFF)) / size
+        if srcRoom == 0 { return }
+        let sp = try translate(srcLinear, .read, user: user)
+        guard let srcHost = sp.pointee.host else { return }
+        n = min(n, srcRoom)
+        let src = UnsafeRawPointer(srcHost + Int(srcLinear & 0xFFF))
+        let bytes = n * size
+        if UnsafeRawPointer(dst) > src && UnsafeRawPointer(dst) < src + bytes {
+          for k in 0..<bytes { dst.storeBytes(of: src.load(fromByteOffset: k, as: UInt8.self), toByteOffset: k, as: UInt8.self) }
+        } else {
+          dst.copyMemory(from: src, byteCount: bytes)
+        }
+        regs[Reg.rsi] = (regs[Reg.rsi] & ~mask) | ((regs[Reg.rsi] &+ UInt64(bytes)) & mask)
+      } else {
+        let value = regs[Reg.rax]
+        switch size {
+        case 1: dst.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: value), count: n)
+        case 2: for k in 0..<n { dst.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: k * 2, as: UInt16.self) }
+        case 4: for k in 0..<n { dst.storeBytes(of: UInt32(truncatingIfNeeded: value), toByteOffset: k * 4, as: UInt32.self) }
+        default: for k in 0..<n { dst.storeBytes(of: value, toByteOffset: k * 8, as: UInt64.self) }
+        }
+      }
+      memory.noteWrite(d.pointee.phys)
+      let bytes = UInt64(n * size)
+      regs[Reg.rdi] = (regs[Reg.rdi] & ~mask) | ((regs[Reg.rdi] &+ bytes) & mask)
+      writeReg(Reg.rcx, size: Int(i.addrSize), rex: false, count &- UInt64(n))
+      if mask == 0xFFFF_FFFF {
+        regs[Reg.rsi] &= 0xFFFF_FFFF
+        regs[Reg.rdi] &= 0xFFFF_FFFF
+      }
+      cycles &+= UInt64(n)
+    }
+  }
+}

@@ -1,0 +1,280 @@
+// Flag instructions, HLT, port I/O, CPUID, RDTSC, MSRs, control registers, descriptor tables, SWAPGS,
+// SYSCALL/SYSRET (SDM Vol. 2 per instruction; Vol. 3A 2.5 control registers, Vol. 4 MSRs).
+
+extension CPU {
+  func requirePrivilege() throws(Fault) {
+    if cpl != 0 { throw Fault.gp(0) }
+  }
+
+  /// CLI/STI need CPL <= IOPL (SDM Vol. 2A CLI).
+  func checkIOPrivilege() throws(Fault) {
+    if mode != .real && cpl > Int((flagBits >> 12) & 3) { throw Fault.gp(0) }
+  }
+
+  /// IN/OUT/INS/OUTS: allowed when CPL <= IOPL, otherwise only if every bit for the accessed ports is
+  /// clear in the TSS I/O permission bitmap (SDM Vol. 1 19.5.2); a bitmap outside the TSS limit is #GP(0).
+  func checkPortAccess(_ port: UInt16, size: Int) throws(Fault) {
+    if mode == .real || cpl <= Int((flagBits >> 12) & 3) { return }
+    guard tr.limit >= 0x67 else { throw Fault.gp(0) }
+    let base = try readSystem(tr.base &+ 0x66, size: 2)
+    let byte = base + UInt64(port >> 3)
+    if byte + 1 > UInt64(tr.limit) { throw Fault.gp(0) }
+    let bits = try readSystem(tr.base &+ byte, size: 2)
+    let mask = ((UInt64(1) << UInt64(size)) - 1) << UInt64(port & 7)
+    if bits & mask != 0 { throw Fault.gp(0) }
+  }
+
+  func executeSystem(_ i: Instruction) throws(Fault) {
+    let size = Int(i.opSize)
+    switch i.op {
+    case .nop, .pause: break
+    case .clc: setFlag(Flag.cf, false)
+    case .stc: setFlag(Flag.cf, true)
+    case .cmc: setFlag(Flag.cf, !carry)
+    case .cld: flagBits &= ~Flag.df
+    case .std: flagBits |= Flag.df
+    case .cli:
+      try checkIOPrivilege()
+      flagBits &= ~Flag.if
+    case .sti:
+      try checkIOPrivilege()
+      if flagBits & Flag.if == 0 {
+        flagBits |= Flag.if
+        blockInterruptsForOneInstruction()
+      }
+    case .pushf:
+      materializeFlags()
+      try push(flagBits & ~(Flag.rf | Flag.vm) & sizeMask(size), size: size)
+    case .popf:
+      if mode != .real && flag(Flag.vm) { throw Fault.gp(0) }
+      writeFlags(try pop(size: size), size: size)
+    case .hlt:
+      try requirePrivilege()
+      if flagBits & Flag.if == 0 && !nmiPending {
+        exit = .halted
+        exitPending = true
+        endSlice = true
+      } else {
+        isHalted = true
+        endSlice = true
+      }
+    case .inAI, .inAD:
+      let port = i.op == .inAI ? UInt16(i.immediate & 0xFF) : UInt16(truncatingIfNeeded: regs[Reg.rdx])
+      try checkPortAccess(port, size: size)
+      writeReg(0, size: size, rex: false, UInt64(ports.read(port: port, size: size)))
+    case .outIA, .outDA:
+      let port = i.op == .outIA ? UInt16(i.immediate & 0xFF) : UInt16(truncatingIfNeeded: regs[Reg.rdx])
+      try checkPortAccess(port, size: size)
+      ports.write(port: port, size: size, value: UInt32(truncatingIfNeeded: regs[Reg.rax]))
+    case .cpuid:
+      let (a, b, c, d) = cpuid(leaf: UInt32(truncatingIfNeeded: regs[Reg.rax]), subleaf: UInt32(truncatingIfNeeded: regs[Reg.rcx]))
+      regs[Reg.rax] = UInt64(a)
+      regs[Reg.rbx] = UInt64(b)
+      regs[Reg.rcx] = UInt64(c)
+      regs[Reg.rdx] = UInt64(d)
+    case .rdtsc:
+      if cr4 & 4 != 0 && cpl != 0 { throw Fault.gp(0) }  // CR4.TSD
+      let t = cycles &+ tscOffset
+      regs[Reg.rax] = t & 0xFFFF_FFFF
+      regs[Reg.rdx] = t >> 32
+    case .rdmsr:
+      try requirePrivilege()
+      let v = try readMSR(UInt32(truncatingIfNeeded: regs[Reg.rcx]))
+      regs[Reg.rax] = v & 0xFFFF_FFFF
+      regs[Reg.rdx] = v >> 32
+    case .wrmsr:
+      try requirePrivilege()
+      let v = (regs[Reg.rdx] & 0xFFFF_FFFF) << 32 | (regs[Reg.rax] & 0xFFFF_FFFF)
+      try writeMSR(UInt32(truncatingIfNeeded: regs[Reg.rcx]), v)
+    case .movFromCR:
+      try requirePrivilege()
+      let v: UInt64
+      switch i.reg {
+      case 0: v = cr0
+      case 2: v = cr2
+      case 3: v = cr3
+      case 4: v = cr4
+      case 8: v = cr8
+      default: throw Fault.invalidOpcode
+      }
+      writeReg(Int(i.rm), size: size, rex: true, v)
+    case .movToCR:
+      try requirePrivilege()
+      try writeControlRegister(Int(i.reg), readReg(Int(i.rm), size: size, rex: true))
+    case .movFromDR:
+      try requirePrivilege()
+      let n = Int(i.reg & 7)
+      writeReg(Int(i.rm), size: size, rex: true, debugRegs[n == 4 ? 6 : (n == 5 ? 7 : n)])
+    case .movToDR:
+      try requirePrivilege()
+      let n = Int(i.reg & 7)
+      debugRegs[n == 4 ? 6 : (n == 5 ? 7 : n)] = readReg(Int(i.rm), size: size, rex: true)
+    case .lgdt, .lidt:
+      try requirePrivilege()
+      guard i.hasMemory else { throw Fault.invalidOpcode }
+      let ea = effectiveAddress(i)
+      let limit = UInt16(try read(Int(i.segment), ea, size: 2))
+      var base = try read(Int(i.segment), ea &+ 2, size: mode == .long64 ? 8 : 4)
+      if mode != .long64 && size == 2 { base &= 0xFF_FFFF }
+      if i.op == .lgdt { gdtr = TableRegister(base: base, limit: limit) } else { idtr = TableRegister(base: base, limit: limit) }
+    case .sgdt, .sidt:
+      guard i.hasMemory else { throw Fault.invalidOpcode }
+      let t = i.op == .sgdt ? gdtr : idtr
+      let ea = effectiveAddress(i)
+      try write(Int(i.segment), ea, size: 2, UInt64(t.limit))
+      try write(Int(i.segment), ea &+ 2, size: mode == .long64 ? 8 : 4, t.base)
+    case .sldt, .str:
+      if mode == .real { throw Fault.invalidOpcode }
+      let v = UInt64(i.op == .sldt ? ldtr.selector : tr.selector)
+      try writeRM(i, size: i.hasMemory ? 2 : size, v)
+    case .lldt, .ltr:
+      if mode == .real { throw Fault.invalidOpcode }
+      try requirePrivilege()
+      try loadSystemSegment(UInt16(truncatingIfNeeded: try readRM(i, size: 2)), taskRegister: i.op == .ltr)
+    case .verr, .verw:
+      if mode == .real { throw Fault.invalidOpcode }
+      let sel = UInt16(truncatingIfNeeded: try readRM(i, size: 2))
+      var ok = false
+      if sel & 0xFFFC != 0, let d = try? readDescriptor(sel), d & (1 << 44) != 0 {
+        let type = (d >> 40) & 0xF
+        let dpl = Int((d >> 45) & 3)
+        let conforming = type & 0xC == 0xC
+        let privileged = conforming || dpl >= max(cpl, Int(sel & 3))
+        ok = privileged && (i.op == .verr ? (type & 8 == 0 || type & 2 != 0) : (type & 8 == 0 && type & 2 != 0))
+      }
+      setFlag(Flag.zf, ok)
+    case .smsw:
+      try writeRM(i, size: i.hasMemory ? 2 : size, cr0 & sizeMask(i.hasMemory ? 2 : size))
+    case .lmsw:
+      try requirePrivilege()
+      // LMSW changes PE, MP, EM, TS only and cannot clear PE (SDM Vol. 2A LMSW).
+      let v = try readRM(i, size: 2) & 0xF
+      try writeControlRegister(0, (cr0 & ~0xE) | v | (cr0 & 1))
+    case .invlpg:
+      try requirePrivilege()
+      guard i.hasMemory else { throw Fault.invalidOpcode }
+      // The direct-mapped TLB holds 4 KiB slices of large pages in many slots: flush it all.
+      tlb.flush()
+    case .clts:
+      try requirePrivilege()
+      cr0 &= ~UInt64(8)
+    case .swapgs:
+      try requirePrivilege()
+      let t = segments[Seg.gs].base
+      segments[Seg.gs].base = kernelGSBase
+      kernelGSBase = t
+    case .syscall:
+      try systemCall()
+    case .sysret:
+      try systemReturn(size: size)
+    case .ud2:
+      throw Fault.invalidOpcode
+    default:
+      throw Fault.invalidOpcode
+    }
+  }
+
+  /// MOV to CR0/CR2/CR3/CR4/CR8 with the mode checks of SDM Vol. 3A 2.5 and 9.8.5 (IA-32e activation).
+  func writeControlRegister(_ n: Int, _ v: UInt64) throws(Fault) {
+    switch n {
+    case 0:
+      if v >> 32 != 0 { throw Fault.gp(0) }
+      if v & ControlBit.pg != 0 && v & ControlBit.pe == 0 { throw Fault.gp(0) }
+      let enablingPaging = v & ControlBit.pg != 0 && cr0 & ControlBit.pg == 0
+      if enablingPaging && efer & ControlBit.lme != 0 && cr4 & ControlBit.pae == 0 { throw Fault.gp(0) }
+      if cr0 & ControlBit.pg != 0 && v & ControlBit.pg == 0 && mode == .long64 { throw Fault.gp(0) }
+      cr0 = v | ControlBit.et
+      if cr0 & ControlBit.pg != 0 && efer & ControlBit.lme != 0 {
+        efer |= ControlBit.lma
+      } else {
+        efer &= ~ControlBit.lma
+      }
+      tlb.flush()
+      updateMode()
+    case 2: cr2 = v
+    case 3:
+      cr3 = v
+      tlb.flush()
+    case 4:
+      // Only PSE, PAE, PGE, TSD, DE, OSFXSR-free bits we model; VMX/SMX/etc. are reserved (#GP).
+      let supported: UInt64 = 0x4 | 0x8 | ControlBit.pse | ControlBit.pae | ControlBit.pge | 0x100 | 0x200 | 0x400
+      if v & ~supported != 0 { throw Fault.gp(0) }
+      if isLongModeActive && v & ControlBit.pae == 0 { throw Fault.gp(0) }
+      cr4 = v
+      tlb.flush()
+    case 8: cr8 = v & 0xF
+    default: throw Fault.invalidOpcode
+    }
+  }
+
+  /// LLDT / LTR from a GDT system descriptor (16 bytes in long mode; SDM Vol. 3A 7.2.3, 3.5).
+  func loadSystemSegment(_ selector: UInt16, taskRegister: Bool) throws(Fault) {
+    let code = UInt32(selector & 0xFFFC)
+    if selector & 0xFFFC == 0 {
+      if taskRegister { throw Fault.gp(0) }
+      ldtr = SegmentRegister(selector: selector, base: 0, limit: 0, attributes: 0)
+      return
+    }
+    if selector & 4 != 0 { throw Fault.gp(code) }
+    let long = isLongModeActive
+    let address = try descriptorAddress(selector, size: long ? 16 : 8)
+    let d = try readSystem(address, size: 8)
+    let type = (d >> 40) & 0x1F
+    if taskRegister {
+      if type != 0x09 && type != 0x01 { throw Fault.gp(code) }  // available 32/64-bit (or 16-bit) TSS
+    } else if type != 0x02 {
+      throw Fault.gp(code)
+    }
+    if d & (1 << 47) == 0 { throw Fault.np(code) }
+    var seg = segment(from: d, selector: selector)
+    if long { seg.base |= (try readSystem(address + 8, size: 8) & 0xFFFF_FFFF) << 32 }
+    if taskRegister {
+      try writeSystem(address + 5, size: 1, (d >> 40) | 2)  // mark busy
+      seg.attributes |= 2
+      tr = seg
+    } else {
+      ldtr = seg
+    }
+  }
+
+  /// SYSCALL (SDM Vol. 2B): fast call to CPL 0 through STAR/LSTAR/SFMASK; only in 64-bit mode here.
+  func systemCall() throws(Fault) {
+    if efer & ControlBit.sce == 0 || mode != .long64 { throw Fault.invalidOpcode }
+    materializeFlags()
+    regs[Reg.rcx] = nextRIP
+    regs[Reg.r11] = flagBits & ~Flag.rf
+    flagBits = (flagBits & ~sfmask & ~Flag.rf) | Flag.reserved1
+    let sel = UInt16((star >> 32) & 0xFFFC)
+    segments[Seg.cs] = SegmentRegister(selector: sel, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA09B)
+    segments[Seg.ss] = SegmentRegister(selector: sel &+ 8, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093)
+    updateMode()
+    cpl = 0
+    nextRIP = lstar
+  }
+
+  /// SYSRET (SDM Vol. 2B): back to CPL 3, 64-bit with REX.W else compatibility mode.
+  func systemReturn(size: Int) throws(Fault) {
+    if efer & ControlBit.sce == 0 || mode != .long64 { throw Fault.invalidOpcode }
+    try requirePrivilege()
+    let base = UInt16((star >> 48) & 0xFFFF)
+    if size == 8 {
+      if !isCanonical(regs[Reg.rcx]) { throw Fault.gp(0) }
+      segments[Seg.cs] = SegmentRegister(selector: (base &+ 16) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA0FB)
+      nextRIP = regs[Reg.rcx]
+    } else {
+      segments[Seg.cs] = SegmentRegister(selector: base | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC0FB)
+      nextRIP = regs[Reg.rcx] & 0xFFFF_FFFF
+    }
+    segments[Seg.ss] = SegmentRegister(selector: (base &+ 8) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC0F3)
+    flagBits = (regs[Reg.r11] & Flag.writable & ~Flag.rf) | Flag.reserved1
+    lazy.op = .none
+    updateMode()
+    cpl = 3
+    interruptCheckNeeded = true
+  }
+
+  func isCanonical(_ a: UInt64) -> Bool {
+    let top = Int64(bitPattern: a) >> 47
+    return top == 0 || top == -1
+  }
+}

@@ -1,0 +1,161 @@
+// The machine: RAM, the two buses, the CPU and the clocked devices, with the run loop that interleaves
+// guest execution and device time. This module is the PC minus its devices; it knows no VGA or UART.
+//
+// Layout (one job per file):
+//   CPU/      register file, lazy flags, modes, segmentation, exception/interrupt delivery, CPUID, MSRs,
+//             and the fetch-decode-execute step (Step.swift)
+//   Decode/   the opcode table (one row per opcode form), the decoder, the decoded-instruction value and
+//             the decoded-instruction cache keyed by physical address
+//   Execute/  semantics by family: arithmetic, shifts, multiply/divide, bit operations, data movement,
+//             strings, control flow, system instructions
+//   Memory/   physical memory (RAM as one host allocation + device ranges), the port bus, the page walker,
+//             the software TLB and segmented/linear accesses
+//   Boot/     ELF parsing, Multiboot v1 as QEMU does it, PVH
+//   Clock/    the clocked-device protocol and the documented cycle model
+//
+// Integration: create a `Machine`, register `PortDevice`s on `ports`, map `MMIODevice`s or RAM-like
+// memory on `memory`, set `interruptController`, add `ClockedDevice`s, call `loadKernel`, then `run`.
+// Devices stop the machine with `requestStop()`; `stats` reports instructions and cycles.
+
+/// Why `Machine.run` returned.
+public enum StopReason: Equatable, Sendable, CustomStringConvertible {
+  /// HLT with interrupts disabled: nothing can resume the CPU.
+  case halted
+  /// HLT with interrupts enabled but no device will ever raise an event.
+  case idle
+  /// A fault during double-fault delivery; the text names the faults, RIP and CR2.
+  case tripleFault(String)
+  /// The cycle limit given to `run` was reached.
+  case cycleLimit
+  /// Something called `requestStop` (a debug-exit device, a power-off register, the front end).
+  case stopRequested
+  /// Strict mode met an opcode this core does not implement.
+  case unimplementedOpcode(bytes: [UInt8], rip: UInt64)
+
+  public var description: String {
+    switch self {
+    case .halted: return "halted (HLT with IF=0)"
+    case .idle: return "idle forever (HLT with IF=1 and no pending device event)"
+    case .tripleFault(let text): return text
+    case .cycleLimit: return "cycle limit reached"
+    case .stopRequested: return "stop requested"
+    case .unimplementedOpcode(let bytes, let rip):
+      let hex = bytes.map { String($0, radix: 16).leftPadded(2) }.joined(separator: " ")
+      return "unimplemented opcode \(hex) at RIP=0x\(String(rip, radix: 16))"
+    }
+  }
+}
+
+/// Execution counters.
+public struct MachineStats: Sendable {
+  public var instructionsRetired: UInt64
+  public var cycles: UInt64
+}
+
+public final class Machine {
+  public let memory: PhysicalMemory
+  public let ports: PortBus
+  public let cpu: CPU
+  public private(set) var clockedDevices: [ClockedDevice] = []
+
+  /// Creates a machine with `memorySize` bytes of RAM (default 128 MiB) and no devices.
+  public init(memorySize: UInt64 = 128 << 20) {
+    memory = PhysicalMemory(ramSize: memorySize)
+    ports = PortBus()
+    cpu = CPU(memory: memory, ports: ports)
+  }
+
+  /// The interrupt controller the CPU polls between instructions (the PIC).
+  public var interruptController: InterruptController? {
+    get { cpu.interruptController }
+    set { cpu.interruptController = newValue }
+  }
+
+  /// Adds a device that is advanced by the run loop at its `nextEventCycle`.
+  public func addClockedDevice(_ device: ClockedDevice) {
+    clockedDevices.append(device)
+  }
+
+  /// Asks `run` to return `.stopRequested` at the next instruction boundary. Safe to call from a device
+  /// callback during an I/O access; the current instruction completes first.
+  public func requestStop() { cpu.requestStop() }
+
+  /// Raises a non-maskable interrupt (vector 2) at the next instruction boundary; it also wakes HLT.
+  public func raiseNMI() { cpu.raiseNMI() }
+
+  /// Tells the CPU to re-poll the interrupt controller before the next instruction (call it when a
+  /// device raises an interrupt line from outside a port or MMIO access or `advance(to:)`).
+  public func interruptStateChanged() { cpu.interruptCheckNeeded = true }
+
+  /// Stop on unimplemented opcodes instead of raising #UD in the guest.
+  public var strict: Bool {
+    get { cpu.strict }
+    set { cpu.strict = newValue }
+  }
+
+  public var stats: MachineStats {
+    MachineStats(instructionsRetired: cpu.instructionsRetired, cycles: cpu.cycles)
+  }
+
+  /// Runs the guest until it stops or `cycleLimit` (an absolute cycle count) is reached.
+  ///
+  /// Time advances in slices: the CPU runs until the earliest device event (or the limit), then every
+  /// device whose event is due is advanced. A halted CPU skips straight to the next event.
+  public func run(until cycleLimit: UInt64 = .max) -> StopReason {
+    var lastCycles = UInt64.max
+    while true {
+      if cpu.stopRequested {
+        cpu.stopRequested = false
+        cpu.exit = .none
+        cpu.exitPending = false
+        return .stopRequested
+      }
+      if cpu.cycles >= cycleLimit { return .cycleLimit }
+      var nextEvent = UInt64.max
+      for d in clockedDevices { nextEvent = min(nextEvent, d.nextEventCycle) }
+      let target = min(nextEvent, cycleLimit)
+
+      if cpu.isHalted {
+        // HLT with IF=1: an interrupt or NMI wakes the CPU; otherwise time jumps to the next event.
+        cpu.interruptShadow = false
+        cpu.checkInterrupts()
+        if cpu.isHalted {
+          if nextEvent == .max { return .idle }
+          cpu.cycles = max(cpu.cycles, target)
+        }
+      } else {
+        cpu.endSlice = false
+        // If the last round made no progress (a device whose event stays in the past), run at least one
+        // instruction so time cannot stall.
+        let floor = cpu.cycles == lastCycles ? cpu.cycles &+ 1 : target
+        lastCycles = cpu.cycles
+        cpu.runSlice(until: max(target, floor))
+      }
+
+      if cpu.exitPending {
+        let reason = cpu.exit
+        cpu.exit = .none
+        cpu.exitPending = false
+        switch reason {
+        case .halted: return .halted
+        case .tripleFault(let text): return .tripleFault(text)
+        case .unimplemented(let bytes, let rip): return .unimplementedOpcode(bytes: bytes, rip: rip)
+        case .stopRequested:
+          cpu.stopRequested = false
+          return .stopRequested
+        case .none: break
+        }
+      }
+      for d in clockedDevices where d.nextEventCycle <= cpu.cycles {
+        d.advance(to: cpu.cycles)
+      }
+      cpu.interruptCheckNeeded = true
+    }
+  }
+}
+
+extension String {
+  func leftPadded(_ width: Int) -> String {
+    count >= width ? self : String(repeating: "0", count: width - count) + self
+  }
+}

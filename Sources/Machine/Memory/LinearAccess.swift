@@ -1,0 +1,130 @@
+// Guest memory as the CPU sees it: segment:offset -> linear (SDM Vol. 3A 3.4) -> physical through the TLB.
+
+extension CPU {
+  @inline(__always)
+  func requiredPerm(_ access: Access, user: Bool) -> UInt8 {
+    switch access {
+    case .read: return user ? TLBPerm.readUser : TLBPerm.readSupervisor
+    case .write: return user ? (TLBPerm.writeUser | TLBPerm.dirty) : (TLBPerm.writeSupervisor | TLBPerm.dirty)
+    case .execute: return user ? TLBPerm.execUser : TLBPerm.execSupervisor
+    }
+  }
+
+  /// Returns the TLB entry for `linear`, walking the page tables on a miss or a permission upgrade.
+  @inline(__always)
+  func translate(_ linear: UInt64, _ access: Access, user: Bool) throws(Fault) -> UnsafeMutablePointer<TLBEntry> {
+    let e = tlbEntries + Int(truncatingIfNeeded: (linear >> 12) & UInt64(TLB.count - 1))
+    let need = requiredPerm(access, user: user)
+    if e.pointee.tag == linear >> 12 && e.pointee.perms & need == need { return e }
+    return try fill(e, linear, access, user: user)
+  }
+
+  func fill(_ e: UnsafeMutablePointer<TLBEntry>, _ linear: UInt64, _ access: Access, user: Bool) throws(Fault)
+    -> UnsafeMutablePointer<TLBEntry>
+  {
+    try checkCanonical(linear)
+    let (phys, perms) = try walk(linear, access, user: user)
+    e.pointee.tag = linear >> 12
+    e.pointee.phys = phys
+    e.pointee.perms = perms
+    e.pointee.host = memory.hostPage(phys)
+    return e
+  }
+
+  /// In 64-bit mode an address whose bits 63:47 are not all equal raises #GP(0) (SDM Vol. 3A 3.3.7.1).
+  @inline(__always)
+  func checkCanonical(_ linear: UInt64) throws(Fault) {
+    if isLongModeActive {
+      let top = Int64(bitPattern: linear) >> 47
+      if top != 0 && top != -1 { throw Fault.gp(0) }
+    }
+  }
+
+  // MARK: Linear accesses
+
+  @inline(__always)
+  func readLinear(_ linear: UInt64, size: Int, user: Bool) throws(Fault) -> UInt64 {
+    let offset = Int(linear & 0xFFF)
+    if offset + size <= 0x1000 {
+      let e = try translate(linear, .read, user: user)
+      if let h = e.pointee.host { return memory.loadHost(h + offset, size: size) }
+      return memory.read(e.pointee.phys | UInt64(offset), size: size)
+    }
+    var v: UInt64 = 0
+    for i in 0..<size {
+      v |= try readLinear(linear &+ UInt64(i), size: 1, user: user) << (8 * UInt64(i))
+    }
+    return v
+  }
+
+  @inline(__always)
+  func writeLinear(_ linear: UInt64, size: Int, user: Bool, _ value: UInt64) throws(Fault) {
+    let offset = Int(linear & 0xFFF)
+    if offset + size <= 0x1000 {
+      let e = try translate(linear, .write, user: user)
+      let page = Int(truncatingIfNeeded: e.pointee.phys >> 12)
+      if page < ramPages && codePages[page] != 0 { memory.noteWrite(e.pointee.phys) }
+      if let h = e.pointee.host {
+        memory.storeHost(h + offset, size: size, value: value)
+      } else {
+        memory.write(e.pointee.phys | UInt64(offset), size: size, value: value)
+        interruptCheckNeeded = true
+        endSlice = true
+      }
+      return
+    }
+    // A write crossing a page must not be partly done if the second page faults (SDM Vol. 3A 6.6).
+    _ = try translate(linear, .write, user: user)
+    _ = try translate(linear &+ UInt64(size - 1), .write, user: user)
+    for i in 0..<size {
+      try writeLinear(linear &+ UInt64(i), size: 1, user: user, value >> (8 * UInt64(i)))
+    }
+  }
+
+  // MARK: Segmented accesses
+
+  /// The linear address of `offset` in segment `seg`. In 64-bit mode only FS and GS have a base
+  /// (SDM Vol. 3A 3.2.4); outside it linear addresses wrap at 4 GiB.
+  @inline(__always)
+  func linear(_ seg: Int, _ offset: UInt64) -> UInt64 {
+    if mode == .long64 {
+      return seg >= Seg.fs ? segments[seg].base &+ offset : offset
+    }
+    return (segments[seg].base &+ offset) & 0xFFFF_FFFF
+  }
+
+  /// A non-canonical address is #GP(0), or #SS(0) when the access goes through SS (SDM Vol. 3A 6.15).
+  @inline(__always)
+  func read(_ seg: Int, _ offset: UInt64, size: Int) throws(Fault) -> UInt64 {
+    do throws(Fault) {
+      return try readLinear(linear(seg, offset), size: size, user: cpl == 3)
+    } catch {
+      throw seg == Seg.ss && error == Fault.gp(0) ? Fault.ss(0) : error
+    }
+  }
+
+  @inline(__always)
+  func write(_ seg: Int, _ offset: UInt64, size: Int, _ value: UInt64) throws(Fault) {
+    do throws(Fault) {
+      try writeLinear(linear(seg, offset), size: size, user: cpl == 3, value)
+    } catch {
+      throw seg == Seg.ss && error == Fault.gp(0) ? Fault.ss(0) : error
+    }
+  }
+
+  /// Reads a system structure (GDT, IDT, TSS): always a supervisor access (SDM Vol. 3A 4.6.1).
+  func readSystem(_ linear: UInt64, size: Int) throws(Fault) -> UInt64 {
+    try readLinear(linear, size: size, user: false)
+  }
+
+  func writeSystem(_ linear: UInt64, size: Int, _ value: UInt64) throws(Fault) {
+    try writeLinear(linear, size: size, user: false, value)
+  }
+
+  // MARK: Public helpers for tests and front ends
+
+  /// Reads guest memory at a linear address as the CPU would at CPL 0 (nil if not mapped).
+  public func peek(linear: UInt64, size: Int) -> UInt64? {
+    try? readLinear(linear, size: size, user: false)
+  }
+}

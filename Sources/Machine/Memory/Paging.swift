@@ -1,0 +1,115 @@
+// The page walker: 32-bit paging, PAE paging and 4-level paging (SDM Vol. 3A 4.3, 4.4, 4.5).
+
+extension CPU {
+  var pagingEnabled: Bool { cr0 & ControlBit.pg != 0 }
+
+  /// Walks the paging structures for `linear`, sets accessed/dirty bits, checks permissions and returns
+  /// the physical address of the 4 KiB page plus the permissions to cache. Throws #PF with CR2 set.
+  func walk(_ linear: UInt64, _ access: Access, user: Bool) throws(Fault) -> (phys: UInt64, perms: UInt8) {
+    if !pagingEnabled {
+      return (linear & 0xFFFF_F000 & ~0xFFF, TLBPerm.all)
+    }
+    let nxe = efer & ControlBit.nxe != 0
+    var writable = true, userOK = true, noExec = false
+    var leafAddress: UInt64 = 0, leafEntry: UInt64 = 0, leafSize = 8
+    var frame: UInt64 = 0
+
+    func pageFault(present: Bool, reserved: Bool = false) -> Fault {
+      var code: UInt32 = present ? 1 : 0
+      if access == .write { code |= 2 }
+      if user { code |= 4 }
+      if reserved { code |= 8 }
+      if access == .execute && nxe && cr4 & ControlBit.pae != 0 { code |= 16 }
+      cr2 = linear
+      return Fault(14, errorCode: code)
+    }
+
+    if cr4 & ControlBit.pae == 0 {
+      // 32-bit paging: two levels of 4-byte entries, 4 MiB pages when CR4.PSE (SDM Vol. 3A 4.3).
+      let la = linear & 0xFFFF_FFFF
+      let pdeAddress = (cr3 & 0xFFFF_F000) + ((la >> 22) << 2)
+      let pde = memory.read(pdeAddress, size: 4)
+      if pde & 1 == 0 { throw pageFault(present: false) }
+      writable = pde & 2 != 0
+      userOK = pde & 4 != 0
+      if pde & 0x20 == 0 { memory.write(pdeAddress, size: 4, value: pde | 0x20) }
+      if pde & 0x80 != 0 && cr4 & ControlBit.pse != 0 {
+        leafAddress = pdeAddress
+        leafEntry = pde | 0x20
+        leafSize = 4
+        frame = (pde & 0xFFC0_0000) | (la & 0x003F_F000)
+      } else {
+        let pteAddress = (pde & 0xFFFF_F000) + (((la >> 12) & 0x3FF) << 2)
+        let pte = memory.read(pteAddress, size: 4)
+        if pte & 1 == 0 { throw pageFault(present: false) }
+        writable = writable && pte & 2 != 0
+        userOK = userOK && pte & 4 != 0
+        if pte & 0x20 == 0 { memory.write(pteAddress, size: 4, value: pte | 0x20) }
+        leafAddress = pteAddress
+        leafEntry = pte | 0x20
+        leafSize = 4
+        frame = pte & 0xFFFF_F000
+      }
+    } else {
+      // PAE (3 levels from a 4-entry PDPT) or 4-level paging (SDM Vol. 3A 4.4, 4.5).
+      let addressMask: UInt64 = 0x000F_FFFF_FFFF_F000
+      var table: UInt64
+      var shift: UInt64
+      if isLongModeActive {
+        table = cr3 & addressMask
+        shift = 39
+      } else {
+        let pdpteAddress = (cr3 & 0xFFFF_FFE0) + (((linear >> 30) & 3) << 3)
+        let pdpte = memory.read(pdpteAddress, size: 8)
+        if pdpte & 1 == 0 { throw pageFault(present: false) }
+        table = pdpte & addressMask
+        shift = 21
+      }
+      while true {
+        let entryAddress = table + (((linear >> shift) & 0x1FF) << 3)
+        let entry = memory.read(entryAddress, size: 8)
+        if entry & 1 == 0 { throw pageFault(present: false) }
+        if entry & (1 << 63) != 0 && !nxe { throw pageFault(present: true, reserved: true) }
+        if shift == 39 && entry & 0x80 != 0 { throw pageFault(present: true, reserved: true) }
+        writable = writable && entry & 2 != 0
+        userOK = userOK && entry & 4 != 0
+        if nxe && entry & (1 << 63) != 0 { noExec = true }
+        if entry & 0x20 == 0 { memory.write(entryAddress, size: 8, value: entry | 0x20) }
+        if shift == 12 || ((shift == 21 || shift == 30) && entry & 0x80 != 0) {
+          let pageMask: UInt64 = (1 << shift) - 1
+          leafAddress = entryAddress
+          leafEntry = entry | 0x20
+          frame = (entry & addressMask & ~pageMask) | (linear & pageMask & ~0xFFF)
+          break
+        }
+        table = entry & addressMask
+        shift -= 9
+      }
+    }
+
+    // Access rights, SDM Vol. 3A 4.6: supervisor writes to read-only pages fault only with CR0.WP.
+    let wp = cr0 & ControlBit.wp != 0
+    if user && !userOK { throw pageFault(present: true) }
+    if access == .write && !writable && (user || wp) { throw pageFault(present: true) }
+    if access == .execute && noExec { throw pageFault(present: true) }
+
+    var dirty = leafEntry & 0x40 != 0
+    if access == .write && !dirty {
+      memory.write(leafAddress, size: leafSize, value: leafEntry | 0x40)
+      dirty = true
+    }
+    var perms = TLBPerm.readSupervisor
+    if writable || !wp { perms |= TLBPerm.writeSupervisor }
+    if userOK { perms |= TLBPerm.readUser }
+    if userOK && writable { perms |= TLBPerm.writeUser }
+    if !noExec {
+      perms |= TLBPerm.execSupervisor
+      if userOK { perms |= TLBPerm.execUser }
+    }
+    if dirty { perms |= TLBPerm.dirty }
+    return (frame, perms)
+  }
+
+  /// Flushes every cached translation (MOV CR3, paging-mode changes, INVLPG: SDM Vol. 3A 4.10.4.1).
+  public func flushTLB() { tlb.flush() }
+}

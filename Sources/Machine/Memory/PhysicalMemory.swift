@@ -1,0 +1,212 @@
+// The physical address space: guest RAM as one host allocation, plus device ranges.
+//
+// Why raw memory: every guest load and store lands here, so RAM accesses must be a bounds check and a
+// pointer dereference. Device ranges are few, so they live in a small array searched only when an access
+// falls outside plain RAM or on a page a device range covers (a byte per page marks those). The CPU's
+// TLB caches host pointers for RAM and RAM-like device pages, so most accesses never reach this class.
+
+/// A device mapped into physical memory that handles each access with a callback (registers, not storage).
+public protocol MMIODevice: AnyObject {
+  /// Reads `size` bytes (1, 2, 4 or 8) at `offset` from the start of the mapped range.
+  func read(offset: UInt64, size: Int) -> UInt64
+  /// Writes the low `size` bytes of `value` at `offset` from the start of the mapped range.
+  func write(offset: UInt64, size: Int, value: UInt64)
+}
+
+/// Physical memory: RAM, RAM-like device memory (for example VGA text memory) and callback MMIO.
+public final class PhysicalMemory {
+  enum Backing {
+    case host(UnsafeMutableRawPointer)
+    case device(MMIODevice)
+  }
+  struct Region {
+    let start: UInt64
+    let end: UInt64  // exclusive
+    let backing: Backing
+  }
+
+  /// Guest RAM, `ramSize` bytes starting at physical address 0.
+  public let ram: UnsafeMutableRawPointer
+  public let ramSize: UInt64
+  var regions: [Region] = []
+
+  /// One byte per RAM page: non-zero while the decoded-instruction cache holds code from that page.
+  /// Checked on every store so self-modifying code and freshly loaded programs are decoded again.
+  let codePages: UnsafeMutablePointer<UInt8>
+  /// Bumped when a code page is written; cached instructions remember the generation they were decoded in.
+  let pageGeneration: UnsafeMutablePointer<UInt32>
+  let pageCount: Int
+
+  /// One byte per RAM page: non-zero when a device range overlaps the page, so RAM must not answer.
+  let devicePages: UnsafeMutablePointer<UInt8>
+
+  /// Callback run after the address map changes, so translation caches holding host pointers can drop them.
+  var mapChanged: (() -> Void)?
+
+  /// Creates `ramSize` bytes of zeroed guest RAM (rounded up to a whole page).
+  public init(ramSize: UInt64 = 128 << 20) {
+    let size = (ramSize + 0xFFF) & ~0xFFF
+    self.ramSize = size
+    ram = UnsafeMutableRawPointer.allocate(byteCount: Int(size), alignment: 4096)
+    ram.initializeMemory(as: UInt8.self, repeating: 0, count: Int(size))
+    pageCount = Int(size >> 12)
+    codePages = .allocate(capacity: pageCount)
+    codePages.initialize(repeating: 0, count: pageCount)
+    pageGeneration = .allocate(capacity: pageCount)
+    pageGeneration.initialize(repeating: 0, count: pageCount)
+    devicePages = .allocate(capacity: pageCount)
+    devicePages.initialize(repeating: 0, count: pageCount)
+  }
+
+  deinit {
+    ram.deallocate()
+    codePages.deallocate()
+    pageGeneration.deallocate()
+    devicePages.deallocate()
+  }
+
+  /// Maps a callback device at `start..<start+length`. Later mappings win over earlier ones and over RAM.
+  public func map(_ device: MMIODevice, at start: UInt64, length: UInt64) {
+    regions.insert(Region(start: start, end: start + length, backing: .device(device)), at: 0)
+    markDevicePages(start, length)
+    mapChanged?()
+  }
+
+  /// Maps device-owned host memory at `start..<start+length`, accessed like RAM (no callback per access).
+  /// The memory must stay valid while mapped. Use it for frame buffers such as VGA text memory.
+  public func mapMemory(_ memory: UnsafeMutableRawPointer, at start: UInt64, length: UInt64) {
+    regions.insert(Region(start: start, end: start + length, backing: .host(memory)), at: 0)
+    markDevicePages(start, length)
+    mapChanged?()
+  }
+
+  private func markDevicePages(_ start: UInt64, _ length: UInt64) {
+    guard length > 0, start < ramSize else { return }
+    let last = min(start + length - 1, ramSize - 1)
+    for page in Int(start >> 12)...Int(last >> 12) { devicePages[page] = 1 }
+  }
+
+  /// True when `address` is answered by plain guest RAM (no device range covers its page).
+  @inline(__always)
+  func isPlainRAM(_ address: UInt64) -> Bool {
+    address < ramSize && devicePages[Int(truncatingIfNeeded: address >> 12)] == 0
+  }
+
+  @inline(__always)
+  func region(containing address: UInt64) -> Region? {
+    for r in regions where address >= r.start && address < r.end { return r }
+    return nil
+  }
+
+  /// A host pointer to the 4 KiB physical page holding `address`, when the whole page is RAM-like.
+  func hostPage(_ address: UInt64) -> UnsafeMutableRawPointer? {
+    let page = address & ~0xFFF
+    if isPlainRAM(page) { return ram + Int(page) }
+    // A device range covers (part of) this page, or the page lies beyond RAM: only a RAM-like range
+    // spanning the whole page may be accessed directly; everything else takes the routed slow path.
+    if let r = region(containing: page), case .host(let p) = r.backing, page + 0x1000 <= r.end {
+      return p + Int(page - r.start)
+    }
+    return nil
+  }
+
+  /// Reads `size` bytes (1, 2, 4, 8) at a physical address; unmapped addresses read as all ones.
+  public func read(_ address: UInt64, size: Int) -> UInt64 {
+    if isPlainRAM(address) && address + UInt64(size) <= ramSize {
+      return loadHost(ram + Int(address), size: size)
+    }
+    return readSlow(address, size: size)
+  }
+
+  func readSlow(_ address: UInt64, size: Int) -> UInt64 {
+    if let r = region(containing: address) {
+      if address + UInt64(size) > r.end { return readBytes(address, size: size) }
+      switch r.backing {
+      case .host(let p): return loadHost(p + Int(address - r.start), size: size)
+      case .device(let d): return d.read(offset: address - r.start, size: size) & PhysicalMemory.mask(size)
+      }
+    }
+    if address + UInt64(size) <= ramSize { return loadHost(ram + Int(address), size: size) }
+    if address < ramSize { return readBytes(address, size: size) }
+    return PhysicalMemory.mask(size)
+  }
+
+  func readBytes(_ address: UInt64, size: Int) -> UInt64 {
+    var v: UInt64 = 0
+    for i in 0..<size { v |= read(address + UInt64(i), size: 1) << (8 * UInt64(i)) }
+    return v
+  }
+
+  /// Writes the low `size` bytes of `value` at a physical address; writes to unmapped addresses are dropped.
+  public func write(_ address: UInt64, size: Int, value: UInt64) {
+    if isPlainRAM(address) && address + UInt64(size) <= ramSize {
+      noteWrite(address)
+      storeHost(ram + Int(address), size: size, value: value)
+      return
+    }
+    writeSlow(address, size: size, value: value)
+  }
+
+  func writeSlow(_ address: UInt64, size: Int, value: UInt64) {
+    if let r = region(containing: address) {
+      if address + UInt64(size) > r.end {
+        for i in 0..<size { write(address + UInt64(i), size: 1, value: value >> (8 * UInt64(i))) }
+        return
+      }
+      switch r.backing {
+      case .host(let p): storeHost(p + Int(address - r.start), size: size, value: value)
+      case .device(let d): d.write(offset: address - r.start, size: size, value: value & PhysicalMemory.mask(size))
+      }
+      return
+    }
+    if address + UInt64(size) <= ramSize {
+      noteWrite(address)
+      storeHost(ram + Int(address), size: size, value: value)
+    } else if address < ramSize {
+      for i in 0..<size { write(address + UInt64(i), size: 1, value: value >> (8 * UInt64(i))) }
+    }
+  }
+
+  /// Invalidates decoded code on the page of `address` if it holds any (self-modifying code, loaders).
+  @inline(__always)
+  func noteWrite(_ address: UInt64) {
+    let page = Int(truncatingIfNeeded: address >> 12)
+    if page < pageCount && codePages[page] != 0 {
+      codePages[page] = 0
+      pageGeneration[page] &+= 1
+    }
+  }
+
+  /// Copies bytes into physical memory (loader use).
+  public func write(_ bytes: [UInt8], at address: UInt64) {
+    for (i, b) in bytes.enumerated() { write(address + UInt64(i), size: 1, value: UInt64(b)) }
+  }
+
+  /// Copies bytes out of physical memory (tests, front ends).
+  public func bytes(at address: UInt64, count: Int) -> [UInt8] {
+    (0..<count).map { UInt8(truncatingIfNeeded: read(address + UInt64($0), size: 1)) }
+  }
+
+  @inline(__always)
+  static func mask(_ size: Int) -> UInt64 { size >= 8 ? ~0 : (1 << (UInt64(size) * 8)) - 1 }
+
+  @inline(__always)
+  func loadHost(_ p: UnsafeMutableRawPointer, size: Int) -> UInt64 {
+    switch size {
+    case 1: return UInt64(p.load(as: UInt8.self))
+    case 2: return UInt64(p.loadUnaligned(as: UInt16.self))
+    case 4: return UInt64(p.loadUnaligned(as: UInt32.self))
+    default: return p.loadUnaligned(as: UInt64.self)
+    }
+  }
+
+  @inline(__always)
+  func storeHost(_ p: UnsafeMutableRawPointer, size: Int, value: UInt64) {
+    switch size {
+    case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
+    case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: 0, as: UInt16.self)
+    case 4: p.storeBytes(of: UInt32(truncatingIfNeeded: value), toByteOffset: 0, as: UInt32.self)
+    default: p.storeBytes(of: value, toByteOffset: 0, as: UInt64.self)
+    }
+  }
+}

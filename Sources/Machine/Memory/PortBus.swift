@@ -1,0 +1,61 @@
+// The I/O port space (SDM Vol. 1 18: 64 Ki byte-addressed ports reached only by IN/OUT/INS/OUTS).
+
+/// A device reached through I/O ports.
+public protocol PortDevice: AnyObject {
+  /// Reads `size` bytes (1, 2 or 4) from `port`.
+  func read(port: UInt16, size: Int) -> UInt32
+  /// Writes the low `size` bytes of `value` to `port`.
+  func write(port: UInt16, size: Int, value: UInt32)
+}
+
+/// Routes port accesses to registered devices. A port without a device reads as all ones and drops
+/// writes, as on an ISA bus with pull-ups; each such port is recorded once in `unknownPorts`.
+public final class PortBus {
+  /// Index into `devices` for each port (0 = none), so dispatch is one array load.
+  private var owner = [UInt16](repeating: 0, count: 65536)
+  private var devices: [PortDevice] = []
+  /// Ports touched without a device, in first-touch order (for a --verbose report).
+  public private(set) var unknownPorts: [UInt16] = []
+  private var reported = Set<UInt16>()
+  /// Called once per unknown port when it is first touched (front ends may print it).
+  public var onUnknownPort: ((UInt16, _ isWrite: Bool) -> Void)?
+  /// Called after every port access: the CPU uses it to re-check for interrupts a device may have raised.
+  var accessed: (() -> Void)?
+
+  public init() {}
+
+  /// Registers `device` for the ports `range`; later registrations take over overlapping ports.
+  public func register(_ device: PortDevice, ports range: ClosedRange<UInt16>) {
+    devices.append(device)
+    let index = UInt16(devices.count)
+    for p in range { owner[Int(p)] = index }
+  }
+
+  public func read(port: UInt16, size: Int) -> UInt32 {
+    accessed?()
+    let o = owner[Int(port)]
+    if o == 0 {
+      noteUnknown(port, isWrite: false)
+      return size == 4 ? ~0 : (1 << (UInt32(size) * 8)) - 1
+    }
+    return devices[Int(o) - 1].read(port: port, size: size)
+  }
+
+  public func write(port: UInt16, size: Int, value: UInt32) {
+    accessed?()
+    let o = owner[Int(port)]
+    if o == 0 {
+      noteUnknown(port, isWrite: true)
+      return
+    }
+    let masked = size == 4 ? value : value & ((1 << (UInt32(size) * 8)) - 1)
+    devices[Int(o) - 1].write(port: port, size: size, value: masked)
+  }
+
+  private func noteUnknown(_ port: UInt16, isWrite: Bool) {
+    if reported.insert(port).inserted {
+      unknownPorts.append(port)
+      onUnknownPort?(port, isWrite)
+    }
+  }
+}

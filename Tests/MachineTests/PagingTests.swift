@@ -1,0 +1,145 @@
+// Paging tests (SDM Vol. 3A 4.5-4.7, 4.10): 4 KiB/2 MiB/1 GiB pages, present/RW/US/NX checks, CR0.WP,
+// accessed/dirty bits, #PF error codes and CR2, and TLB invalidation.
+
+import XCTest
+
+@testable import Machine
+
+final class PagingTests: XCTestCase {
+  static let pt: UInt64 = 0x7000
+  static let base: UInt64 = 0x400000
+
+  /// Maps 0x400000..0x5FFFFF with 4 KiB pages: +0 RW user, +1 not present, +2 read-only, +3 supervisor,
+  /// +4 no-execute; the rest RW supervisor.
+  func pagedHarness() -> Harness { PagingTests.makePagedHarness() }
+
+  static func makePagedHarness() -> Harness {
+    let h = Harness()
+    h.memory.write(Harness.pd + 2 * 8, size: 8, value: PagingTests.pt | 7)
+    for i in 0..<512 {
+      var e = (PagingTests.base + UInt64(i) * 0x1000) | 3
+      switch i {
+      case 0: e |= 4
+      case 1: e = 0
+      case 2: e = (e & ~2) | 4
+      case 4: e |= 1 << 63
+      default: break
+      }
+      h.memory.write(PagingTests.pt + UInt64(i) * 8, size: 8, value: e)
+    }
+    h.setGate64(14, handler: Harness.code + 0x800)
+    h.memory.write(asm("pop r14; mov r13, cr2; hlt"), at: Harness.code + 0x800)
+    return h
+  }
+
+  func testNotPresentPageFault() {
+    let h = pagedHarness()
+    h.run(asm("mov rax, [0x401008]"))
+    XCTAssertEqual(h.cpu.register(13), 0x401008)
+    XCTAssertEqual(h.cpu.register(14), 0)  // read, supervisor, not present
+    XCTAssertEqual(h.cpu.cr2, 0x401008)
+    XCTAssertEqual(h.read(Harness.stackTop - 40), Harness.code)  // faulting RIP pushed
+  }
+
+  func testWriteToReadOnlyPageHonoursWP() {
+    let h = pagedHarness()
+    h.run(asm("mov qword ptr [0x402000], 1"))
+    XCTAssertEqual(h.cpu.register(14), 3)  // present, write
+    XCTAssertEqual(h.read(0x402000), 0)
+    // With CR0.WP clear the supervisor write succeeds (SDM Vol. 3A 4.6.1).
+    let h2 = pagedHarness()
+    h2.cpu.cr0 &= ~ControlBit.wp
+    h2.cpu.flushTLB()
+    XCTAssertEqual(h2.run(asm("mov qword ptr [0x402000], 1")), .halted)
+    XCTAssertEqual(h2.read(0x402000), 1)
+  }
+
+  func testNoExecutePage() {
+    let h = pagedHarness()
+    h.memory.write([0x90], at: 0x404000)
+    h.run(asm("mov rax, 0x404000; jmp rax"))
+    XCTAssertEqual(h.cpu.register(14), 0x11)  // present, instruction fetch
+    XCTAssertEqual(h.cpu.register(13), 0x404000)
+  }
+
+  func testAccessedAndDirtyBits() {
+    let h = pagedHarness()
+    h.run(asm("mov rax, [0x405000]; mov qword ptr [0x406000], 1"))
+    XCTAssertEqual(h.read(PagingTests.pt + 5 * 8) & 0x60, 0x20)
+    XCTAssertEqual(h.read(PagingTests.pt + 6 * 8) & 0x60, 0x60)
+    XCTAssertEqual(h.read(Harness.pd + 2 * 8) & 0x20, 0x20)
+  }
+
+  func testTLBKeepsOldTranslationUntilInvlpg() {
+    let h = pagedHarness()
+    h.memory.write(0x405000, size: 8, value: 111)
+    h.memory.write(0x407000, size: 8, value: 222)
+    // Read through the mapping, retarget the PTE to 0x407000, read again (stale), INVLPG, read (new).
+    h.run(asm("mov rax, [0x405000]; mov qword ptr [0x7028], 0x407003; mov rbx, [0x405000]; invlpg [0x405000]; mov rcx, [0x405000]"))
+    XCTAssertEqual(h.cpu.rax, 111)
+    XCTAssertEqual(h.cpu.rbx, 111)
+    XCTAssertEqual(h.cpu.rcx, 222)
+  }
+
+  func testCR3WriteFlushesTLB() {
+    let h = pagedHarness()
+    h.memory.write(0x405000, size: 8, value: 111)
+    h.memory.write(0x407000, size: 8, value: 222)
+    h.run(asm("mov rax, [0x405000]; mov qword ptr [0x7028], 0x407003; mov rdx, cr3; mov cr3, rdx; mov rcx, [0x405000]"))
+    XCTAssertEqual(h.cpu.rcx, 222)
+  }
+
+  func testOneGiBPage() {
+    let h = Harness()
+    h.memory.write(Harness.pdpt + 8, size: 8, value: 0x83)  // 0x40000000 -> physical 0, 1 GiB page
+    h.memory.write(0x30000, size: 8, value: 0xFEED)
+    h.run(asm("mov rax, [0x40030000]"))
+    XCTAssertEqual(h.cpu.rax, 0xFEED)
+  }
+
+  func testNonCanonicalAddressIsGeneralProtection() {
+    let h = Harness()
+    h.setGate64(13, handler: Harness.code + 0x800)
+    h.memory.write(asm("pop r14; mov r12, 13; hlt"), at: Harness.code + 0x800)
+    h.run(asm("mov rax, 0x0000800000000000; mov rbx, [rax]"))
+    XCTAssertEqual(h.cpu.register(12), 13)
+  }
+
+  func testNonCanonicalStackIsStackFault() {
+    let h = Harness()
+    h.setGate64(12, handler: Harness.code + 0x800, ist: 1)
+    h.memory.write(Harness.tssBase + 0x24, size: 8, value: 0x60000)
+    h.memory.write(asm("pop r14; mov r12, 12; hlt"), at: Harness.code + 0x800)
+    h.run(asm("mov rsp, 0x0000800000000008; push rax"))
+    XCTAssertEqual(h.cpu.register(12), 12)
+    XCTAssertEqual(h.cpu.register(14), 0)
+  }
+
+  func testUserModeFaultOnSupervisorPage() {
+    let h = pagedHarness()
+    // TSS.RSP0 for the privilege change back to ring 0.
+    h.memory.write(Harness.tssBase + 4, size: 8, value: 0x70000)
+    // User code at 0x400000 (a user page) reads the supervisor page 0x403000.
+    h.memory.write(asm("mov rax, [0x403000]"), at: 0x400000)
+    h.run(asm("push 0x2b; push 0x400800; push 0x202; push 0x23; push 0x400000; iretq"))
+    XCTAssertEqual(h.cpu.register(14), 5)  // present, read, user
+    XCTAssertEqual(h.cpu.register(13), 0x403000)
+    XCTAssertEqual(h.cpu.cpl, 0)
+    // The ring-0 frame on the RSP0 stack: RIP CS RFLAGS RSP SS (error code already popped).
+    XCTAssertEqual(h.cpu.rsp, 0x70000 - 40)
+    XCTAssertEqual(h.read(0x70000 - 40), 0x400000)
+    XCTAssertEqual(h.read(0x70000 - 32), 0x23)
+    XCTAssertEqual(h.read(0x70000 - 16), 0x400800)
+    XCTAssertEqual(h.read(0x70000 - 8), 0x2B)
+  }
+
+  func testThirtyTwoBitPagingWithLargePages() {
+    let h = Harness(.protected32)
+    // Page directory at 0x8000: 4 MiB identity page for 0..4 MiB, and 0x400000 -> 0x000000 as well.
+    h.memory.write(0x8000, size: 4, value: 0x83)
+    h.memory.write(0x8004, size: 4, value: 0x83)
+    h.memory.write(0x30000, size: 4, value: 0xABCD)
+    h.run(asm32("mov eax, 0x8000; mov cr3, eax; mov eax, cr4; or eax, 0x10; mov cr4, eax; mov eax, cr0; or eax, 0x80000000; mov cr0, eax; mov ebx, [0x430000]"))
+    XCTAssertEqual(h.cpu.rbx, 0xABCD)
+  }
+}
