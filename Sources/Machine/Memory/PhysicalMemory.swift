@@ -5,6 +5,10 @@
 // falls outside plain RAM or on a page a device range covers (a byte per page marks those). The CPU's
 // TLB caches host pointers for RAM and RAM-like device pages, so most accesses never reach this class.
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// A device mapped into physical memory that handles each access with a callback (registers, not storage).
 public protocol MMIODevice: AnyObject {
   /// Reads `size` bytes (1, 2, 4 or 8) at `offset` from the start of the mapped range.
@@ -47,8 +51,15 @@ public final class PhysicalMemory {
   public init(ramSize: UInt64 = 128 << 20) {
     let size = (ramSize + 0xFFF) & ~0xFFF
     self.ramSize = size
-    ram = UnsafeMutableRawPointer.allocate(byteCount: Int(size), alignment: 4096)
-    ram.initializeMemory(as: UInt8.self, repeating: 0, count: Int(size))
+    // An anonymous mapping is zero-filled by the host kernel page by page as the guest first
+    // touches it, so a 128 MiB guest that uses 2 MiB costs 2 MiB and no start-up time.
+    guard
+      let mapping = mmap(nil, Int(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+      mapping != MAP_FAILED
+    else {
+      fatalError("cannot reserve \(size >> 20) MiB of host memory for guest RAM")
+    }
+    ram = mapping
     pageCount = Int(size >> 12)
     codePages = .allocate(capacity: pageCount)
     codePages.initialize(repeating: 0, count: pageCount)
@@ -59,7 +70,7 @@ public final class PhysicalMemory {
   }
 
   deinit {
-    ram.deallocate()
+    munmap(ram, Int(ramSize))
     codePages.deallocate()
     pageGeneration.deallocate()
     devicePages.deallocate()
