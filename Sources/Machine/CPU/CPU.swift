@@ -57,7 +57,11 @@ public final class CPU {
   var star: UInt64 = 0, lstar: UInt64 = 0, cstar: UInt64 = 0, sfmask: UInt64 = 0
   var debugRegs = [UInt64](repeating: 0, count: 8)
 
-  public internal(set) var mode: CPUMode = .real
+  public internal(set) var mode: CPUMode = .real {
+    didSet { modeTag = DecodeCache.tag(0, mode) }
+  }
+  /// `mode` as it enters decode-cache tags (DecodeCache.tag), so the fetch path need not convert it.
+  var modeTag: UInt64 = 0
   /// Current privilege level (CS.RPL after a load, SDM Vol. 3A 5.5).
   public internal(set) var cpl: Int = 0
 
@@ -174,7 +178,7 @@ public final class CPU {
 
   /// Reads `size` bytes of register `r`; byte registers 4..7 mean AH..BH unless a REX prefix is present
   /// (SDM Vol. 2A 3.7.2.1 table 3-1).
-  @inline(__always)
+  @inline(always)
   func readReg(_ r: Int, size: Int, rex: Bool) -> UInt64 {
     switch size {
     case 1:
@@ -187,7 +191,7 @@ public final class CPU {
   }
 
   /// Writes `size` bytes of register `r`. 32-bit writes zero the upper half (SDM Vol. 1 3.4.1.1).
-  @inline(__always)
+  @inline(always)
   func writeReg(_ r: Int, size: Int, rex: Bool, _ v: UInt64) {
     switch size {
     case 1:

@@ -15,9 +15,11 @@ struct LazyFlags {
   var result: UInt64 = 0
 }
 
-@inline(__always) func sizeMask(_ size: Int) -> UInt64 { size >= 8 ? ~0 : (1 << (UInt64(size) &* 8)) &- 1 }
-@inline(__always) func signBit(_ size: Int) -> UInt64 { 1 << (UInt64(size) &* 8 &- 1) }
-@inline(__always) func signExtend(_ v: UInt64, from size: Int) -> UInt64 {
+// Masking shifts (&>>, &<<) compile to a single shift: sizes are 1, 2, 4 or 8, so the shift counts
+// (56, 48, 32, 0 and 7, 15, 31, 63) are always in range and no branch is needed.
+@inline(always) func sizeMask(_ size: Int) -> UInt64 { UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- size &* 8) }
+@inline(always) func signBit(_ size: Int) -> UInt64 { 1 &<< UInt64(truncatingIfNeeded: size &* 8 &- 1) }
+@inline(always) func signExtend(_ v: UInt64, from size: Int) -> UInt64 {
   switch size {
   case 1: return UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: v)))
   case 2: return UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: v)))
@@ -26,13 +28,15 @@ struct LazyFlags {
   }
 }
 
+@inline(always) func bit(_ b: Bool) -> UInt32 { b ? 1 : 0 }
+
 /// PF: set when the low byte of the result has an even number of one bits.
-@inline(__always) func parityFlag(_ v: UInt64) -> UInt64 {
+@inline(always) func parityFlag(_ v: UInt64) -> UInt64 {
   (UInt8(truncatingIfNeeded: v).nonzeroBitCount & 1) == 0 ? Flag.pf : 0
 }
 
 /// ZF, SF and PF of a result of `size` bytes.
-@inline(__always) func zspFlags(_ r: UInt64, _ size: Int) -> UInt64 {
+@inline(always) func zspFlags(_ r: UInt64, _ size: Int) -> UInt64 {
   let m = r & sizeMask(size)
   var f = parityFlag(m)
   if m == 0 { f |= Flag.zf }
@@ -54,7 +58,7 @@ extension CPU {
     }
   }
 
-  @inline(__always)
+  @inline(always)
   func setLazy(_ op: LazyOp, size: Int, dst: UInt64, src: UInt64, result: UInt64) {
     lazy.op = op
     lazy.size = size
@@ -64,14 +68,14 @@ extension CPU {
   }
 
   /// Replaces the six status flags with `f` (an eager computation).
-  @inline(__always)
+  @inline(always)
   func setArithmeticFlags(_ f: UInt64) {
     lazy.op = .none
     flagBits = (flagBits & ~Flag.arithmetic) | f
   }
 
   /// Folds a pending lazy computation into `flagBits`.
-  @inline(__always)
+  @inline(always)
   func materializeFlags() {
     if lazy.op == .none { return }
     materializeSlow()
@@ -106,7 +110,7 @@ extension CPU {
     flagBits = (flagBits & ~Flag.arithmetic) | f
   }
 
-  @inline(__always) var carry: Bool {
+  @inline(always) var carry: Bool {
     if lazy.op == .none { return flagBits & Flag.cf != 0 }
     switch lazy.op {
     case .add: return (lazy.result & sizeMask(lazy.size)) < (lazy.dst & sizeMask(lazy.size))
@@ -116,17 +120,17 @@ extension CPU {
     }
   }
 
-  @inline(__always) var zero: Bool {
+  @inline(always) var zero: Bool {
     if lazy.op == .none { return flagBits & Flag.zf != 0 }
     return lazy.result & sizeMask(lazy.size) == 0
   }
 
-  @inline(__always) func flag(_ bit: UInt64) -> Bool {
+  @inline(always) func flag(_ bit: UInt64) -> Bool {
     materializeFlags()
     return flagBits & bit != 0
   }
 
-  @inline(__always) func setFlag(_ bit: UInt64, _ on: Bool) {
+  @inline(always) func setFlag(_ bit: UInt64, _ on: Bool) {
     materializeFlags()
     if on { flagBits |= bit } else { flagBits &= ~bit }
   }
@@ -135,32 +139,36 @@ extension CPU {
   var direction: Bool { flagBits & Flag.df != 0 }
 
   /// Evaluates condition code `cc` (the low nibble of Jcc/SETcc/CMOVcc, SDM Vol. 1 appendix B).
-  /// After CMP/SUB the conditions are answered from the operands themselves (unsigned and signed
-  /// comparisons), without computing the flags.
-  @inline(__always)
+  /// While flags are pending, CF ZF SF OF are computed from the operands (the definitions of
+  /// `materializeSlow`) without folding them into RFLAGS, and every condition but parity is selected from
+  /// one bit vector: no jump table on `cc`, whose host indirect branch would be hard to predict.
+  @inline(always)
   func condition(_ cc: UInt8) -> Bool {
-    let r: Bool
-    switch lazy.op {
-    case .sub:
-      let m = sizeMask(lazy.size)
-      let d = lazy.dst & m, s = lazy.src & m
-      switch cc >> 1 {
-      case 1: r = d < s
-      case 2: r = d == s
-      case 3: r = d <= s
-      case 6: r = Int64(bitPattern: signExtend(d, from: lazy.size)) < Int64(bitPattern: signExtend(s, from: lazy.size))
-      case 7: r = Int64(bitPattern: signExtend(d, from: lazy.size)) <= Int64(bitPattern: signExtend(s, from: lazy.size))
-      default: return conditionFromFlags(cc)
-      }
-    case .logic, .inc, .dec, .add:
-      switch cc >> 1 {
-      case 2: r = lazy.result & sizeMask(lazy.size) == 0
-      default: return conditionFromFlags(cc)
-      }
-    case .none:
-      return conditionFromFlags(cc)
+    let op = lazy.op
+    if op == .none || cc & 0xE == 0xA { return conditionFromFlags(cc) }
+    let s = lazy.size
+    let m = sizeMask(s), sb = signBit(s)
+    let d = lazy.dst & m, v = lazy.src & m, r = lazy.result & m
+    var cf = false, of = false
+    if op == .sub {
+      cf = d < v
+      of = (d ^ v) & (d ^ r) & sb != 0
+    } else if op == .add {
+      cf = r < d
+      of = (d ^ r) & (v ^ r) & sb != 0
+    } else if op == .inc {
+      cf = flagBits & Flag.cf != 0
+      of = r == sb
+    } else if op == .dec {
+      cf = flagBits & Flag.cf != 0
+      of = d == sb
     }
-    return cc & 1 == 0 ? r : !r
+    let zf = r == 0, sf = r & sb != 0
+    let lt = sf != of
+    // Bit n answers condition n (O B Z BE S - L LE); bit 5 (parity) was handled above.
+    let vector = bit(of) | bit(cf) << 1 | bit(zf) << 2 | bit(cf || zf) << 3 | bit(sf) << 4 | bit(lt) << 6
+      | bit(zf || lt) << 7
+    return (vector >> UInt32(cc >> 1)) & 1 != UInt32(cc & 1)
   }
 
   func conditionFromFlags(_ cc: UInt8) -> Bool {

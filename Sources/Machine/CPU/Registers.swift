@@ -31,7 +31,9 @@ public struct SegmentRegister: Equatable, Sendable {
   /// L: 64-bit code segment (SDM Vol. 3A 5.2.1).
   public var isLong: Bool { attributes & 0x2000 != 0 }
   /// D/B: default operand size 32 for code, big stack for SS.
-  public var isDefault32: Bool { attributes & 0x4000 != 0 }
+  public var isDefault32: Bool {
+    @inline(always) get { attributes & 0x4000 != 0 }
+  }
   public var isCode: Bool { attributes & 0x18 == 0x18 }
   public var isUsable: Bool { attributes & 0x80 != 0 }
 }

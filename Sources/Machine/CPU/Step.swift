@@ -1,4 +1,9 @@
 // The fetch-decode-execute loop for one slice of time.
+//
+// Why @inline(always) (guaranteed inlining) rather than @inline(__always) on this path and its helpers
+// (operands, flags, linear accesses): the loop with the dispatch switch is larger than the optimizer's
+// caller-size limit, past which @inline(__always) is only a hint, and the helpers stayed calls.
+// Family functions for colder operations (Execute/*.swift) remain out of line on purpose.
 
 extension CPU {
   /// Executes instructions until `cycles` reaches `limit`, the CPU halts, or something stops it.
@@ -15,7 +20,7 @@ extension CPU {
   }
 
   /// Executes one instruction (or delivers the exception it raises).
-  @inline(__always)
+  @inline(always)
   func step() {
     let linearRIP = mode == .long64 ? rip : (segments[Seg.cs].base &+ rip) & 0xFFFF_FFFF
     do throws(Fault) {
@@ -30,8 +35,9 @@ extension CPU {
       }
       let slot = decodeEntries + Int(truncatingIfNeeded: (phys ^ (phys >> 13)) & UInt64(DecodeCache.count - 1))
       let page = Int(truncatingIfNeeded: phys >> 12)
-      let tag = DecodeCache.tag(phys, mode)
-      if slot.pointee.tag != tag || page >= ramPages || slot.pointee.generation != pageGeneration[page] {
+      let tag = phys | modeTag
+      // A matching tag implies a RAM page (`decode` tags nothing else), so `page` indexes pageGeneration.
+      if slot.pointee.tag != tag || slot.pointee.generation != pageGeneration[page] {
         try decode(into: slot, linear: linearRIP, phys: phys, tag: tag)
         if exitPending { return }
       }
@@ -39,7 +45,7 @@ extension CPU {
       nextRIP = rip &+ length
       let cost = slot.pointee.inst.cycles
       let singleStep = flagBits & Flag.tf != 0
-      try execute(slot.pointee.inst)
+      try execute(slot)
       rip = mode == .long64 ? nextRIP : nextRIP & 0xFFFF_FFFF
       cycles &+= UInt64(cost)
       instructionsRetired &+= 1

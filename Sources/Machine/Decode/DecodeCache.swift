@@ -5,10 +5,12 @@
 // Entries remember the generation of their RAM page; a store to a page holding cached code bumps the
 // generation (PhysicalMemory.noteWrite), which invalidates every entry from that page at once.
 
+/// 64 bytes (the padding makes it so): one host cache line per entry, and the slot address is a shift.
 struct DecodeCacheEntry {
   var tag: UInt64 = ~0
   var generation: UInt32 = 0
   var inst = Instruction()
+  var padding: UInt64 = 0
 }
 
 final class DecodeCache {
@@ -22,10 +24,10 @@ final class DecodeCache {
 
   deinit { entries.deallocate() }
 
-  @inline(__always)
+  @inline(always)
   static func tag(_ phys: UInt64, _ mode: CPUMode) -> UInt64 { phys | (UInt64(mode.rawValue) << 56) }
 
-  @inline(__always)
+  @inline(always)
   func slot(_ phys: UInt64) -> UnsafeMutablePointer<DecodeCacheEntry> {
     entries + Int(truncatingIfNeeded: (phys ^ (phys >> 13)) & UInt64(DecodeCache.count - 1))
   }

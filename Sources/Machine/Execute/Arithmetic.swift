@@ -3,7 +3,7 @@
 
 extension CPU {
   /// Performs ALU operation `kind` (the ModRM.reg numbering of group 1) and sets the flags.
-  @inline(__always)
+  @inline(always)
   func alu(_ kind: UInt8, _ d: UInt64, _ s: UInt64, size: Int) -> UInt64 {
     switch kind {
     case 0:
@@ -154,7 +154,7 @@ extension CPU {
   }
 
   /// INC/DEC leave CF unchanged (SDM Vol. 2A INC).
-  @inline(__always)
+  @inline(always)
   func incDec(_ d: UInt64, up: Bool, size: Int) -> UInt64 {
     // Only CF survives, so only CF of a pending computation is needed: no full materialization.
     if lazy.op != .none && lazy.op != .inc && lazy.op != .dec {

@@ -3,7 +3,7 @@
 
 extension CPU {
   /// The effective address (segment offset) of a memory operand, wrapped to the address size.
-  @inline(__always)
+  @inline(always)
   func effectiveAddress(_ i: Instruction) -> UInt64 {
     var a = i.displacement
     if i.base != Instruction.noRegister {
@@ -19,13 +19,13 @@ extension CPU {
     }
   }
 
-  @inline(__always)
+  @inline(always)
   func readRM(_ i: Instruction, size: Int) throws(Fault) -> UInt64 {
     if !i.hasMemory { return readReg(Int(i.rm), size: size, rex: i.rex) }
     return try read(Int(i.segment), effectiveAddress(i), size: size)
   }
 
-  @inline(__always)
+  @inline(always)
   func writeRM(_ i: Instruction, size: Int, _ v: UInt64) throws(Fault) {
     if !i.hasMemory {
       writeReg(Int(i.rm), size: size, rex: i.rex, v)
@@ -34,22 +34,22 @@ extension CPU {
     try write(Int(i.segment), effectiveAddress(i), size: size, v)
   }
 
-  @inline(__always)
+  @inline(always)
   func readG(_ i: Instruction, size: Int) -> UInt64 { readReg(Int(i.reg), size: size, rex: i.rex) }
 
-  @inline(__always)
+  @inline(always)
   func writeG(_ i: Instruction, size: Int, _ v: UInt64) { writeReg(Int(i.reg), size: size, rex: i.rex, v) }
 
   // MARK: Stack
 
   /// The stack pointer width: 64 in 64-bit mode, else SS.B selects ESP or SP (SDM Vol. 3A 3.4.5).
-  @inline(__always)
+  @inline(always)
   var stackMask: UInt64 {
     if mode == .long64 { return ~0 }
     return segments[Seg.ss].isDefault32 ? 0xFFFF_FFFF : 0xFFFF
   }
 
-  @inline(__always)
+  @inline(always)
   func push(_ v: UInt64, size: Int) throws(Fault) {
     let mask = stackMask
     let sp = (regs[Reg.rsp] &- UInt64(size)) & mask
@@ -57,7 +57,7 @@ extension CPU {
     regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | sp
   }
 
-  @inline(__always)
+  @inline(always)
   func pop(size: Int) throws(Fault) -> UInt64 {
     let mask = stackMask
     let sp = regs[Reg.rsp] & mask
@@ -73,7 +73,7 @@ extension CPU {
   }
 
   /// Masks a branch target to the operand size (SDM Vol. 2A JMP: EIP/IP truncation).
-  @inline(__always)
+  @inline(always)
   func branchTarget(_ t: UInt64, size: UInt8) -> UInt64 {
     switch size {
     case 2: return t & 0xFFFF

@@ -1,7 +1,7 @@
 // Guest memory as the CPU sees it: segment:offset -> linear (SDM Vol. 3A 3.4) -> physical through the TLB.
 
 extension CPU {
-  @inline(__always)
+  @inline(always)
   func requiredPerm(_ access: Access, user: Bool) -> UInt8 {
     switch access {
     case .read: return user ? TLBPerm.readUser : TLBPerm.readSupervisor
@@ -11,7 +11,7 @@ extension CPU {
   }
 
   /// Returns the TLB entry for `linear`, walking the page tables on a miss or a permission upgrade.
-  @inline(__always)
+  @inline(always)
   func translate(_ linear: UInt64, _ access: Access, user: Bool) throws(Fault) -> UnsafeMutablePointer<TLBEntry> {
     let e = tlbEntries + Int(truncatingIfNeeded: (linear >> 12) & UInt64(TLB.count - 1))
     let need = requiredPerm(access, user: user)
@@ -32,7 +32,7 @@ extension CPU {
   }
 
   /// In 64-bit mode an address whose bits 63:47 are not all equal raises #GP(0) (SDM Vol. 3A 3.3.7.1).
-  @inline(__always)
+  @inline(always)
   func checkCanonical(_ linear: UInt64) throws(Fault) {
     if isLongModeActive {
       let top = Int64(bitPattern: linear) >> 47
@@ -42,7 +42,7 @@ extension CPU {
 
   // MARK: Linear accesses
 
-  @inline(__always)
+  @inline(always)
   func readLinear(_ linear: UInt64, size: Int, user: Bool) throws(Fault) -> UInt64 {
     let offset = Int(linear & 0xFFF)
     if offset + size <= 0x1000 {
@@ -50,6 +50,13 @@ extension CPU {
       if let h = e.pointee.host { return memory.loadHost(h + offset, size: size) }
       return memory.read(e.pointee.phys | UInt64(offset), size: size)
     }
+    return try readLinearCrossing(linear, size: size, user: user)
+  }
+
+  /// A read that crosses a page boundary, byte by byte. Kept out of line so the inlined fast path above is
+  /// not recursive (a recursive function cannot be inlined into the interpreter loop).
+  @inline(never)
+  func readLinearCrossing(_ linear: UInt64, size: Int, user: Bool) throws(Fault) -> UInt64 {
     var v: UInt64 = 0
     for i in 0..<size {
       v |= try readLinear(linear &+ UInt64(i), size: 1, user: user) << (8 * UInt64(i))
@@ -57,7 +64,7 @@ extension CPU {
     return v
   }
 
-  @inline(__always)
+  @inline(always)
   func writeLinear(_ linear: UInt64, size: Int, user: Bool, _ value: UInt64) throws(Fault) {
     let offset = Int(linear & 0xFFF)
     if offset + size <= 0x1000 {
@@ -73,6 +80,12 @@ extension CPU {
       }
       return
     }
+    try writeLinearCrossing(linear, size: size, user: user, value)
+  }
+
+  /// A write that crosses a page boundary (out of line for the same reason as `readLinearCrossing`).
+  @inline(never)
+  func writeLinearCrossing(_ linear: UInt64, size: Int, user: Bool, _ value: UInt64) throws(Fault) {
     // A write crossing a page must not be partly done if the second page faults (SDM Vol. 3A 6.6).
     _ = try translate(linear, .write, user: user)
     _ = try translate(linear &+ UInt64(size - 1), .write, user: user)
@@ -85,7 +98,7 @@ extension CPU {
 
   /// The linear address of `offset` in segment `seg`. In 64-bit mode only FS and GS have a base
   /// (SDM Vol. 3A 3.2.4); outside it linear addresses wrap at 4 GiB.
-  @inline(__always)
+  @inline(always)
   func linear(_ seg: Int, _ offset: UInt64) -> UInt64 {
     if mode == .long64 {
       return seg >= Seg.fs ? segments[seg].base &+ offset : offset
@@ -94,7 +107,7 @@ extension CPU {
   }
 
   /// A non-canonical address is #GP(0), or #SS(0) when the access goes through SS (SDM Vol. 3A 6.15).
-  @inline(__always)
+  @inline(always)
   func read(_ seg: Int, _ offset: UInt64, size: Int) throws(Fault) -> UInt64 {
     do throws(Fault) {
       return try readLinear(linear(seg, offset), size: size, user: cpl == 3)
@@ -103,7 +116,7 @@ extension CPU {
     }
   }
 
-  @inline(__always)
+  @inline(always)
   func write(_ seg: Int, _ offset: UInt64, size: Int, _ value: UInt64) throws(Fault) {
     do throws(Fault) {
       try writeLinear(linear(seg, offset), size: size, user: cpl == 3, value)

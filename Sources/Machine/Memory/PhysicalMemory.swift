@@ -98,7 +98,7 @@ public final class PhysicalMemory {
   }
 
   /// True when `address` is answered by plain guest RAM (no device range covers its page).
-  @inline(__always)
+  @inline(always)
   func isPlainRAM(_ address: UInt64) -> Bool {
     address < ramSize && devicePages[Int(truncatingIfNeeded: address >> 12)] == 0
   }
@@ -179,7 +179,7 @@ public final class PhysicalMemory {
   }
 
   /// Invalidates decoded code on the page of `address` if it holds any (self-modifying code, loaders).
-  @inline(__always)
+  @inline(always)
   func noteWrite(_ address: UInt64) {
     let page = Int(truncatingIfNeeded: address >> 12)
     if page < pageCount && codePages[page] != 0 {
@@ -198,26 +198,49 @@ public final class PhysicalMemory {
     (0..<count).map { UInt8(truncatingIfNeeded: read(address + UInt64($0), size: 1)) }
   }
 
-  @inline(__always)
+  @inline(always)
   static func mask(_ size: Int) -> UInt64 { size >= 8 ? ~0 : (1 << (UInt64(size) * 8)) - 1 }
 
-  @inline(__always)
+  // memcpy of a constant size compiles to one unaligned load or store. The stdlib's loadUnaligned and
+  // storeBytes would do the same, but they stay calls once the interpreter loop is past the optimizer's
+  // inlining size limit, while a C call is lowered by LLVM regardless.
+  @inline(always)
   func loadHost(_ p: UnsafeMutableRawPointer, size: Int) -> UInt64 {
     switch size {
-    case 1: return UInt64(p.load(as: UInt8.self))
-    case 2: return UInt64(p.loadUnaligned(as: UInt16.self))
-    case 4: return UInt64(p.loadUnaligned(as: UInt32.self))
-    default: return p.loadUnaligned(as: UInt64.self)
+    case 1:
+      var v: UInt8 = 0
+      memcpy(&v, p, 1)
+      return UInt64(v)
+    case 2:
+      var v: UInt16 = 0
+      memcpy(&v, p, 2)
+      return UInt64(v)
+    case 4:
+      var v: UInt32 = 0
+      memcpy(&v, p, 4)
+      return UInt64(v)
+    default:
+      var v: UInt64 = 0
+      memcpy(&v, p, 8)
+      return v
     }
   }
 
-  @inline(__always)
+  @inline(always)
   func storeHost(_ p: UnsafeMutableRawPointer, size: Int, value: UInt64) {
     switch size {
-    case 1: p.storeBytes(of: UInt8(truncatingIfNeeded: value), as: UInt8.self)
-    case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: 0, as: UInt16.self)
-    case 4: p.storeBytes(of: UInt32(truncatingIfNeeded: value), toByteOffset: 0, as: UInt32.self)
-    default: p.storeBytes(of: value, toByteOffset: 0, as: UInt64.self)
+    case 1:
+      var v = UInt8(truncatingIfNeeded: value)
+      memcpy(p, &v, 1)
+    case 2:
+      var v = UInt16(truncatingIfNeeded: value)
+      memcpy(p, &v, 2)
+    case 4:
+      var v = UInt32(truncatingIfNeeded: value)
+      memcpy(p, &v, 4)
+    default:
+      var v = value
+      memcpy(p, &v, 8)
     }
   }
 }

@@ -34,7 +34,7 @@ final class TLB {
 
   deinit { entries.deallocate() }
 
-  @inline(__always)
+  @inline(always)
   func entry(_ linear: UInt64) -> UnsafeMutablePointer<TLBEntry> {
     entries + Int(truncatingIfNeeded: (linear >> 12) & UInt64(TLB.count - 1))
   }
