@@ -67,6 +67,11 @@ public final class CPU {
 
   /// Cycle counter: advanced by each instruction's documented cost (Clock/CycleModel.swift). RDTSC reads it.
   public var cycles: UInt64 = 0
+  /// The cycle the current slice ends at. A REP string instruction that reaches it stops between
+  /// iterations with RIP still on itself, so a guest cannot hold the host for billions of iterations
+  /// and interrupts are taken mid-string, as on hardware (SDM Vol. 2B, REP: "interrupted ... between
+  /// iterations ... the instruction pointer points to the string instruction").
+  var sliceLimit: UInt64 = .max
   public internal(set) var instructionsRetired: UInt64 = 0
   /// Offset added to `cycles` for RDTSC and the TSC MSR (WRMSR to IA32_TSC sets it).
   var tscOffset: UInt64 = 0

@@ -9,6 +9,7 @@ extension CPU {
   /// Executes instructions until `cycles` reaches `limit`, the CPU halts, or something stops it.
   func runSlice(until limit: UInt64) {
     if stopRequested { return }
+    sliceLimit = limit
     while cycles < limit {
       if interruptCheckNeeded {
         checkInterrupts()

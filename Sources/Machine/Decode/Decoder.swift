@@ -139,6 +139,14 @@ enum Decoder {
     }
     // MOV r8, imm8 (B0-B7) are byte forms; B8-BF take the full operand size.
     if index >= 0xB0 && index <= 0xB7 { inst.opSize = 1 }
+    // IN, OUT, INS and OUTS move at most 32 bits: in 64-bit mode REX.W is ignored (SDM Vol. 2A/2B,
+    // IN, OUT, INS, OUTS: "64-bit mode ... operand size fixed at 8, 16 or 32 bits").
+    if inst.opSize == 8 {
+      switch inst.op {
+      case .inAI, .inAD, .outIA, .outDA, .ins, .outs: inst.opSize = 4
+      default: break
+      }
+    }
 
     // Immediates.
     if shape.contains(.farPointer) {

@@ -14,7 +14,10 @@ extension CPU {
       return
     }
     if (i.op == .movs || i.op == .stos) && !direction && i.addrSize != 2 {
-      try fastRepeat(i, size: size, mask: addressMask, source: source)
+      if try fastRepeat(i, size: size, mask: addressMask, source: source) {
+        nextRIP = rip  // the slice ended: resume this instruction in the next one
+        return
+      }
     }
     while true {
       let count = regs[Reg.rcx] & addressMask
@@ -26,6 +29,10 @@ extension CPU {
         // REPE stops when ZF=0, REPNE when ZF=1.
         let z = zero
         if (i.rep == 1 && !z) || (i.rep == 2 && z) { return }
+      }
+      if cycles >= sliceLimit && count > 1 {
+        nextRIP = rip
+        return
       }
     }
   }
@@ -81,24 +88,26 @@ extension CPU {
   /// architectural result is the same as the element loop, including byte-wise propagation when a
   /// MOVS destination overlaps its source just ahead of it. Anything unusual (MMIO, page crossing
   /// inside an element) is left to the element loop.
-  func fastRepeat(_ i: Instruction, size: Int, mask: UInt64, source: Int) throws(Fault) {
+  /// Returns true when it stopped because the slice ended with iterations left.
+  func fastRepeat(_ i: Instruction, size: Int, mask: UInt64, source: Int) throws(Fault) -> Bool {
     let user = cpl == 3
     while true {
       let count = regs[Reg.rcx] & mask
-      if count == 0 { return }
+      if count == 0 { return false }
+      if cycles >= sliceLimit { return true }
       let dstLinear = linear(Seg.es, regs[Reg.rdi] & mask)
       let dstRoom = (0x1000 - Int(dstLinear & 0xFFF)) / size
-      if dstRoom == 0 { return }
+      if dstRoom == 0 { return false }
       let d = try translate(dstLinear, .write, user: user)
-      guard let dstHost = d.pointee.host else { return }
+      guard let dstHost = d.pointee.host else { return false }
       var n = min(Int(min(count, 1 << 20)), dstRoom)
       let dst = dstHost + Int(dstLinear & 0xFFF)
       if i.op == .movs {
         let srcLinear = linear(source, regs[Reg.rsi] & mask)
         let srcRoom = (0x1000 - Int(srcLinear & 0xFFF)) / size
-        if srcRoom == 0 { return }
+        if srcRoom == 0 { return false }
         let sp = try translate(srcLinear, .read, user: user)
-        guard let srcHost = sp.pointee.host else { return }
+        guard let srcHost = sp.pointee.host else { return false }
         n = min(n, srcRoom)
         let src = UnsafeRawPointer(srcHost + Int(srcLinear & 0xFFF))
         let bytes = n * size

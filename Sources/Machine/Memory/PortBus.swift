@@ -36,7 +36,7 @@ public final class PortBus {
     let o = owner[Int(port)]
     if o == 0 {
       noteUnknown(port, isWrite: false)
-      return size == 4 ? ~0 : (1 << (UInt32(size) * 8)) - 1
+      return size >= 4 ? ~0 : (1 << (UInt32(size) * 8)) - 1
     }
     return devices[Int(o) - 1].read(port: port, size: size)
   }
@@ -48,7 +48,7 @@ public final class PortBus {
       noteUnknown(port, isWrite: true)
       return
     }
-    let masked = size == 4 ? value : value & ((1 << (UInt32(size) * 8)) - 1)
+    let masked = size >= 4 ? value : value & ((1 << (UInt32(size) * 8)) - 1)
     devices[Int(o) - 1].write(port: port, size: size, value: masked)
   }
 
