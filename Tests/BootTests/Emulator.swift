@@ -12,6 +12,8 @@ enum Emulator {
 
   struct Run {
     var status: Int32
+    /// True when emu died of a signal (a crash) instead of exiting with a status.
+    var crashed: Bool
     var serial: String
     var standardError: String
     var screen: [UInt8]
@@ -59,7 +61,8 @@ enum Emulator {
     let errorData = (try? Data(contentsOf: errorFile)) ?? Data()
     let screen = (try? Data(contentsOf: screenFile)).map { Array($0) } ?? []
     return Run(
-      status: process.terminationStatus, serial: String(decoding: serialData, as: UTF8.self),
+      status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal,
+      serial: String(decoding: serialData, as: UTF8.self),
       standardError: String(decoding: errorData, as: UTF8.self), screen: screen)
   }
 }
