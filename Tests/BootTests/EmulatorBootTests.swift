@@ -93,6 +93,30 @@ final class EmulatorBootTests: XCTestCase {
     XCTAssertTrue(rows.contains { $0.hasPrefix("> echo typo ") }, rows.joined(separator: "\n"))
   }
 
+  func testSerialConsoleScreenEqualsQEMUs() throws {
+    // The same bytes on COM1 in both machines, sent once the shell waits: the same screen.
+    let input = "echo typed on the serial line\recho typpo\u{7F}\u{7F}o\r"
+    let qemu = try QEMU(kernel: PackagePaths.requireKernel(PackagePaths.kernel), serialInput: true)
+    try qemu.waitForSerial(containing: KernelSession.prompt)
+    try qemu.sendSerial(input)
+    try qemu.waitForSerial(containing: "\ntypo\n> ")
+    let qemuScreen = try qemu.screen()
+    let qemuSerial = qemu.serialOutput
+    try qemu.quit()
+
+    let directory = try PackagePaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("input.txt")
+    try Data(input.utf8).write(to: file)
+    let run = try Emulator.run(
+      kernel: PackagePaths.kernel, arguments: ["--serial-in", file.path, "--exit-when-idle"])
+    XCTAssertEqual(run.status, 0, run.standardError)
+    if run.screen != qemuScreen {
+      XCTFail("emu's screen differs from QEMU's:\n" + ScreenFixture.describeDifference(qemuScreen, run.screen))
+    }
+    XCTAssertEqual(run.serial, qemuSerial)
+  }
+
   func testTripleFaultStopsWithADiagnostic() throws {
     let kernel = try PackagePaths.requireKernel(PackagePaths.testKernel("TripleFault"))
     let run = try Emulator.run(kernel: kernel)

@@ -15,11 +15,14 @@ final class QEMU {
   let directory: URL
   let serialFile: URL
   private let socketPath: String
+  private let serialSocketPath: String
+  private var serialSocket: Int32 = -1
   private let process = Process()
   private var qmp: QMPConnection?
 
-  /// Starts QEMU on `kernel` with the default 128 MiB PC machine.
-  init(kernel: URL, extraArguments: [String] = []) throws {
+  /// Starts QEMU on `kernel` with the default 128 MiB PC machine. With `serialInput`, COM1 is a
+  /// Unix socket the test can type into (`sendSerial`); its output is still logged to `serialFile`.
+  init(kernel: URL, serialInput: Bool = false, extraArguments: [String] = []) throws {
     guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
       throw BootTestError.missing(
         "qemu-system-x86_64 is not installed: `apt-get install qemu-system-x86` (the README's test "
@@ -28,12 +31,20 @@ final class QEMU {
     directory = try PackagePaths.temporaryDirectory()
     serialFile = directory.appendingPathComponent("serial.txt")
     socketPath = directory.appendingPathComponent("qmp.sock").path
+    serialSocketPath = directory.appendingPathComponent("com1.sock").path
+    let serial =
+      serialInput
+      ? [
+        "-chardev", "socket,id=com1,path=\(serialSocketPath),server=on,wait=off,logfile=\(serialFile.path)",
+        "-serial", "chardev:com1",
+      ]
+      : ["-serial", "file:\(serialFile.path)"]
     process.executableURL = URL(fileURLWithPath: Self.executable)
     process.arguments =
       [
         "-machine", "pc", "-m", "128M", "-display", "none", "-no-reboot",
         "-kernel", kernel.path,
-        "-serial", "file:\(serialFile.path)",
+      ] + serial + [
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-qmp", "unix:\(socketPath),server=on,wait=off",
       ] + extraArguments
@@ -43,6 +54,7 @@ final class QEMU {
   }
 
   deinit {
+    if serialSocket >= 0 { close(serialSocket) }
     if process.isRunning { process.terminate() }
     try? FileManager.default.removeItem(at: directory)
   }
@@ -103,6 +115,14 @@ final class QEMU {
     return process.terminationStatus
   }
 
+  /// Sends bytes to COM1's receiver, as a terminal on the serial line would (needs `serialInput`).
+  func sendSerial(_ text: String) throws {
+    if serialSocket < 0 { serialSocket = try unixSocketConnection(to: serialSocketPath) }
+    let bytes = Array(text.utf8)
+    let sent = bytes.withUnsafeBytes { send(serialSocket, $0.baseAddress, $0.count, 0) }
+    guard sent == bytes.count else { throw BootTestError.failed("sending to COM1 failed") }
+  }
+
   /// Types `text` on the PS/2 keyboard through QMP `send-key`, one key (with Shift where needed)
   /// at a time. "\n" is Enter, "\u{8}" Backspace.
   func type(_ text: String) throws {
@@ -150,29 +170,7 @@ final class QMPConnection {
   private var buffer: [UInt8] = []
 
   init(socketPath: String) throws {
-    socket = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard socket >= 0 else { throw BootTestError.failed("socket() failed: errno \(errno)") }
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let pathBytes = Array(socketPath.utf8)
-    withUnsafeMutableBytes(of: &address.sun_path) { raw in
-      for (index, byte) in pathBytes.prefix(raw.count - 1).enumerated() { raw[index] = byte }
-    }
-    // QEMU creates the socket while starting up: retry for a few seconds.
-    let deadline = Date().addingTimeInterval(10)
-    while true {
-      let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-        }
-      }
-      if result == 0 { break }
-      if Date() > deadline {
-        close(socket)
-        throw BootTestError.failed("could not connect to QMP at \(socketPath): errno \(errno)")
-      }
-      usleep(20_000)
-    }
+    socket = try unixSocketConnection(to: socketPath)
     _ = try readMessage()  // the greeting
     try execute("qmp_capabilities")
   }
@@ -213,5 +211,31 @@ final class QMPConnection {
       guard count > 0 else { throw BootTestError.failed("QMP connection closed") }
       buffer.append(contentsOf: chunk[..<count])
     }
+  }
+}
+
+/// Connects to a Unix stream socket QEMU creates while starting up, retrying for a few seconds.
+func unixSocketConnection(to path: String) throws -> Int32 {
+  let connection = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+  guard connection >= 0 else { throw BootTestError.failed("socket() failed: errno \(errno)") }
+  var address = sockaddr_un()
+  address.sun_family = sa_family_t(AF_UNIX)
+  let pathBytes = Array(path.utf8)
+  withUnsafeMutableBytes(of: &address.sun_path) { raw in
+    for (index, byte) in pathBytes.prefix(raw.count - 1).enumerated() { raw[index] = byte }
+  }
+  let deadline = Date().addingTimeInterval(10)
+  while true {
+    let result = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        Glibc.connect(connection, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
+    }
+    if result == 0 { return connection }
+    if Date() > deadline {
+      close(connection)
+      throw BootTestError.failed("could not connect to \(path): errno \(errno)")
+    }
+    usleep(20_000)
   }
 }
