@@ -83,7 +83,7 @@ public final class CMOS {
     self.timeSource = timeSource
     self.interruptLine = interruptLine
     self.now = now
-    ram[Int(Self.registerA)] = 0x26   // 32.768 kHz time base, 1024 Hz periodic rate
+    ram[Int(Self.registerA)] = 0x26  // 32.768 kHz time base, 1024 Hz periodic rate
     ram[Int(Self.registerB)] = Self.b24Hour
     ram[Int(Self.registerD)] = Self.dValidRAM
   }
@@ -171,7 +171,9 @@ public final class CMOS {
   /// An alarm byte with its two top bits set is a "don't care" (datasheet "Alarm").
   private var alarmMatches: Bool {
     let t = brokenDown(currentTime)
-    let pairs: [(UInt8, Int)] = [(Self.secondsAlarm, t.second), (Self.minutesAlarm, t.minute), (Self.hoursAlarm, t.hour)]
+    let pairs: [(UInt8, Int)] = [
+      (Self.secondsAlarm, t.second), (Self.minutesAlarm, t.minute), (Self.hoursAlarm, t.hour),
+    ]
     for (register, value) in pairs {
       let alarm = ram[Int(register)]
       if alarm & 0xC0 == 0xC0 { continue }
@@ -304,7 +306,7 @@ public final class CMOS {
       Self.century:
       setTimeRegister(register, value)
     case Self.registerA:
-      ram[Int(Self.registerA)] = value & 0x7F          // UIP is read-only
+      ram[Int(Self.registerA)] = value & 0x7F  // UIP is read-only
     case Self.registerB:
       let wasSet = frozen != nil
       let nowSet = value & Self.bSet != 0
@@ -317,7 +319,7 @@ public final class CMOS {
       }
       updateInterrupt()
     case Self.registerC, Self.registerD:
-      break                                            // read-only
+      break  // read-only
     default:
       ram[Int(register)] = value
     }

@@ -76,11 +76,11 @@ public final class I8042 {
   private var lastWriteWasCommand = true
   private var systemFlag = true
   private var pendingControllerCommand: UInt8?  // a controller command waiting for its data byte
-  private var pendingKeyboardCommand: UInt8?    // a keyboard command waiting for its parameter
+  private var pendingKeyboardCommand: UInt8?  // a keyboard command waiting for its parameter
   private var keyboardQueue: [UInt8] = []
   private var queueStart = 0
-  private var controllerQueue: [UInt8] = []     // controller replies (0x20, 0xAA, ...) go before key bytes
-  private var keyboardReplies: [UInt8] = []     // keyboard command replies (ACK, BAT, ...)
+  private var controllerQueue: [UInt8] = []  // controller replies (0x20, 0xAA, ...) go before key bytes
+  private var keyboardReplies: [UInt8] = []  // keyboard command replies (ACK, BAT, ...)
   private var lastKeyboardByte: UInt8 = 0
 
   /// - Parameters:
@@ -243,34 +243,34 @@ public final class I8042 {
     case 0x20:
       queueControllerReply(configuration)
     case 0x21...0x3F:
-      queueControllerReply(0)                        // the rest of the controller RAM
+      queueControllerReply(0)  // the rest of the controller RAM
     case 0x60, 0xD1, 0xD2, 0xD3, 0xD4:
-      pendingControllerCommand = command             // takes a data byte on port 0x60
+      pendingControllerCommand = command  // takes a data byte on port 0x60
     case 0xA7:
       setConfiguration(configuration | Self.configAuxDisabled)
     case 0xA8:
       setConfiguration(configuration & ~Self.configAuxDisabled)
     case 0xA9:
-      queueControllerReply(0x00)                     // auxiliary interface test: no error
+      queueControllerReply(0x00)  // auxiliary interface test: no error
     case 0xAA:
       // Self-test: replies 0x55 and sets the system flag (QEMU does not reset the configuration either).
       systemFlag = true
       queueControllerReply(Self.controllerTestPassed)
     case 0xAB:
-      queueControllerReply(0x00)                     // keyboard interface test: no error
+      queueControllerReply(0x00)  // keyboard interface test: no error
     case 0xAD:
       setConfiguration(configuration | Self.configKeyboardDisabled)
     case 0xAE:
       setConfiguration(configuration & ~Self.configKeyboardDisabled)
     case 0xC0:
-      queueControllerReply(0x80)                     // input port: bit 7 keyboard not inhibited (as QEMU)
+      queueControllerReply(0x80)  // input port: bit 7 keyboard not inhibited (as QEMU)
     case 0xD0:
       // Output port, with bits 4/5 reflecting the output buffer as the AT wires them.
       var value = outputPort & ~0x30
       if outputFull && !outputFromController { value |= 0x10 }
       queueControllerReply(value)
     case 0xE0:
-      queueControllerReply(0x00)                     // test inputs
+      queueControllerReply(0x00)  // test inputs
     case 0xF0...0xFF:
       // Pulse output port bits 3-0 low for 6 us where the command's bit is 0; bit 0 is the CPU reset.
       if command & 0x01 == 0 { onReset() }
@@ -295,9 +295,9 @@ public final class I8042 {
       case 0xD1:
         writeOutputPort(byte)
       case 0xD2:
-        queueKeyboardReply(byte)                     // as if the keyboard had sent it
+        queueKeyboardReply(byte)  // as if the keyboard had sent it
       case 0xD3, 0xD4:
-        break                                        // no auxiliary device is attached
+        break  // no auxiliary device is attached
       default:
         break
       }
@@ -340,7 +340,7 @@ public final class I8042 {
         }
         return
       case 0xF3:
-        queueKeyboardReply(Self.ack)                 // typematic rate: accepted, not modelled
+        queueKeyboardReply(Self.ack)  // typematic rate: accepted, not modelled
         return
       default:
         break  // a parameter-less command arriving here means the previous one's parameter: treat as new
@@ -366,7 +366,7 @@ public final class I8042 {
       resetKeyboardDefaults()
       queueKeyboardReply(Self.ack)
     case 0xF7...0xFD:
-      queueKeyboardReply(Self.ack)                   // set-3 key type commands: accepted
+      queueKeyboardReply(Self.ack)  // set-3 key type commands: accepted
     case 0xFE:
       queueKeyboardReply(lastKeyboardByte)
     case 0xFF:

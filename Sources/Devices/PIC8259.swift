@@ -40,10 +40,10 @@ public final class PIC8259 {
   /// The input that currently has the lowest priority is `(lowestPriorityBase + 7) & 7`; rotation moves it.
   private var priorityBase: UInt8 = 0
   private var rotateOnAutoEOI = false
-  private var readISR = false      // OCW3 RR/RIS: the even port reads ISR instead of IRR
+  private var readISR = false  // OCW3 RR/RIS: the even port reads ISR instead of IRR
   private var pollPending = false  // OCW3 P: the next read of the even port is a poll
   private var lineLevels: UInt8 = 0
-  private var initStep = 0         // 0 = operational, 2/3/4 = next ICW expected on the odd port
+  private var initStep = 0  // 0 = operational, 2/3/4 = next ICW expected on the odd port
   private var needsICW4 = false
   private var singleMode = false
 
@@ -196,8 +196,8 @@ public final class PIC8259 {
   private func operationCommand2(_ value: UInt8) {
     let level = Int(value & 7)
     switch value >> 5 {
-    case 0b000: rotateOnAutoEOI = false              // clear rotate in automatic EOI mode
-    case 0b100: rotateOnAutoEOI = true               // set rotate in automatic EOI mode
+    case 0b000: rotateOnAutoEOI = false  // clear rotate in automatic EOI mode
+    case 0b100: rotateOnAutoEOI = true  // set rotate in automatic EOI mode
     case 0b001, 0b101:
       // Non-specific EOI (optionally rotating): clears the highest-priority in-service level.
       let rank = highestPriority(in: isr)
@@ -206,14 +206,14 @@ public final class PIC8259 {
         isr &= ~(UInt8(1) << UInt8(ir))
         if value >> 5 == 0b101 { priorityBase = UInt8((ir + 1) & 7) }
       }
-    case 0b011:                                      // specific EOI
+    case 0b011:  // specific EOI
       isr &= ~(UInt8(1) << UInt8(level))
-    case 0b111:                                      // rotate on specific EOI
+    case 0b111:  // rotate on specific EOI
       isr &= ~(UInt8(1) << UInt8(level))
       priorityBase = UInt8((level + 1) & 7)
-    case 0b110:                                      // set priority: `level` becomes the lowest priority
+    case 0b110:  // set priority: `level` becomes the lowest priority
       priorityBase = UInt8((level + 1) & 7)
-    default:                                         // 0b010: no operation
+    default:  // 0b010: no operation
       break
     }
   }

@@ -102,10 +102,10 @@ public final class UART16550 {
   public var pendingInput: [UInt8] { Array(backlog[backlogStart...]) }
 
   private var rxFIFO: [UInt8] = []
-  private var lineErrors: UInt8 = 0      // LSR bits 4-1, cleared by reading LSR
-  private var thrInterruptPending = false // the THRE interrupt, cleared by an IIR read or a THR write
-  private var modemInputs: UInt8         // CTS/DSR/RI/DCD from the host (non-loopback), MSR bit layout
-  private var modemStatus: UInt8 = 0     // MSR as the guest sees it
+  private var lineErrors: UInt8 = 0  // LSR bits 4-1, cleared by reading LSR
+  private var thrInterruptPending = false  // the THRE interrupt, cleared by an IIR read or a THR write
+  private var modemInputs: UInt8  // CTS/DSR/RI/DCD from the host (non-loopback), MSR bit layout
+  private var modemStatus: UInt8 = 0  // MSR as the guest sees it
   private var backlog: [UInt8] = []
   private var backlogStart = 0
 

@@ -32,7 +32,9 @@ struct Emu: ParsableCommand {
   @ArgumentParser.Flag(help: "Run without a window (serial output goes to standard output).")
   var headless = false
 
-  @Option(name: .customLong("dump-vga"), help: "Write the 4000 text-screen bytes to FILE when the run stops; '-' prints the 25 rows.")
+  @Option(
+    name: .customLong("dump-vga"),
+    help: "Write the 4000 text-screen bytes to FILE when the run stops; '-' prints the 25 rows.")
   var dumpVGA: String?
 
   @Option(help: "Where COM1 output goes: FILE or '-' (standard output; the default when headless).")
@@ -59,10 +61,14 @@ struct Emu: ParsableCommand {
   @Option(help: "Type these keys once the guest waits for input (see the notation below).")
   var keys: String?
 
-  @Option(name: .customLong("serial-in"), help: "Feed COM1's receiver from FILE, or '-' for the terminal as you type (Ctrl-A x quits).")
+  @Option(
+    name: .customLong("serial-in"),
+    help: "Feed COM1's receiver from FILE, or '-' for the terminal as you type (Ctrl-A x quits).")
   var serialIn: String?
 
-  @ArgumentParser.Flag(name: .customLong("exit-when-idle"), help: "Stop (status 0) once all --keys and --serial-in input is consumed and the guest waits in HLT.")
+  @ArgumentParser.Flag(
+    name: .customLong("exit-when-idle"),
+    help: "Stop (status 0) once all --keys and --serial-in input is consumed and the guest waits in HLT.")
   var exitWhenIdle = false
 
   @ArgumentParser.Flag(help: "On a triple fault, reset and boot the kernel again instead of stopping.")

@@ -48,9 +48,10 @@ final class EmulatorBootTests: XCTestCase {
   }
 
   func testTestKernelsPass() throws {
-    for name in ["BasicBoot", "ShouldPanic", "Breakpoint", "PageFault", "StackOverflow", "RuntimeTrap",
-      "TimerInterrupts", "HeapChurn"]
-    {
+    for name in [
+      "BasicBoot", "ShouldPanic", "Breakpoint", "PageFault", "StackOverflow", "RuntimeTrap",
+      "TimerInterrupts", "HeapChurn",
+    ] {
       let kernel = try PackagePaths.requireKernel(PackagePaths.testKernel(name))
       let run = try Emulator.run(kernel: kernel)
       XCTAssertEqual(run.status, 33, "\(name) under emu; serial:\n\(run.serial)\nstderr:\n\(run.standardError)")

@@ -32,7 +32,8 @@ final class GuestFuzzTests: XCTestCase {
       // Bias the bytes toward IN/OUT (E4-E7, EC-EF) so the devices get exercised.
       let code = (0..<4096).map { _ -> UInt8 in
         let value = next()
-        return value % 5 == 0 ? [0xE4, 0xE6, 0xEC, 0xEE, 0xE5, 0xE7][Int(value >> 8) % 6] : UInt8(truncatingIfNeeded: value >> 16)
+        return value % 5 == 0
+          ? [0xE4, 0xE6, 0xEC, 0xEE, 0xE5, 0xE7][Int(value >> 8) % 6] : UInt8(truncatingIfNeeded: value >> 16)
       }
       let kernel = directory.appendingPathComponent("random-\(program).bin")
       try Data(Self.multibootImage(code: code)).write(to: kernel)

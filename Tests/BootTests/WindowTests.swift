@@ -32,7 +32,9 @@ final class WindowTests: XCTestCase {
       guard Date() < deadline else { return XCTFail("the window's guest never prompted") }
       usleep(50_000)
     }
-    try display.xdotool(["search", "--sync", "--name", "emu", "windowfocus", "--sync", "type", "--delay", "20", "echo Hi there"])
+    try display.xdotool([
+      "search", "--sync", "--name", "emu", "windowfocus", "--sync", "type", "--delay", "20", "echo Hi there",
+    ])
     try display.xdotool(["search", "--name", "emu", "key", "Return"])
     try display.waitUntilShowing(expected, window: window)
     let serial = (try? String(contentsOf: serialFile, encoding: .utf8)) ?? ""
@@ -146,7 +148,9 @@ struct PNGImage {
     guard bytes.count > 8, Array(bytes[0..<8]) == PNGWriter.signature else {
       throw BootTestError.failed("\(url.path) is not a PNG")
     }
-    func u32(_ at: Int) -> Int { Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3]) }
+    func u32(_ at: Int) -> Int {
+      Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+    }
     var offset = 8
     var compressed: [UInt8] = []
     while offset + 8 <= bytes.count {

@@ -18,7 +18,8 @@ final class VGATextDeviceTests: XCTestCase {
     XCTAssertEqual(screen.cells.count, 4000)
     XCTAssertEqual(screen.cells[0], 0x20)
     XCTAssertEqual(screen.cells[1], 0x07)
-    XCTAssertEqual(screen.cursor, VGACursor(location: 0, row: 0, column: 0, isVisible: true, startScanline: 13, endScanline: 14))
+    XCTAssertEqual(
+      screen.cursor, VGACursor(location: 0, row: 0, column: 0, isVisible: true, startScanline: 13, endScanline: 14))
     XCTAssertTrue(screen.blinkEnabled)
     XCTAssertTrue(screen.lineGraphicsEnabled)
   }

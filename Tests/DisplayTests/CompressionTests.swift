@@ -47,7 +47,8 @@ final class InflateTests: XCTestCase {
       0x1B, 0x3B, 0x07, 0x27, 0x17, 0x37, 0x0F, 0x2F, 0x1F, 0xBF, 0x80, 0xA0, 0x90, 0xB0, 0x88, 0xA8, 0x98, 0xB8,
       0x84, 0xA4, 0x94, 0xB4, 0x8C, 0xAC, 0x9C, 0xBC, 0x82, 0xA2, 0x92, 0xB2, 0x8A, 0xAA, 0x9A, 0x3A, 0x00,
     ]
-    let expected = Array(String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 3).utf8)
+    let expected =
+      Array(String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 3).utf8)
       + (0..<40).map { UInt8($0) }
     XCTAssertEqual(try Inflate.decompress(stream).output, expected)
   }
@@ -86,7 +87,9 @@ final class InflateTests: XCTestCase {
   }
 
   func testErrors() {
-    XCTAssertThrowsError(try Inflate.decompress([0x07])) { XCTAssertEqual($0 as? DecompressionError, .invalidBlockType) }
+    XCTAssertThrowsError(try Inflate.decompress([0x07])) {
+      XCTAssertEqual($0 as? DecompressionError, .invalidBlockType)
+    }
     XCTAssertThrowsError(try Inflate.decompress([0x01, 0x05, 0x00, 0xFA, 0xFE, 0x41])) {
       XCTAssertEqual($0 as? DecompressionError, .storedLengthMismatch)
     }
@@ -96,7 +99,9 @@ final class InflateTests: XCTestCase {
     // Fixed block whose first symbol is a match (length 3, distance 1) with nothing before it.
     // Bits: BFINAL 1, BTYPE 01, code 257 (0000001, most significant bit first), distance code 00000.
     let danglingMatch: [UInt8] = [0x03, 0x02, 0x00]
-    XCTAssertThrowsError(try Inflate.decompress(danglingMatch)) { XCTAssertEqual($0 as? DecompressionError, .distanceTooFar) }
+    XCTAssertThrowsError(try Inflate.decompress(danglingMatch)) {
+      XCTAssertEqual($0 as? DecompressionError, .distanceTooFar)
+    }
 
     var file = gzipped(Array("payload".utf8))
     XCTAssertEqual(try Gzip.decompress(file), Array("payload".utf8))

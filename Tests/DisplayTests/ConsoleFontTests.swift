@@ -50,7 +50,8 @@ final class ConsoleFontTests: XCTestCase {
   func testPSF2WideGlyphsAndUTF8Table() throws {
     // 12x3 glyphs: two bytes per row.
     let glyphs: [[UInt8]] = [[0x80, 0x10, 0, 0, 0xFF, 0xF0], [1, 2, 3, 4, 5, 6]]
-    let font = try ConsoleFont(bytes: psf2Font(glyphs: glyphs, width: 12, height: 3, table: [["a", "é"], ["☺", "e\u{301}"]]))
+    let font = try ConsoleFont(
+      bytes: psf2Font(glyphs: glyphs, width: 12, height: 3, table: [["a", "é"], ["☺", "e\u{301}"]]))
     XCTAssertEqual(font.width, 12)
     XCTAssertEqual(font.bytesPerRow, 2)
     XCTAssertEqual(Array(font.glyph(1)), [1, 2, 3, 4, 5, 6])
@@ -125,7 +126,9 @@ final class ConsoleFontTests: XCTestCase {
       guard case .compression(.checksumMismatch) = error as? ConsoleFontError else { return XCTFail("\(error)") }
       XCTAssertTrue("\(error)".contains("gzip"))
     }
-    XCTAssertThrowsError(try VGAFont(ConsoleFont(bytes: psf1Font(glyphs: numberedGlyphs.map { Array($0.prefix(8)) }, height: 8)))) {
+    XCTAssertThrowsError(
+      try VGAFont(ConsoleFont(bytes: psf1Font(glyphs: numberedGlyphs.map { Array($0.prefix(8)) }, height: 8)))
+    ) {
       XCTAssertEqual($0 as? ConsoleFontError, .unsupportedGlyphSize(width: 8, height: 8))
     }
   }
@@ -136,7 +139,8 @@ final class ConsoleFontTests: XCTestCase {
       XCTAssertTrue("\($0)".contains("/nonexistent/font.psf"))
     }
     // The hint is attached by path, so it can be checked without removing the real file.
-    let message = "\(ConsoleFontError.fileNotFound(path: ConsoleFont.defaultPath, packageHint: ConsoleFont.defaultPackageHint))"
+    let message =
+      "\(ConsoleFontError.fileNotFound(path: ConsoleFont.defaultPath, packageHint: ConsoleFont.defaultPackageHint))"
     XCTAssertTrue(message.contains("console-data"), message)
     XCTAssertTrue(message.contains(ConsoleFont.defaultPath), message)
   }
@@ -154,7 +158,8 @@ final class ConsoleFontTests: XCTestCase {
     XCTAssertEqual(vga.mapping, .direct)
     // The IBM VGA 'A'.
     XCTAssertEqual(
-      Array(vga.glyph(0x41)), [0x00, 0x00, 0x10, 0x38, 0x6C, 0xC6, 0xC6, 0xFE, 0xC6, 0xC6, 0xC6, 0xC6, 0x00, 0x00, 0x00, 0x00])
+      Array(vga.glyph(0x41)),
+      [0x00, 0x00, 0x10, 0x38, 0x6C, 0xC6, 0xC6, 0xFE, 0xC6, 0xC6, 0xC6, 0xC6, 0x00, 0x00, 0x00, 0x00])
     XCTAssertEqual(Array(vga.glyph(0xC4)), [0, 0, 0, 0, 0, 0, 0, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0])
     XCTAssertEqual(Array(vga.glyph(0xDB)), [UInt8](repeating: 0xFF, count: 16))
     XCTAssertEqual(Array(vga.glyph(0x20)), [UInt8](repeating: 0, count: 16))

@@ -80,7 +80,8 @@ final class ScalingTests: XCTestCase {
   }
 
   func testUpscale() {
-    XCTAssertEqual(upscale([1, 2, 3, 4], width: 2, height: 2, by: 2), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+    XCTAssertEqual(
+      upscale([1, 2, 3, 4], width: 2, height: 2, by: 2), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
     XCTAssertEqual(upscale([7], width: 1, height: 1, by: 1), [7])
   }
 }

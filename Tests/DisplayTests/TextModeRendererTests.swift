@@ -109,11 +109,14 @@ final class TextModeRendererTests: XCTestCase {
   func testCursorScanLinesAndPhase() {
     let renderer = makeRenderer()
     var text = screen([(24, 79, 0x20, 0x1A)])  // green on blue, bottom-right cell
-    text.cursor = VGACursor(location: 24 * 80 + 79, row: 24, column: 79, isVisible: true, startScanline: 13, endScanline: 14)
+    text.cursor = VGACursor(
+      location: 24 * 80 + 79, row: 24, column: 79, isVisible: true, startScanline: 13, endScanline: 14)
     renderer.render(text, blinkPhase: true, cursorPhase: true)
     for line in 0..<16 {
       let expected = (13...14).contains(line) ? VGAPalette.argb[10] : VGAPalette.argb[1]
-      for x in 0..<9 { XCTAssertEqual(pixel(renderer, row: 24, column: 79, x: x, line: line), expected, "line \(line)") }
+      for x in 0..<9 {
+        XCTAssertEqual(pixel(renderer, row: 24, column: 79, x: x, line: line), expected, "line \(line)")
+      }
     }
 
     renderer.render(text, blinkPhase: true, cursorPhase: false)
@@ -181,7 +184,8 @@ final class TextModeRendererTests: XCTestCase {
     renderer.render(text, blinkPhase: true, cursorPhase: true)
     XCTAssertEqual(renderer.pixels, first)
     // The 'A' apex: row 2 of the glyph is 0x10, so only pixel 3 is lit.
-    XCTAssertEqual((0..<9).map { pixel(renderer, row: 0, column: 0, x: $0, line: 2) == VGAPalette.argb[7] },
-                   [false, false, false, true, false, false, false, false, false])
+    XCTAssertEqual(
+      (0..<9).map { pixel(renderer, row: 0, column: 0, x: $0, line: 2) == VGAPalette.argb[7] },
+      [false, false, false, true, false, false, false, false, false])
   }
 }

@@ -42,7 +42,9 @@ final class XWDImageTests: XCTestCase {
     XCTAssertThrowsError(try XWDImage(bytes: bytes)) {
       XCTAssertEqual($0 as? XWDImage.Error, .unsupported("pixmap format 1, not ZPixmap"))
     }
-    XCTAssertThrowsError(try XWDImage(bytes: Array(dump(width: 2, height: 2, bytesPerLine: 8) { _, _ in 0 }.dropLast()))) {
+    XCTAssertThrowsError(
+      try XWDImage(bytes: Array(dump(width: 2, height: 2, bytesPerLine: 8) { _, _ in 0 }.dropLast()))
+    ) {
       XCTAssertEqual($0 as? XWDImage.Error, .truncated)
     }
   }

@@ -41,7 +41,10 @@ final class FormattingTests: XCTestCase {
   }
 
   func testStaticStringAndRepeat() {
-    XCTAssertEqual(format { $0.write("VGA "); $0.write(repeating: 0x2D, count: 3) }, "VGA ---")
+    XCTAssertEqual(
+      format {
+        $0.write("VGA "); $0.write(repeating: 0x2D, count: 3)
+      }, "VGA ---")
     XCTAssertEqual(format { $0.write(repeating: 0x2D, count: -2) }, "")
   }
 

@@ -24,7 +24,10 @@ final class BusTests: XCTestCase {
     h.machine.ports.register(dev, ports: 0x3F8...0x3FF)
     var reported: [UInt16] = []
     h.machine.ports.onUnknownPort = { port, _ in reported.append(port) }
-    h.run(asm("mov dx, 0x3f8; mov al, 0x41; out dx, al; mov ax, 0x4243; out dx, ax; in eax, dx; mov ebx, eax; in al, 0x60; in al, 0x60; out 0x80, al"))
+    h.run(
+      asm(
+        "mov dx, 0x3f8; mov al, 0x41; out dx, al; mov ax, 0x4243; out dx, ax; in eax, dx; mov ebx, eax; in al, 0x60; in al, 0x60; out 0x80, al"
+      ))
     XCTAssertEqual(dev.writes.map { $0.0 }, [0x3F8, 0x3F8])
     XCTAssertEqual(dev.writes.map { $0.2 }, [0x41, 0x4243])
     XCTAssertEqual(dev.writes.map { $0.1 }, [1, 2])
@@ -71,7 +74,10 @@ final class BusTests: XCTestCase {
     vga.initializeMemory(as: UInt8.self, repeating: 0, count: 0x8000)
     defer { vga.deallocate() }
     h.memory.mapMemory(vga, at: 0xB8000, length: 0x8000)
-    h.run(asm("mov rdi, 0xb8000; mov ax, 0x1f41; mov rcx, 2000; rep stosw; mov rsi, 0xb8000 + 160; mov rdi, 0xb8000; mov rcx, 1920; rep movsw"))
+    h.run(
+      asm(
+        "mov rdi, 0xb8000; mov ax, 0x1f41; mov rcx, 2000; rep stosw; mov rsi, 0xb8000 + 160; mov rdi, 0xb8000; mov rcx, 1920; rep movsw"
+      ))
     XCTAssertEqual(vga.load(as: UInt16.self), 0x1F41)
     XCTAssertEqual(vga.load(fromByteOffset: 3998, as: UInt16.self), 0x1F41)
     XCTAssertEqual(h.memory.read(0xB8000, size: 2), 0x1F41)

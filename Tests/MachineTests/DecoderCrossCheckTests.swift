@@ -19,7 +19,8 @@ struct ArrayInstructionBytes: InstructionBytes {
 
 final class DecoderCrossCheckTests: XCTestCase {
   func tool(_ name: String) -> String? {
-    for dir in ["/usr/bin", "/usr/local/bin", "/opt/swift/usr/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+    for dir in ["/usr/bin", "/usr/local/bin", "/opt/swift/usr/bin"]
+    where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
       return "\(dir)/\(name)"
     }
     return nil
@@ -69,8 +70,11 @@ final class DecoderCrossCheckTests: XCTestCase {
       if ours.map({ Int($0.length) }) != length {
         mismatches += 1
         if mismatches <= 20 {
-          let hex = blob[offset..<min(blob.count, offset + length)].map { String(format: "%02x", $0) }.joined(separator: " ")
-          XCTFail("\(label)+0x\(String(offset, radix: 16)) [\(hex)]: objdump length \(length), ours \(ours.map { String($0.length) } ?? "#UD")")
+          let hex = blob[offset..<min(blob.count, offset + length)].map { String(format: "%02x", $0) }.joined(
+            separator: " ")
+          XCTFail(
+            "\(label)+0x\(String(offset, radix: 16)) [\(hex)]: objdump length \(length), ours \(ours.map { String($0.length) } ?? "#UD")"
+          )
         }
       }
     }
@@ -119,7 +123,9 @@ final class DecoderCrossCheckTests: XCTestCase {
       if ours.map({ Int($0.length) }) != length {
         mismatches += 1
         if mismatches <= 20 {
-          XCTFail("kernel 0x\(String(vma, radix: 16)): objdump \(length) bytes, ours \(ours.map { String($0.length) } ?? "#UD")")
+          XCTFail(
+            "kernel 0x\(String(vma, radix: 16)): objdump \(length) bytes, ours \(ours.map { String($0.length) } ?? "#UD")"
+          )
         }
       }
     }

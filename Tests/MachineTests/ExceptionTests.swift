@@ -242,7 +242,10 @@ final class ExceptionTests: XCTestCase {
     h.memory.write(asm("mov r15, rcx; mov r14, r11; sysretq"), at: handler)
     h.memory.write(asm("syscall; mov r13, 7; hlt"), at: 0x30000)
     h.cpu.rbx = handler
-    h.run(asm("mov ecx, 0xC0000081; wrmsr; mov rax, rbx; xor edx, edx; shld rdx, rax, 32; mov ecx, 0xC0000082; wrmsr; push 0x2b; push 0x38000; push 0x2; push 0x23; push 0x30000; iretq"))
+    h.run(
+      asm(
+        "mov ecx, 0xC0000081; wrmsr; mov rax, rbx; xor edx, edx; shld rdx, rax, 32; mov ecx, 0xC0000082; wrmsr; push 0x2b; push 0x38000; push 0x2; push 0x23; push 0x30000; iretq"
+      ))
     // User code ran SYSCALL, the kernel returned with SYSRETQ, user code continued at CPL 3 and its
     // HLT raised #GP -> no IDT gate for 13 in this harness, so check state before that instead:
     XCTAssertEqual(h.cpu.register(15), 0x30002)

@@ -80,7 +80,8 @@ final class Harness {
   /// Installs a 64-bit interrupt gate for `vector` pointing at `handler` (type 0xE or trap 0xF).
   func setGate64(_ vector: Int, handler: UInt64, ist: Int = 0, dpl: Int = 0, trap: Bool = false) {
     let type: UInt64 = trap ? 0xF : 0xE
-    let low = (handler & 0xFFFF) | (UInt64(Harness.code64) << 16) | (UInt64(ist) << 32) | (type << 40)
+    let low =
+      (handler & 0xFFFF) | (UInt64(Harness.code64) << 16) | (UInt64(ist) << 32) | (type << 40)
       | (UInt64(dpl) << 45) | (1 << 47) | ((handler >> 16) & 0xFFFF) << 48
     let base = Harness.idtBase + UInt64(vector * 16)
     memory.write(base, size: 8, value: low)
@@ -90,7 +91,8 @@ final class Harness {
   /// Installs a 32-bit interrupt gate.
   func setGate32(_ vector: Int, handler: UInt64, dpl: Int = 0, trap: Bool = false) {
     let type: UInt64 = trap ? 0xF : 0xE
-    let low = (handler & 0xFFFF) | (UInt64(Harness.code32) << 16) | (type << 40) | (UInt64(dpl) << 45) | (1 << 47)
+    let low =
+      (handler & 0xFFFF) | (UInt64(Harness.code32) << 16) | (type << 40) | (UInt64(dpl) << 45) | (1 << 47)
       | ((handler >> 16) & 0xFFFF) << 48
     memory.write(Harness.idtBase + UInt64(vector * 8), size: 8, value: low)
   }

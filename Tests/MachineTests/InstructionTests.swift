@@ -14,7 +14,9 @@ final class InstructionTests: XCTestCase {
     h.memory.write(d, size: 8, value: 0x1122_3344_5566_7788)
     h.cpu.rbx = d
     h.cpu.rcx = 2
-    h.run(asm("mov rax, [rbx]; add qword ptr [rbx+8], rax; mov dl, [rbx+rcx*2]; lea rsi, [rip]; movzx edi, word ptr [rbx+2]"))
+    h.run(
+      asm(
+        "mov rax, [rbx]; add qword ptr [rbx+8], rax; mov dl, [rbx+rcx*2]; lea rsi, [rip]; movzx edi, word ptr [rbx+2]"))
     XCTAssertEqual(h.cpu.rax, 0x1122_3344_5566_7788)
     XCTAssertEqual(h.read(d + 8), 0x1122_3344_5566_7788)
     XCTAssertEqual(h.cpu.rdx & 0xFF, 0x44)
@@ -170,7 +172,8 @@ final class InstructionTests: XCTestCase {
     XCTAssertEqual(h.cpu.rsp, Harness.stackTop)
     // POPF of all ones but TF: VM and reserved bits stay clear, the rest is written at CPL 0.
     XCTAssertEqual(h.cpu.rsi & Flag.vm, 0)
-    XCTAssertEqual(h.cpu.rsi & (Flag.arithmetic | Flag.df | Flag.if | Flag.id), Flag.arithmetic | Flag.df | Flag.if | Flag.id)
+    XCTAssertEqual(
+      h.cpu.rsi & (Flag.arithmetic | Flag.df | Flag.if | Flag.id), Flag.arithmetic | Flag.df | Flag.if | Flag.id)
   }
 
   func testCallRetEnterLeave() {
@@ -318,7 +321,9 @@ final class InstructionTests: XCTestCase {
   func testCPUIDReportsOurVendorAndFeatures() {
     let h = Harness()
     h.run(asm("xor eax, eax; cpuid"))
-    let vendor = [h.cpu.rbx, h.cpu.rdx, h.cpu.rcx].flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+    let vendor = [h.cpu.rbx, h.cpu.rdx, h.cpu.rcx].flatMap { v in
+      (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
+    }
     XCTAssertEqual(String(decoding: vendor, as: UTF8.self), "NakedMachine")
     h.run(asm("mov eax, 1; cpuid"))
     XCTAssertEqual(h.cpu.rdx & (1 << 25), 0)  // no SSE
@@ -364,14 +369,20 @@ final class InstructionTests: XCTestCase {
   func testSelfModifyingCodeIsDecodedAgain() {
     let h = Harness()
     // The first pass runs `mov eax, 1` then overwrites its immediate with 2 and jumps back once.
-    h.run(asm("xor ecx, ecx; patched: mov eax, 1; inc ecx; cmp ecx, 2; je 2f; mov byte ptr [rip + patched + 1], 2; jmp patched; 2: nop"))
+    h.run(
+      asm(
+        "xor ecx, ecx; patched: mov eax, 1; inc ecx; cmp ecx, 2; je 2f; mov byte ptr [rip + patched + 1], 2; jmp patched; 2: nop"
+      ))
     XCTAssertEqual(h.cpu.rax, 2)
   }
 
   func testProtectedModeThirtyTwoBitCode() {
     let h = Harness(.protected32)
     h.cpu.rax = 0xFFFF_FFFF
-    h.run(asm32("add eax, 1; push eax; pop ebx; mov ecx, 0x12345678; mov word ptr [0x20000], cx; movzx edx, word ptr [0x20000]"))
+    h.run(
+      asm32(
+        "add eax, 1; push eax; pop ebx; mov ecx, 0x12345678; mov word ptr [0x20000], cx; movzx edx, word ptr [0x20000]")
+    )
     XCTAssertEqual(h.cpu.rax, 0)
     XCTAssertEqual(h.cpu.rflags & Flag.cf, Flag.cf)
     XCTAssertEqual(h.cpu.rdx, 0x5678)

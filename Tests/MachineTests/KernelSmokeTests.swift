@@ -10,7 +10,9 @@ import XCTest
 final class SerialCapture: PortDevice {
   var text: [UInt8] = []
   func read(port: UInt16, size: Int) -> UInt32 { port == 0x3FD ? 0x60 : 0 }  // LSR: transmitter empty
-  func write(port: UInt16, size: Int, value: UInt32) { if port == 0x3F8 { text.append(UInt8(truncatingIfNeeded: value)) } }
+  func write(port: UInt16, size: Int, value: UInt32) {
+    if port == 0x3F8 { text.append(UInt8(truncatingIfNeeded: value)) }
+  }
 }
 
 final class DebugExit: PortDevice {
@@ -42,9 +44,13 @@ final class KernelSmokeTests: XCTestCase {
     let reason = m.run(until: UInt64(ProcessInfo.processInfo.environment["KERNEL_CYCLES"] ?? "") ?? 200_000_000)
     let seconds = Date().timeIntervalSince(start)
     let screen = (0..<25).map { row in
-      String((0..<80).map { col in Character(UnicodeScalar(vga.load(fromByteOffset: (row * 80 + col) * 2, as: UInt8.self))) })
+      String(
+        (0..<80).map { col in Character(UnicodeScalar(vga.load(fromByteOffset: (row * 80 + col) * 2, as: UInt8.self))) }
+      )
     }
-    print("stop: \(reason), exit code \(exit.code.map { String($0) } ?? "-"), \(m.stats.instructionsRetired) instructions, \(m.stats.cycles) cycles, \(String(format: "%.3f", seconds)) s")
+    print(
+      "stop: \(reason), exit code \(exit.code.map { String($0) } ?? "-"), \(m.stats.instructionsRetired) instructions, \(m.stats.cycles) cycles, \(String(format: "%.3f", seconds)) s"
+    )
     print("unknown ports: \(m.ports.unknownPorts.map { String($0, radix: 16) })")
     print("serial:\n\(String(decoding: serial.text, as: UTF8.self))")
     print("screen:\n\(screen.joined(separator: "\n"))")

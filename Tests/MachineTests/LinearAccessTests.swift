@@ -16,7 +16,8 @@ final class LinearAccessTests: XCTestCase {
         let a = base + offset * 16
         try h.cpu.writeLinear(a, size: size, user: false, value)
         XCTAssertEqual(try h.cpu.readLinear(a, size: size, user: false), value, "size \(size) offset \(offset)")
-        XCTAssertEqual(h.memory.bytes(at: a, count: size), (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) })
+        XCTAssertEqual(
+          h.memory.bytes(at: a, count: size), (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) })
       }
     }
   }

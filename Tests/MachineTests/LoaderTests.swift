@@ -36,7 +36,8 @@ final class LoaderTests: XCTestCase {
     XCTAssertEqual(m.memory.bytes(at: 0x101012, count: 5), Array("qemu".utf8) + [0])
     let mmap = m.memory.bytes(at: 0x9000, count: 0xA8)
     // Captured from QEMU 7.2 (TCG, -m 128): 7 entries ending with the AMD HyperTransport hole.
-    let qemuHex = "14000000000000000000000000fc090000000000010000001400000000fc0900000000000004000000000000020000001400000000000f00000000000000010000000000020000001400000000001000000000000000ee070000000001000000140000000000fe0700000000000002000000000002000000140000000000fcff000000000000040000000000020000001400000000000000fd000000000000000300000002000000"
+    let qemuHex =
+      "14000000000000000000000000fc090000000000010000001400000000fc0900000000000004000000000000020000001400000000000f00000000000000010000000000020000001400000000001000000000000000ee070000000001000000140000000000fe0700000000000002000000000002000000140000000000fcff000000000000040000000000020000001400000000000000fd000000000000000300000002000000"
     let qemuMap = stride(from: 0, to: qemuHex.count, by: 2).map { k -> UInt8 in
       let start = qemuHex.index(qemuHex.startIndex, offsetBy: k)
       return UInt8(qemuHex[start..<qemuHex.index(start, offsetBy: 2)], radix: 16)!
@@ -69,7 +70,9 @@ final class LoaderTests: XCTestCase {
 
   // MARK: Malformed images
 
-  func assertLoadError(_ bytes: [UInt8], _ matches: (LoadError) -> Bool, file: StaticString = #filePath, line: UInt = #line) {
+  func assertLoadError(
+    _ bytes: [UInt8], _ matches: (LoadError) -> Bool, file: StaticString = #filePath, line: UInt = #line
+  ) {
     let m = Machine(memorySize: 4 << 20)
     do {
       try m.loadKernel(bytes)
@@ -89,7 +92,9 @@ final class LoaderTests: XCTestCase {
   func testTruncatedELF() {
     assertLoadError(Array(bootStubELF.prefix(3))) { if case .truncated = $0 { return true } else { return false } }
     // Header present but the magic search finds no Multiboot header and the ELF header is cut short.
-    assertLoadError(Array(bootStubELF.prefix(40))) { if case .truncated(let s) = $0 { return s.contains("ELF header") } else { return false } }
+    assertLoadError(Array(bootStubELF.prefix(40))) {
+      if case .truncated(let s) = $0 { return s.contains("ELF header") } else { return false }
+    }
     // The multiboot header sits at file offset 0x78; cut the file inside the segment data.
     assertLoadError(Array(bootStubELF.prefix(0x90))) {
       if case .truncated(let s) = $0 { return s.contains("segment 0") } else { return false }
@@ -97,7 +102,9 @@ final class LoaderTests: XCTestCase {
   }
 
   func testWrongClass() {
-    assertLoadError(patched(4, [3])) { if case .wrongClass(let s) = $0 { return s.contains("EI_CLASS") } else { return false } }
+    assertLoadError(patched(4, [3])) {
+      if case .wrongClass(let s) = $0 { return s.contains("EI_CLASS") } else { return false }
+    }
   }
 
   func testWrongMachine() {
@@ -134,7 +141,9 @@ final class LoaderTests: XCTestCase {
     elf[6] = 1
     elf[18] = 62
     let header: [UInt32] = [0x1BAD_B002, 0, 0 &- 0x1BAD_B002]
-    for (i, w) in header.enumerated() { for k in 0..<4 { elf[0x80 + i * 4 + k] = UInt8(truncatingIfNeeded: w >> (8 * UInt32(k))) } }
+    for (i, w) in header.enumerated() {
+      for k in 0..<4 { elf[0x80 + i * 4 + k] = UInt8(truncatingIfNeeded: w >> (8 * UInt32(k))) }
+    }
     assertLoadError(elf) { if case .wrongClass(let s) = $0 { return s.contains("ELF64") } else { return false } }
   }
 
@@ -142,8 +151,12 @@ final class LoaderTests: XCTestCase {
     // header_addr 0x200000, load_addr 0x200000, load_end 0, bss_end 0x201000, entry 0x200020: the image
     // is loaded from file offset 0 and entered at the HLT placed at 0x20.
     var image = [UInt8](repeating: 0x90, count: 0x40)
-    let words: [UInt32] = [0x1BAD_B002, 0x10000, 0 &- (0x1BAD_B002 &+ 0x10000), 0x200000, 0x200000, 0, 0x201000, 0x200020]
-    for (i, w) in words.enumerated() { for k in 0..<4 { image[i * 4 + k] = UInt8(truncatingIfNeeded: w >> (8 * UInt32(k))) } }
+    let words: [UInt32] = [
+      0x1BAD_B002, 0x10000, 0 &- (0x1BAD_B002 &+ 0x10000), 0x200000, 0x200000, 0, 0x201000, 0x200020,
+    ]
+    for (i, w) in words.enumerated() {
+      for k in 0..<4 { image[i * 4 + k] = UInt8(truncatingIfNeeded: w >> (8 * UInt32(k))) }
+    }
     image[0x20] = 0xF4
     let m = Machine(memorySize: 4 << 20)
     let info = try m.loadKernel(image)

@@ -166,14 +166,17 @@ final class NativeOracleTests: XCTestCase {
         }
         let care = statusFlags & ~undefined
         if h.cpu.rflags & care != expected[16] & care {
-          mismatch.append("flags=0x\(String(h.cpu.rflags & care, radix: 16)) want 0x\(String(expected[16] & care, radix: 16))")
+          mismatch.append(
+            "flags=0x\(String(h.cpu.rflags & care, radix: 16)) want 0x\(String(expected[16] & care, radix: 16))")
         }
         if !mismatch.isEmpty {
           failures += 1
           failedNames[text, default: 0] += 1
           if failedNames[text] == 1 {
             let inputs = (0..<4).map { "0x" + String(state[$0], radix: 16) }.joined(separator: " ")
-            XCTFail("\(text): in rax rcx rdx rbx = \(inputs) r8=0x\(String(state[8], radix: 16)) flags 0x\(String(flagsIn, radix: 16)): \(mismatch.joined(separator: ", "))")
+            XCTFail(
+              "\(text): in rax rcx rdx rbx = \(inputs) r8=0x\(String(state[8], radix: 16)) flags 0x\(String(flagsIn, radix: 16)): \(mismatch.joined(separator: ", "))"
+            )
           }
         }
       }

@@ -75,7 +75,10 @@ final class PagingTests: XCTestCase {
     h.memory.write(0x405000, size: 8, value: 111)
     h.memory.write(0x407000, size: 8, value: 222)
     // Read through the mapping, retarget the PTE to 0x407000, read again (stale), INVLPG, read (new).
-    h.run(asm("mov rax, [0x405000]; mov qword ptr [0x7028], 0x407003; mov rbx, [0x405000]; invlpg [0x405000]; mov rcx, [0x405000]"))
+    h.run(
+      asm(
+        "mov rax, [0x405000]; mov qword ptr [0x7028], 0x407003; mov rbx, [0x405000]; invlpg [0x405000]; mov rcx, [0x405000]"
+      ))
     XCTAssertEqual(h.cpu.rax, 111)
     XCTAssertEqual(h.cpu.rbx, 111)
     XCTAssertEqual(h.cpu.rcx, 222)
@@ -139,7 +142,10 @@ final class PagingTests: XCTestCase {
     h.memory.write(0x8000, size: 4, value: 0x83)
     h.memory.write(0x8004, size: 4, value: 0x83)
     h.memory.write(0x30000, size: 4, value: 0xABCD)
-    h.run(asm32("mov eax, 0x8000; mov cr3, eax; mov eax, cr4; or eax, 0x10; mov cr4, eax; mov eax, cr0; or eax, 0x80000000; mov cr0, eax; mov ebx, [0x430000]"))
+    h.run(
+      asm32(
+        "mov eax, 0x8000; mov cr3, eax; mov eax, cr4; or eax, 0x10; mov cr4, eax; mov eax, cr0; or eax, 0x80000000; mov cr0, eax; mov ebx, [0x430000]"
+      ))
     XCTAssertEqual(h.cpu.rbx, 0xABCD)
   }
 }

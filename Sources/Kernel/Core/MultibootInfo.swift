@@ -106,8 +106,7 @@ public struct MultibootInfo<Memory: PhysicalMemoryReader> {
 
   /// Calls `body` with each byte of the C string at `stringAddress`, stopping at NUL or after
   /// `limit` bytes so a corrupt pointer cannot run away.
-  public func forEachByte(ofStringAt stringAddress: UInt64, limit: Int = 4096, _ body: (UInt8) -> Void)
-  {
+  public func forEachByte(ofStringAt stringAddress: UInt64, limit: Int = 4096, _ body: (UInt8) -> Void) {
     var offset: UInt64 = 0
     while offset < UInt64(limit) {
       let byte = memory.load8(stringAddress + offset)

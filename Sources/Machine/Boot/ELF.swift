@@ -79,7 +79,9 @@ struct ELFFile {
     }
     let (tableEnd, overflow) = phoff.addingReportingOverflow(phentsize * phnum)
     if overflow || tableEnd > UInt64(bytes.count) {
-      throw LoadError.truncated("program header table (\(phnum) x \(phentsize) bytes at 0x\(String(phoff, radix: 16))) runs past the end of the \(bytes.count)-byte file")
+      throw LoadError.truncated(
+        "program header table (\(phnum) x \(phentsize) bytes at 0x\(String(phoff, radix: 16))) runs past the end of the \(bytes.count)-byte file"
+      )
     }
     var segments: [ELFSegment] = []
     for n in 0..<Int(phnum) {
@@ -99,7 +101,9 @@ struct ELFFile {
       if s.type == ELFFile.loadType || s.type == ELFFile.noteType {
         let (end, o) = s.offset.addingReportingOverflow(s.fileSize)
         if o || end > UInt64(bytes.count) {
-          throw LoadError.truncated("segment \(n) file data (0x\(String(s.fileSize, radix: 16)) bytes at offset 0x\(String(s.offset, radix: 16))) runs past the end of the \(bytes.count)-byte file")
+          throw LoadError.truncated(
+            "segment \(n) file data (0x\(String(s.fileSize, radix: 16)) bytes at offset 0x\(String(s.offset, radix: 16))) runs past the end of the \(bytes.count)-byte file"
+          )
         }
         if s.type == ELFFile.loadType && s.fileSize > s.memorySize {
           throw LoadError.truncated("segment \(n) has a file size larger than its memory size")
@@ -123,7 +127,8 @@ struct ELFFile {
     for (n, s) in segments.enumerated() where s.type == ELFFile.loadType && s.memorySize > 0 {
       let (end, o) = s.physicalAddress.addingReportingOverflow(s.memorySize)
       if o || end > memory.ramSize {
-        throw LoadError.segmentOutsideRAM(index: n, start: s.physicalAddress, end: o ? .max : end, ramSize: memory.ramSize)
+        throw LoadError.segmentOutsideRAM(
+          index: n, start: s.physicalAddress, end: o ? .max : end, ramSize: memory.ramSize)
       }
       low = min(low, s.physicalAddress)
       high = max(high, end)
@@ -166,7 +171,9 @@ extension PhysicalMemory {
   public func copy(_ data: [UInt8], to address: UInt64) {
     if !data.isEmpty && isPlainRAM(range: address, count: UInt64(data.count)) {
       data.withUnsafeBytes { ram.advanced(by: Int(address)).copyMemory(from: $0.baseAddress!, byteCount: data.count) }
-      for page in Int(address >> 12)...Int((address + UInt64(max(data.count, 1)) - 1) >> 12) { noteWrite(UInt64(page) << 12) }
+      for page in Int(address >> 12)...Int((address + UInt64(max(data.count, 1)) - 1) >> 12) {
+        noteWrite(UInt64(page) << 12)
+      }
       return
     }
     write(data, at: address)

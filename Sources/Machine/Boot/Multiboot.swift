@@ -127,7 +127,9 @@ extension Machine {
     let entry = ELFFile.read(bytes, i + 28, 4)
     if headerAddress < loadAddress { throw LoadError.invalidMultibootHeader("header_addr below load_addr") }
     let textOffset = UInt64(i) &- (headerAddress - loadAddress)
-    if textOffset > UInt64(i) { throw LoadError.invalidMultibootHeader("header_addr - load_addr exceeds the header's file offset") }
+    if textOffset > UInt64(i) {
+      throw LoadError.invalidMultibootHeader("header_addr - load_addr exceeds the header's file offset")
+    }
     let loadSize: UInt64
     if loadEnd != 0 {
       if loadEnd < loadAddress { throw LoadError.invalidMultibootHeader("load_end_addr below load_addr") }
@@ -144,7 +146,8 @@ extension Machine {
       kernelSize = bssEnd - loadAddress
     }
     if loadAddress + kernelSize > memory.ramSize {
-      throw LoadError.segmentOutsideRAM(index: 0, start: loadAddress, end: loadAddress + kernelSize, ramSize: memory.ramSize)
+      throw LoadError.segmentOutsideRAM(
+        index: 0, start: loadAddress, end: loadAddress + kernelSize, ramSize: memory.ramSize)
     }
     memory.copy(Array(bytes[Int(textOffset)..<Int(textOffset + loadSize)]), to: loadAddress)
     memory.fill(loadAddress + loadSize, count: kernelSize - loadSize, with: 0)

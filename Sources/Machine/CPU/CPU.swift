@@ -165,14 +165,38 @@ public final class CPU {
   /// Writes a general register by number (64 bits).
   public func setRegister(_ r: Int, _ value: UInt64) { regs[r] = value }
 
-  public var rax: UInt64 { get { regs[0] } set { regs[0] = newValue } }
-  public var rcx: UInt64 { get { regs[1] } set { regs[1] = newValue } }
-  public var rdx: UInt64 { get { regs[2] } set { regs[2] = newValue } }
-  public var rbx: UInt64 { get { regs[3] } set { regs[3] = newValue } }
-  public var rsp: UInt64 { get { regs[4] } set { regs[4] = newValue } }
-  public var rbp: UInt64 { get { regs[5] } set { regs[5] = newValue } }
-  public var rsi: UInt64 { get { regs[6] } set { regs[6] = newValue } }
-  public var rdi: UInt64 { get { regs[7] } set { regs[7] = newValue } }
+  public var rax: UInt64 {
+    get { regs[0] }
+    set { regs[0] = newValue }
+  }
+  public var rcx: UInt64 {
+    get { regs[1] }
+    set { regs[1] = newValue }
+  }
+  public var rdx: UInt64 {
+    get { regs[2] }
+    set { regs[2] = newValue }
+  }
+  public var rbx: UInt64 {
+    get { regs[3] }
+    set { regs[3] = newValue }
+  }
+  public var rsp: UInt64 {
+    get { regs[4] }
+    set { regs[4] = newValue }
+  }
+  public var rbp: UInt64 {
+    get { regs[5] }
+    set { regs[5] = newValue }
+  }
+  public var rsi: UInt64 {
+    get { regs[6] }
+    set { regs[6] = newValue }
+  }
+  public var rdi: UInt64 {
+    get { regs[7] }
+    set { regs[7] = newValue }
+  }
 
   public func segment(_ s: Int) -> SegmentRegister { segments[s] }
   /// Replaces a segment register including its hidden part (loader and tests; guests use MOV/far jumps).

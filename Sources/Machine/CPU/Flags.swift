@@ -166,7 +166,8 @@ extension CPU {
     let zf = r == 0, sf = r & sb != 0
     let lt = sf != of
     // Bit n answers condition n (O B Z BE S - L LE); bit 5 (parity) was handled above.
-    let vector = bit(of) | bit(cf) << 1 | bit(zf) << 2 | bit(cf || zf) << 3 | bit(sf) << 4 | bit(lt) << 6
+    let vector =
+      bit(of) | bit(cf) << 1 | bit(zf) << 2 | bit(cf || zf) << 3 | bit(sf) << 4 | bit(lt) << 6
       | bit(zf || lt) << 7
     return (vector >> UInt32(cc >> 1)) & 1 != UInt32(cc & 1)
   }

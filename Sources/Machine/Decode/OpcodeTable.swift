@@ -260,7 +260,9 @@ enum OpcodeTable {
       (.incE, [], 0), (.decE, [], 0), (.callE, [.default64], 0), (.callFarM, [], 0),
       (.jmpE, [.default64], 0), (.jmpFarM, [], 0), (.pushE, [.default64], 0), bad,
     ]
-    g[Int(g6)] = [(.sldt, [], 0), (.str, [], 0), (.lldt, [], 0), (.ltr, [], 0), (.verr, [], 0), (.verw, [], 0), bad, bad]
+    g[Int(g6)] = [
+      (.sldt, [], 0), (.str, [], 0), (.lldt, [], 0), (.ltr, [], 0), (.verr, [], 0), (.verw, [], 0), bad, bad,
+    ]
     g[Int(g7)] = [
       (.sgdt, [], 0), (.sidt, [], 0), (.lgdt, [], 0), (.lidt, [], 0), (.smsw, [], 0), bad, (.lmsw, [], 0),
       (.invlpg, [], 0),

@@ -108,18 +108,30 @@ extension CPU {
       let ea = i.hasMemory ? effectiveAddress(i) : 0
       let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
       let r = incDec(d, up: i.op == .incE, size: size)
-      if i.hasMemory { try write(Int(i.segment), ea, size: size, r) } else { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
+      if i.hasMemory {
+        try write(Int(i.segment), ea, size: size, r)
+      } else {
+        writeReg(Int(i.rm), size: size, rex: i.rex, r)
+      }
     case .notE:
       let ea = i.hasMemory ? effectiveAddress(i) : 0
       let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
       let r = ~d & sizeMask(size)
-      if i.hasMemory { try write(Int(i.segment), ea, size: size, r) } else { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
+      if i.hasMemory {
+        try write(Int(i.segment), ea, size: size, r)
+      } else {
+        writeReg(Int(i.rm), size: size, rex: i.rex, r)
+      }
     case .negE:
       // NEG: CF set unless the operand was 0; other flags as 0 - operand (SDM Vol. 2B NEG).
       let ea = i.hasMemory ? effectiveAddress(i) : 0
       let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
       let r = alu(5, 0, d, size: size)
-      if i.hasMemory { try write(Int(i.segment), ea, size: size, r) } else { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
+      if i.hasMemory {
+        try write(Int(i.segment), ea, size: size, r)
+      } else {
+        writeReg(Int(i.rm), size: size, rex: i.rex, r)
+      }
     case .xadd:
       let ea = i.hasMemory ? effectiveAddress(i) : 0
       let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
@@ -141,7 +153,11 @@ extension CPU {
       _ = alu(5, acc, d, size: size)
       if acc == d {
         let s = readG(i, size: size)
-        if i.hasMemory { try write(Int(i.segment), ea, size: size, s) } else { writeReg(Int(i.rm), size: size, rex: i.rex, s) }
+        if i.hasMemory {
+          try write(Int(i.segment), ea, size: size, s)
+        } else {
+          writeReg(Int(i.rm), size: size, rex: i.rex, s)
+        }
       } else {
         if i.hasMemory { try write(Int(i.segment), ea, size: size, d) }
         writeReg(0, size: size, rex: false, d)

@@ -36,7 +36,11 @@ extension CPU {
       default: break
       }
       if i.sub != 0 {
-        if i.hasMemory { try write(Int(i.segment), ea, size: size, r) } else { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
+        if i.hasMemory {
+          try write(Int(i.segment), ea, size: size, r)
+        } else {
+          writeReg(Int(i.rm), size: size, rex: i.rex, r)
+        }
       }
       setFlag(Flag.cf, set)
     case .bsf, .bsr:

@@ -98,7 +98,8 @@ extension CPU {
     case .testAI:
       let i = e.pointee.inst
       let size = Int(i.opSize)
-      setLazy(.logic, size: size, dst: 0, src: 0, result: readReg(0, size: size, rex: false) & i.immediate & sizeMask(size))
+      setLazy(
+        .logic, size: size, dst: 0, src: 0, result: readReg(0, size: size, rex: false) & i.immediate & sizeMask(size))
     case .testEI:
       let i = e.pointee.inst
       let size = Int(i.opSize)
@@ -109,12 +110,14 @@ extension CPU {
       if e.pointee.inst.hasMemory { return try executeArithmetic(e.pointee.inst) }
       let i = e.pointee.inst
       let size = Int(i.opSize)
-      writeReg(Int(i.rm), size: size, rex: i.rex, incDec(readReg(Int(i.rm), size: size, rex: i.rex), up: true, size: size))
+      writeReg(
+        Int(i.rm), size: size, rex: i.rex, incDec(readReg(Int(i.rm), size: size, rex: i.rex), up: true, size: size))
     case .decE:
       if e.pointee.inst.hasMemory { return try executeArithmetic(e.pointee.inst) }
       let i = e.pointee.inst
       let size = Int(i.opSize)
-      writeReg(Int(i.rm), size: size, rex: i.rex, incDec(readReg(Int(i.rm), size: size, rex: i.rex), up: false, size: size))
+      writeReg(
+        Int(i.rm), size: size, rex: i.rex, incDec(readReg(Int(i.rm), size: size, rex: i.rex), up: false, size: size))
     case .notE: try executeArithmetic(e.pointee.inst)
     case .negE: try executeArithmetic(e.pointee.inst)
     case .xadd: try executeArithmetic(e.pointee.inst)
@@ -155,7 +158,9 @@ extension CPU {
       let size = Int(i.opSize)
       let count = i.immediate & (size == 8 ? 0x3F : 0x1F)
       if i.hasMemory || count == 0 { return try executeShift(e.pointee.inst) }
-      writeReg(Int(i.rm), size: size, rex: i.rex, shift(i.sub, readReg(Int(i.rm), size: size, rex: i.rex), count: count, size: size))
+      writeReg(
+        Int(i.rm), size: size, rex: i.rex,
+        shift(i.sub, readReg(Int(i.rm), size: size, rex: i.rex), count: count, size: size))
     case .shift1: try executeShift(e.pointee.inst)
     case .shiftCL: try executeShift(e.pointee.inst)
     case .shldImm: try executeDoubleShift(e.pointee.inst)

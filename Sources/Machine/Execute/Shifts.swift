@@ -21,7 +21,11 @@ extension CPU {
     let ea = i.hasMemory ? effectiveAddress(i) : 0
     let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
     let r = shift(i.sub, d, count: count, size: size)
-    if i.hasMemory { try write(Int(i.segment), ea, size: size, r) } else { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
+    if i.hasMemory {
+      try write(Int(i.segment), ea, size: size, r)
+    } else {
+      writeReg(Int(i.rm), size: size, rex: i.rex, r)
+    }
   }
 
   /// Shift/rotate `d` by a non-zero masked `count` and set flags; `kind` is group 2's ModRM.reg.
@@ -128,6 +132,10 @@ extension CPU {
     var f = zspFlags(r, size) | cf
     if ((r ^ d) & sb) != 0 { f |= Flag.of }
     setArithmeticFlags(f)
-    if i.hasMemory { try write(Int(i.segment), ea, size: size, r) } else { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
+    if i.hasMemory {
+      try write(Int(i.segment), ea, size: size, r)
+    } else {
+      writeReg(Int(i.rm), size: size, rex: i.rex, r)
+    }
   }
 }

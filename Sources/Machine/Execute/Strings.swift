@@ -112,7 +112,9 @@ extension CPU {
         let src = UnsafeRawPointer(srcHost + Int(srcLinear & 0xFFF))
         let bytes = n * size
         if UnsafeRawPointer(dst) > src && UnsafeRawPointer(dst) < src + bytes {
-          for k in 0..<bytes { dst.storeBytes(of: src.load(fromByteOffset: k, as: UInt8.self), toByteOffset: k, as: UInt8.self) }
+          for k in 0..<bytes {
+            dst.storeBytes(of: src.load(fromByteOffset: k, as: UInt8.self), toByteOffset: k, as: UInt8.self)
+          }
         } else {
           dst.copyMemory(from: src, byteCount: bytes)
         }
@@ -121,8 +123,10 @@ extension CPU {
         let value = regs[Reg.rax]
         switch size {
         case 1: dst.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: value), count: n)
-        case 2: for k in 0..<n { dst.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: k * 2, as: UInt16.self) }
-        case 4: for k in 0..<n { dst.storeBytes(of: UInt32(truncatingIfNeeded: value), toByteOffset: k * 4, as: UInt32.self) }
+        case 2:
+          for k in 0..<n { dst.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: k * 2, as: UInt16.self) }
+        case 4:
+          for k in 0..<n { dst.storeBytes(of: UInt32(truncatingIfNeeded: value), toByteOffset: k * 4, as: UInt32.self) }
         default: for k in 0..<n { dst.storeBytes(of: value, toByteOffset: k * 8, as: UInt64.self) }
         }
       }

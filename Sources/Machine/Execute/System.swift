@@ -67,7 +67,8 @@ extension CPU {
       try checkPortAccess(port, size: size)
       ports.write(port: port, size: size, value: UInt32(truncatingIfNeeded: regs[Reg.rax]))
     case .cpuid:
-      let (a, b, c, d) = cpuid(leaf: UInt32(truncatingIfNeeded: regs[Reg.rax]), subleaf: UInt32(truncatingIfNeeded: regs[Reg.rcx]))
+      let (a, b, c, d) = cpuid(
+        leaf: UInt32(truncatingIfNeeded: regs[Reg.rax]), subleaf: UInt32(truncatingIfNeeded: regs[Reg.rcx]))
       regs[Reg.rax] = UInt64(a)
       regs[Reg.rbx] = UInt64(b)
       regs[Reg.rcx] = UInt64(c)
@@ -116,7 +117,11 @@ extension CPU {
       let limit = UInt16(try read(Int(i.segment), ea, size: 2))
       var base = try read(Int(i.segment), ea &+ 2, size: mode == .long64 ? 8 : 4)
       if mode != .long64 && size == 2 { base &= 0xFF_FFFF }
-      if i.op == .lgdt { gdtr = TableRegister(base: base, limit: limit) } else { idtr = TableRegister(base: base, limit: limit) }
+      if i.op == .lgdt {
+        gdtr = TableRegister(base: base, limit: limit)
+      } else {
+        idtr = TableRegister(base: base, limit: limit)
+      }
     case .sgdt, .sidt:
       guard i.hasMemory else { throw Fault.invalidOpcode }
       let t = i.op == .sgdt ? gdtr : idtr
