@@ -55,52 +55,12 @@ extension CPU {
     return r
   }
 
+  /// The arithmetic forms the dispatch switch (Execute.swift) does not run inline: INC/DEC,
+  /// NOT/NEG, XADD and CMPXCHG. The ALU and TEST forms are written out in the switch itself.
   @inline(__always)
   func executeArithmetic(_ i: Instruction) throws(Fault) {
     let size = Int(i.opSize)
     switch i.op {
-    case .aluEG:
-      let s = readG(i, size: size)
-      if i.hasMemory {
-        let ea = effectiveAddress(i)
-        let d = try read(Int(i.segment), ea, size: size)
-        let r = alu(i.sub, d, s, size: size)
-        if i.sub != 7 { try write(Int(i.segment), ea, size: size, r) }
-      } else {
-        let d = readReg(Int(i.rm), size: size, rex: i.rex)
-        let r = alu(i.sub, d, s, size: size)
-        if i.sub != 7 { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
-      }
-    case .aluGE:
-      let s = try readRM(i, size: size)
-      let d = readG(i, size: size)
-      let r = alu(i.sub, d, s, size: size)
-      if i.sub != 7 { writeG(i, size: size, r) }
-    case .aluAI:
-      let d = readReg(0, size: size, rex: false)
-      let r = alu(i.sub, d, i.immediate & sizeMask(size), size: size)
-      if i.sub != 7 { writeReg(0, size: size, rex: false, r) }
-    case .aluEI:
-      let s = i.immediate & sizeMask(size)
-      if i.hasMemory {
-        let ea = effectiveAddress(i)
-        let d = try read(Int(i.segment), ea, size: size)
-        let r = alu(i.sub, d, s, size: size)
-        if i.sub != 7 { try write(Int(i.segment), ea, size: size, r) }
-      } else {
-        let d = readReg(Int(i.rm), size: size, rex: i.rex)
-        let r = alu(i.sub, d, s, size: size)
-        if i.sub != 7 { writeReg(Int(i.rm), size: size, rex: i.rex, r) }
-      }
-    case .testEG:
-      let r = try readRM(i, size: size) & readG(i, size: size)
-      setLazy(.logic, size: size, dst: 0, src: 0, result: r)
-    case .testAI:
-      let r = readReg(0, size: size, rex: false) & i.immediate
-      setLazy(.logic, size: size, dst: 0, src: 0, result: r & sizeMask(size))
-    case .testEI:
-      let r = try readRM(i, size: size) & i.immediate
-      setLazy(.logic, size: size, dst: 0, src: 0, result: r & sizeMask(size))
     case .incR, .decR:
       let d = readReg(Int(i.reg), size: size, rex: false)
       writeReg(Int(i.reg), size: size, rex: false, incDec(d, up: i.op == .incR, size: size))

@@ -83,7 +83,7 @@ extension CPU {
       let i = e.pointee.inst
       let size = Int(i.opSize)
       if i.hasMemory {
-        // Read-modify-write (or CMP's read) of memory: as executeArithmetic, written out to save the call.
+        // Read-modify-write of memory (CMP, sub 7, only reads it).
         let ea = effectiveAddress(i)
         let r = alu(i.sub, try read(Int(i.segment), ea, size: size), i.immediate & sizeMask(size), size: size)
         if i.sub != 7 { try write(Int(i.segment), ea, size: size, r) }
