@@ -53,4 +53,15 @@ public enum CP437 {
     0x2219: [0x00B7, 0x22C5], 0x00B7: [0x2219, 0x22C5], 0x03A9: [0x2126], 0x03B4: [0x2202],
     0x03C6: [0x03D5, 0x2205], 0x2302: [0x25B3],
   ]
+
+  /// How a text-mode cell's character reads as text: its Unicode character, with NUL (which the VGA
+  /// draws blank) as a space.
+  public static func character(_ code: UInt8) -> Character {
+    code == 0 ? " " : Character(Unicode.Scalar(unicode[Int(code)])!)
+  }
+
+  /// Row `row` of an 80x25 text screen (`cells`: character and attribute bytes) as 80 characters.
+  public static func row(_ row: Int, of cells: [UInt8]) -> String {
+    String((0..<80).map { column in character(cells[(row * 80 + column) * 2]) })
+  }
 }

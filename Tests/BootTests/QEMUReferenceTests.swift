@@ -4,12 +4,6 @@ import XCTest
 /// The kernel under QEMU, the reference machine: golden boot and panic screens and serial
 /// transcripts.
 final class QEMUReferenceTests: XCTestCase {
-  func testCodePageTableCoversAll256Codes() {
-    XCTAssertEqual(CodePage437.table.count, 256)
-    XCTAssertEqual(CodePage437.character(0x41), "A")
-    XCTAssertEqual(CodePage437.character(0xDB), "█")
-  }
-
   func testKernelBootScreenMatchesGolden() throws {
     let qemu = try QEMU(kernel: PackagePaths.requireKernel(PackagePaths.kernel))
     // The prompt is the last thing the kernel writes; screen cells are stored before serial bytes.

@@ -1,3 +1,4 @@
+import Display
 import Foundation
 import XCTest
 
@@ -66,9 +67,7 @@ enum ScreenFixture {
   }
 
   static func renderRows(_ screen: [UInt8]) -> [String] {
-    (0..<25).map { row in
-      String((0..<80).map { column in CodePage437.character(screen[(row * 80 + column) * 2]) })
-    }
+    (0..<25).map { CP437.row($0, of: screen) }
   }
 
   static func attributes(_ screen: [UInt8], row: Int) -> String {
@@ -83,18 +82,4 @@ extension String {
   fileprivate func leftPadded(to width: Int) -> String {
     String(repeating: "0", count: max(0, width - count)) + self
   }
-}
-
-/// IBM code page 437, the VGA's built-in character set, as Unicode: how a cell looks.
-enum CodePage437 {
-  static func character(_ code: UInt8) -> Character {
-    code == 0 ? " " : table[Int(code)]
-  }
-
-  static let table: [Character] = Array(
-    " ☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶§▬↨↑↓→←∟↔▲▼"
-      + " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~⌂"
-      + "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»"
-      + "░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀"
-      + "αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u{A0}")
 }

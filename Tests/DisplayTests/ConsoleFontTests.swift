@@ -89,6 +89,19 @@ final class ConsoleFontTests: XCTestCase {
     XCTAssertEqual(Array(vga.glyph(0x00)), solidGlyph(0x20), "NUL is drawn with the space glyph")
   }
 
+  func testCP437CellText() {
+    XCTAssertEqual(CP437.character(0x00), " ", "NUL cells are blank")
+    XCTAssertEqual(CP437.character(0x41), "A")
+    XCTAssertEqual(CP437.character(0xDB), "█")
+    var cells = [UInt8](repeating: 0, count: 4000)
+    for (column, byte) in "Hi".utf8.enumerated() { cells[(2 * 80 + column) * 2] = byte }
+    cells[(2 * 80 + 79) * 2] = 0xC4
+    let row = CP437.row(2, of: cells)
+    XCTAssertEqual(row.count, 80)
+    XCTAssertTrue(row.hasPrefix("Hi "))
+    XCTAssertEqual(row.last, "─")
+  }
+
   func testCP437Table() {
     XCTAssertEqual(CP437.unicode.count, 256)
     XCTAssertEqual(Set(CP437.unicode).count, 256, "no character twice")
