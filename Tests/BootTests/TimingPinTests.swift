@@ -1,0 +1,103 @@
+import Foundation
+import XCTest
+
+/// Virtual time is part of emu's contract: the same kernel and input reach the same state at the
+/// same instruction and cycle. These runs pin both counts (with the exit status) for every test
+/// kernel, the shell sessions, the benchmark guest and a set of random guests, so that a change to
+/// the CPU core or the run loop cannot move time without a reviewed change to
+/// `Fixtures/counts.txt`.
+///
+/// After an intended change of the cycle model, `UPDATE_COUNTS=1 swift test --filter TimingPinTests`
+/// rewrites the fixture from the real runs; review its diff.
+final class TimingPinTests: XCTestCase {
+  struct Case {
+    var name: String
+    var kernel: URL
+    var arguments: [String] = []
+  }
+
+  static var cases: [Case] {
+    var cases: [Case] = [
+      Case(name: "boot", kernel: PackagePaths.kernel, arguments: ["--exit-when-idle"]),
+      Case(name: "shell-help", kernel: PackagePaths.kernel, arguments: ["--keys", "help\\n", "--exit-when-idle"]),
+      Case(
+        name: "shell-echo-mem", kernel: PackagePaths.kernel,
+        arguments: ["--keys", "echo Hello,   World!\\nmem\\nfrobnicate now\\n", "--exit-when-idle"]),
+      Case(
+        name: "shell-color", kernel: PackagePaths.kernel,
+        arguments: ["--keys", "color yellow blue\\necho in colour\\ncolor 7 0\\ncolor\\n", "--exit-when-idle"]),
+      Case(name: "shell-int3", kernel: PackagePaths.kernel, arguments: ["--keys", "int3\\n", "--exit-when-idle"]),
+      Case(name: "shell-panic", kernel: PackagePaths.kernel, arguments: ["--keys", "panic\\n"]),
+      Case(name: "shell-reboot", kernel: PackagePaths.kernel, arguments: ["--keys", "reboot\\n", "--exit-when-idle"]),
+      Case(
+        name: "triple-fault-reboot", kernel: PackagePaths.testKernel("TripleFault"),
+        arguments: ["--reboot", "--max-cycles", "20000000"]),
+    ]
+    for name in [
+      "BasicBoot", "Benchmark", "Breakpoint", "HeapChurn", "PageFault", "PanicScreen", "RuntimeTrap",
+      "ShouldPanic", "StackOverflow", "TimerInterrupts", "TripleFault",
+    ] {
+      cases.append(Case(name: name, kernel: PackagePaths.testKernel(name)))
+    }
+    return cases
+  }
+
+  static let fixture = PackagePaths.fixtures.appendingPathComponent("counts.txt")
+
+  /// "NAME status S instructions I cycles C", one line per run.
+  static func line(_ name: String, _ run: Emulator.Run) throws -> String {
+    let pattern = #/emu: (\d+) instructions, (\d+) cycles/#
+    guard let match = run.standardError.firstMatch(of: pattern) else {
+      throw BootTestError.failed("\(name): no --stats line in emu's output:\n\(run.standardError)")
+    }
+    return "\(name) status \(run.status) instructions \(match.1) cycles \(match.2)"
+  }
+
+  func testInstructionAndCycleCountsArePinned() throws {
+    var lines: [String] = []
+    for c in Self.cases {
+      let run = try Emulator.run(kernel: PackagePaths.requireKernel(c.kernel), arguments: ["--stats"] + c.arguments)
+      XCTAssertFalse(run.crashed, "\(c.name): emu crashed\n\(run.standardError)")
+      lines.append(try Self.line(c.name, run))
+    }
+    lines += try randomGuestLines()
+    let actual = lines.joined(separator: "\n") + "\n"
+    if ProcessInfo.processInfo.environment["UPDATE_COUNTS"] == "1" {
+      try Data(actual.utf8).write(to: Self.fixture)
+      return
+    }
+    let expected = try String(contentsOf: Self.fixture, encoding: .utf8)
+    let expectedLines = expected.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.count, expectedLines.count, "number of pinned runs")
+    for (a, e) in zip(lines, expectedLines) where a != e {
+      XCTFail("time moved:\n  pinned: \(e)\n  now:    \(a)")
+    }
+  }
+
+  /// Random code poking ports, devices and memory (the programs of GuestFuzzTests, fewer of them):
+  /// the paths through faults, port I/O and odd encodings are pinned as well.
+  private func randomGuestLines() throws -> [String] {
+    let directory = try PackagePaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var state: UInt64 = 0x2545_F491_4F6C_DD1D
+    func next() -> UInt64 {
+      state ^= state << 13
+      state ^= state >> 7
+      state ^= state << 17
+      return state
+    }
+    var lines: [String] = []
+    for program in 0..<24 {
+      let code = (0..<4096).map { _ -> UInt8 in
+        let value = next()
+        return value % 7 == 0
+          ? [0xE4, 0xE6, 0xEC, 0xEE, 0xE5, 0xE7][Int(value >> 8) % 6] : UInt8(truncatingIfNeeded: value >> 16)
+      }
+      let kernel = directory.appendingPathComponent("random-\(program).bin")
+      try Data(GuestFuzzTests.multibootImage(code: code)).write(to: kernel)
+      let run = try Emulator.run(kernel: kernel, arguments: ["--stats", "--max-cycles", "2000000"], timeout: 60)
+      lines.append(try Self.line("random-\(program)", run))
+    }
+    return lines
+  }
+}
