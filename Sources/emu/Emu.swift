@@ -132,6 +132,9 @@ struct Emu: ParsableCommand {
       // The font is read up front so a missing font is reported before anything runs.
       let displayFont = headless && screenshot == nil ? nil : try loadFont()
       let sink = try SerialSink(path: serial ?? "-")
+      // Every output path is opened before the guest runs: a bad one is an error up front.
+      let screenFile = try dumpVGA.flatMap { $0 == "-" ? nil : try OutputFile(path: $0, what: "--dump-vga file") }
+      let screenshotFile = try screenshot.map { try OutputFile(path: $0, what: "screenshot") }
       let session = try Session(options: options, serial: sink)
       let started = Date()
       let result: SessionResult
@@ -142,7 +145,7 @@ struct Emu: ParsableCommand {
       }
       let elapsed = Date().timeIntervalSince(started)
       sink.flush()
-      try finish(session, font: displayFont)
+      try finish(session, font: displayFont, screenFile: screenFile, screenshotFile: screenshotFile)
       if result.status != ExitStatus.normal && !result.endsTheMachine {
         FileHandle.standardError.write("emu: \(result.message)\n".data(using: .utf8)!)
       }
@@ -181,17 +184,16 @@ struct Emu: ParsableCommand {
   }
 
   /// The outputs written when the run stops.
-  private func finish(_ session: Session, font: VGAFont?) throws {
+  private func finish(_ session: Session, font: VGAFont?, screenFile: OutputFile?, screenshotFile: OutputFile?) throws
+  {
     let screen = session.pc.vga.screen()
-    if let dumpVGA {
-      if dumpVGA == "-" {
-        print(ScreenText.rows(screen.cells).joined(separator: "\n"))
-      } else if !FileManager.default.createFile(atPath: dumpVGA, contents: Data(screen.cells)) {
-        throw EmuError.frontEnd("cannot write --dump-vga file \(dumpVGA)")
-      }
+    if dumpVGA == "-" {
+      print(ScreenText.rows(screen.cells).joined(separator: "\n"))
+    } else if let screenFile {
+      try screenFile.write(screen.cells)
     }
-    if let screenshot, let font {
-      try Screenshot.write(screen, renderer: TextModeRenderer(font: font), to: screenshot)
+    if let screenshotFile, let font {
+      try Screenshot.write(screen, renderer: TextModeRenderer(font: font), to: screenshotFile)
     }
   }
 

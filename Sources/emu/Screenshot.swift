@@ -7,14 +7,13 @@ import Devices
 import Display
 
 enum Screenshot {
-  static func write(_ screen: VGATextScreen, renderer: TextModeRenderer, to path: String) throws {
+  static func write(_ screen: VGATextScreen, renderer: TextModeRenderer, to file: OutputFile) throws {
     renderer.render(screen, blinkPhase: true, cursorPhase: true)
-    do {
-      try PNGWriter.write(
-        argb: renderer.pixels, width: TextModeRenderer.width, height: TextModeRenderer.height,
-        toFile: path)
-    } catch {
-      throw EmuError.frontEnd("cannot write the screenshot \(path): \(error)")
-    }
+    try file.write(
+      PNGWriter.encode(argb: renderer.pixels, width: TextModeRenderer.width, height: TextModeRenderer.height))
+  }
+
+  static func write(_ screen: VGATextScreen, renderer: TextModeRenderer, to path: String) throws {
+    try write(screen, renderer: renderer, to: OutputFile(path: path, what: "screenshot"))
   }
 }

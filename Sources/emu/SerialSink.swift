@@ -7,31 +7,39 @@ import Foundation
 
 final class SerialSink {
   private let handle: FileHandle?
+  private let file: OutputFile?
   private var buffer: [UInt8] = []
 
   /// `path` "-" is standard output; nil discards the output.
   init(path: String?) throws {
     switch path {
-    case nil: handle = nil
-    case "-": handle = FileHandle.standardOutput
+    case nil:
+      handle = nil
+      file = nil
+    case "-":
+      handle = FileHandle.standardOutput
+      file = nil
     case let path?:
-      guard FileManager.default.createFile(atPath: path, contents: nil) else {
-        throw EmuError.frontEnd("cannot create the serial output file \(path)")
-      }
-      handle = FileHandle(forWritingAtPath: path)
+      file = try OutputFile(path: path, what: "serial output file")
+      handle = nil
     }
     buffer.reserveCapacity(8192)
   }
 
   func write(_ byte: UInt8) {
-    guard handle != nil else { return }
+    guard handle != nil || file != nil else { return }
     buffer.append(byte)
     if buffer.count >= 8192 { flush() }
   }
 
   func flush() {
-    guard let handle, !buffer.isEmpty else { return }
-    handle.write(Data(buffer))
+    guard !buffer.isEmpty else { return }
+    if let file {
+      // A write error (a full disk, a closed FIFO) must not stop the guest; the output is lost.
+      try? file.write(buffer)
+    } else if let handle {
+      handle.write(Data(buffer))
+    }
     buffer.removeAll(keepingCapacity: true)
   }
 }

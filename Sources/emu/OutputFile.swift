@@ -1,0 +1,43 @@
+// OutputFile.swift: a file emu writes (serial log, screen dump, screenshot), opened in place.
+//
+// Why open(2) and not FileManager.createFile: createFile writes a new file and renames it over the
+// path, which replaces whatever was there. As root that turns /dev/null into a regular file for the
+// whole machine, and it breaks a FIFO, a pty, a symlink or a file someone is tailing. Opening with
+// O_WRONLY|O_CREAT|O_TRUNC writes into the existing object (following symlinks), as a shell
+// redirection does. Outputs are opened before the guest starts, so a bad path fails at once.
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+final class OutputFile {
+  let path: String
+  private let descriptor: Int32
+
+  /// Opens (creating or truncating) `path` for writing; `what` names the option in the error.
+  init(path: String, what: String) throws {
+    self.path = path
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+      throw EmuError.frontEnd("cannot open the \(what) \(path): \(String(cString: strerror(errno)))")
+    }
+    descriptor = fd
+  }
+
+  deinit { close(descriptor) }
+
+  /// Writes all of `bytes`, retrying short writes and EINTR.
+  func write(_ bytes: [UInt8]) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let written = bytes.withUnsafeBytes { raw in
+        Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+      }
+      if written < 0 {
+        if errno == EINTR { continue }
+        throw EmuError.frontEnd("cannot write \(path): \(String(cString: strerror(errno)))")
+      }
+      offset += written
+    }
+  }
+}
