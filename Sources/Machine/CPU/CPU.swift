@@ -23,7 +23,7 @@ public final class CPU {
   public let ports: PortBus
   public var interruptController: InterruptController?
 
-  /// RAX..R15, indexed by `Reg`.
+  /// RAX..R15, indexed by `Reg`, then the zero register (Instruction.noRegister), which stays 0.
   let regs: UnsafeMutablePointer<UInt64>
   public var rip: UInt64 = 0
   /// Address of the next instruction while one executes; control transfers write it.
@@ -33,6 +33,7 @@ public final class CPU {
   var flagBits: UInt64 = Flag.reserved1
   var lazy = LazyFlags()
 
+  /// ES CS SS DS FS GS, indexed by `Seg`, then `Seg.none` whose base stays 0.
   var segments: UnsafeMutablePointer<SegmentRegister>
   public var gdtr = TableRegister()
   public var idtr = TableRegister(base: 0, limit: 0x3FF)
@@ -58,12 +59,19 @@ public final class CPU {
   var debugRegs = [UInt64](repeating: 0, count: 8)
 
   public internal(set) var mode: CPUMode = .real {
-    didSet { modeTag = DecodeCache.tag(0, mode) }
+    didSet {
+      modeTag = BlockCache.tag(mode)
+      linearMask = mode == .long64 ? ~0 : 0xFFFF_FFFF
+    }
   }
-  /// `mode` as it enters decode-cache tags (DecodeCache.tag), so the fetch path need not convert it.
+  /// `mode` as it enters block tags (BlockCache.tag), so the lookup need not convert it.
   var modeTag: UInt64 = 0
+  /// Linear addresses wrap at 4 GiB outside 64-bit mode (SDM Vol. 3A 3.4).
+  var linearMask: UInt64 = 0xFFFF_FFFF
   /// Current privilege level (CS.RPL after a load, SDM Vol. 3A 5.5).
-  public internal(set) var cpl: Int = 0
+  public internal(set) var cpl: Int = 0 {
+    didSet { dataTLB = cpl == 3 ? userTLB.entries : supervisorTLB.entries }
+  }
 
   /// Cycle counter: advanced by each instruction's documented cost (Clock/CycleModel.swift). RDTSC reads it.
   public var cycles: UInt64 = 0
@@ -96,11 +104,12 @@ public final class CPU {
   /// Set by `requestStop` from outside (a device callback); the inner loop checks it each instruction.
   var stopRequested = false
 
-  let tlb = TLB()
-  let decodeCache = DecodeCache()
-  /// Raw views of the caches, so the per-instruction path does not chase object references.
-  let decodeEntries: UnsafeMutablePointer<DecodeCacheEntry>
-  let tlbEntries: UnsafeMutablePointer<TLBEntry>
+  let supervisorTLB = TLB(user: false)
+  let userTLB = TLB(user: true)
+  /// The TLB of the current privilege level, whose fast tags data accesses test.
+  var dataTLB: UnsafeMutablePointer<TLBEntry>
+  let blocks = BlockCache()
+  /// Raw views of memory's page arrays, so the hot paths do not chase object references.
   let pageGeneration: UnsafeMutablePointer<UInt32>
   let codePages: UnsafeMutablePointer<UInt8>
   let ramPages: Int
@@ -112,17 +121,15 @@ public final class CPU {
   public init(memory: PhysicalMemory, ports: PortBus) {
     self.memory = memory
     self.ports = ports
-    regs = .allocate(capacity: 16)
-    regs.initialize(repeating: 0, count: 16)
-    segments = .allocate(capacity: 6)
-    segments.initialize(repeating: SegmentRegister(), count: 6)
-    decodeEntries = decodeCache.entries
-    tlbEntries = tlb.entries
+    regs = .allocate(capacity: 17)
+    regs.initialize(repeating: 0, count: 17)
+    segments = .allocate(capacity: 7)
+    segments.initialize(repeating: SegmentRegister(), count: 7)
+    dataTLB = supervisorTLB.entries
     pageGeneration = memory.pageGeneration
     codePages = memory.codePages
     ramPages = memory.pageCount
-    tlb.onFlush = { [unowned self] in self.fetchLinearPage = ~0 }
-    memory.mapChanged = { [unowned self] in self.tlb.flush() }
+    memory.mapChanged = { [unowned self] in self.flushTLB() }
     ports.accessed = { [unowned self] in
       self.interruptCheckNeeded = true
       self.endSlice = true
@@ -154,7 +161,7 @@ public final class CPU {
     isHalted = false
     exit = .none
     exitPending = false
-    tlb.flush()
+    flushTLB()
     updateMode()
   }
 

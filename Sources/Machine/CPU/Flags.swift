@@ -1,10 +1,17 @@
 // RFLAGS with lazily computed status flags.
 //
-// Why lazy: most arithmetic results are never tested; ADD/SUB/CMP/logic/INC/DEC record their operands
-// and the six status flags (SDM Vol. 1 3.4.3.1) are computed only when something reads them.
+// Why lazy: most arithmetic results are never tested. Every family that sets the status flags records
+// its operands and result, and the six flags (SDM Vol. 1 3.4.3.1) are computed only when something
+// reads them, by the formulas in `materializeSlow`, the one place they are written.
 
 enum LazyOp: UInt8 {
   case none, add, sub, logic, inc, dec
+  /// ADC/SBB with a carry (borrow) of 1 in; with 0 in they are ADD/SUB.
+  case adc, sbb
+  /// Shifts by a non-zero masked count (`src`); ROL/ROR keep SF ZF AF PF, which `flagBits` then holds.
+  case shl, shr, sar, rol, ror
+  /// Multiplication: `src` is 1 when the product did not fit (CF=OF=1); SF ZF PF from the low half.
+  case mul
 }
 
 struct LazyFlags {
@@ -87,14 +94,35 @@ extension CPU {
     let d = lazy.dst & m, v = lazy.src & m, r = lazy.result & m
     var f = zspFlags(r, s)
     switch lazy.op {
-    case .add:
-      if r < d { f |= Flag.cf }
+    case .add, .adc:
+      if lazy.op == .add ? r < d : r <= d { f |= Flag.cf }
       if (d ^ r) & (v ^ r) & sb != 0 { f |= Flag.of }
       f |= (d ^ v ^ r) & Flag.af
-    case .sub:
-      if d < v { f |= Flag.cf }
+    case .sub, .sbb:
+      if lazy.op == .sub ? d < v : d <= v { f |= Flag.cf }
       if (d ^ v) & (d ^ r) & sb != 0 { f |= Flag.of }
       f |= (d ^ v ^ r) & Flag.af
+    case .shl:
+      // CF is the last bit shifted out; OF = MSB(result) XOR CF (SDM Vol. 2B SAL/SAR/SHL/SHR).
+      let bits = UInt64(s * 8)
+      let cf = lazy.src > bits ? 0 : (d >> (bits &- lazy.src)) & 1
+      f |= cf
+      if ((r & sb) != 0) != (cf != 0) { f |= Flag.of }
+    case .shr:
+      f |= (d >> (lazy.src &- 1)) & 1
+      if d & sb != 0 && lazy.src == 1 { f |= Flag.of }
+    case .sar:
+      let sd = Int64(bitPattern: signExtend(d, from: s))
+      f |= UInt64(bitPattern: sd >> Int64(min(lazy.src &- 1, 63))) & 1
+    case .rol, .ror:
+      // Only CF and OF change (SDM Vol. 2B RCL/RCR/ROL/ROR).
+      f = flagBits & Flag.arithmetic & ~(Flag.cf | Flag.of)
+      let cf = lazy.op == .rol ? r & 1 != 0 : r & sb != 0
+      let next = lazy.op == .rol ? r & 1 != 0 : r & (sb >> 1) != 0
+      if cf { f |= Flag.cf }
+      if ((r & sb) != 0) != next { f |= Flag.of }
+    case .mul:
+      if lazy.src != 0 { f |= Flag.cf | Flag.of }
     case .inc:
       f |= flagBits & Flag.cf
       if r == sb { f |= Flag.of }
@@ -111,18 +139,22 @@ extension CPU {
   }
 
   @inline(always) var carry: Bool {
-    if lazy.op == .none { return flagBits & Flag.cf != 0 }
     switch lazy.op {
+    case .none, .inc, .dec: return flagBits & Flag.cf != 0
     case .add: return (lazy.result & sizeMask(lazy.size)) < (lazy.dst & sizeMask(lazy.size))
     case .sub: return (lazy.dst & sizeMask(lazy.size)) < (lazy.src & sizeMask(lazy.size))
     case .logic: return false
-    default: return flagBits & Flag.cf != 0
+    default:
+      materializeSlow()
+      return flagBits & Flag.cf != 0
     }
   }
 
   @inline(always) var zero: Bool {
-    if lazy.op == .none { return flagBits & Flag.zf != 0 }
-    return lazy.result & sizeMask(lazy.size) == 0
+    switch lazy.op {
+    case .none, .rol, .ror: return flag(Flag.zf)
+    default: return lazy.result & sizeMask(lazy.size) == 0
+    }
   }
 
   @inline(always) func flag(_ bit: UInt64) -> Bool {
@@ -145,7 +177,8 @@ extension CPU {
   @inline(always)
   func condition(_ cc: UInt8) -> Bool {
     let op = lazy.op
-    if op == .none || cc & 0xE == 0xA { return conditionFromFlags(cc) }
+    // The operand formulas below cover ADD SUB logic INC DEC; the other families fold their flags first.
+    if op == .none || op.rawValue > LazyOp.dec.rawValue || cc & 0xE == 0xA { return conditionFromFlags(cc) }
     let s = lazy.size
     let m = sizeMask(s), sb = signBit(s)
     let d = lazy.dst & m, v = lazy.src & m, r = lazy.result & m

@@ -39,7 +39,7 @@ extension CPU {
       if v & ~(writable | ControlBit.lma) != 0 { throw Fault.gp(0) }
       if pagingEnabled && (v ^ efer) & ControlBit.lme != 0 { throw Fault.gp(0) }
       efer = (efer & ControlBit.lma) | (v & writable)
-      tlb.flush()
+      flushTLB()
     case MSR.star: star = v
     case MSR.lstar:
       if !isCanonical(v) { throw Fault.gp(0) }

@@ -9,6 +9,9 @@ public enum Reg {
 /// Segment register numbers as encoded in instructions (SDM Vol. 2A 3.1.1.1 "Sreg").
 public enum Seg {
   public static let es = 0, cs = 1, ss = 2, ds = 3, fs = 4, gs = 5
+  /// Not a segment register: a slot whose base is always 0, for accesses that add no segment base
+  /// (DS, ES, SS and CS in 64-bit mode).
+  static let none = 6
 }
 
 /// A segment register: the visible selector and the descriptor fields the CPU caches when it is loaded.

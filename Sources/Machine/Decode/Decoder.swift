@@ -8,8 +8,10 @@ protocol InstructionBytes {
 }
 
 enum Decoder {
-  /// Decodes one instruction for `mode`. Throws #UD for undefined encodings and #GP for >15 bytes.
-  static func decode<B: InstructionBytes>(_ bytes: inout B, mode: CPUMode) throws(Fault) -> Instruction {
+  /// Decodes one instruction at `rip` for `mode`. Throws #UD for undefined encodings and #GP for >15 bytes.
+  static func decode<B: InstructionBytes>(_ bytes: inout B, mode: CPUMode, rip: UInt64 = 0) throws(Fault)
+    -> Instruction
+  {
     var inst = Instruction()
     let is64 = mode == .long64
     let default32 = mode == .protected32 || mode == .compatibility32 || is64
@@ -75,6 +77,7 @@ enum Decoder {
       let a32 = mode == .protected32 || mode == .compatibility32
       inst.addrSize = (a32 != addrOverride) ? 4 : 2
     }
+    inst.addressMask = sizeMask(Int(inst.addrSize))
 
     // ModRM first, since groups decide the final operation and may add an immediate.
     var mod: UInt8 = 0, regField: UInt8 = 0, rmField: UInt8 = 0
@@ -137,25 +140,16 @@ enum Decoder {
     } else {
       inst.opSize = (default32 != opsizeOverride) ? 4 : 2
     }
-    // MOV r8, imm8 (B0-B7) are byte forms; B8-BF take the full operand size.
-    if index >= 0xB0 && index <= 0xB7 { inst.opSize = 1 }
-    // IN, OUT, INS and OUTS move at most 32 bits: in 64-bit mode REX.W is ignored (SDM Vol. 2A/2B,
-    // IN, OUT, INS, OUTS: "64-bit mode ... operand size fixed at 8, 16 or 32 bits").
-    if inst.opSize == 8 {
-      switch inst.op {
-      case .inAI, .inAD, .outIA, .outDA, .ins, .outs: inst.opSize = 4
-      default: break
-      }
-    }
+    if inst.opSize == 8 && shape.contains(.max32) { inst.opSize = 4 }
 
     // Immediates.
     if shape.contains(.farPointer) {
       let n = inst.opSize == 2 ? 2 : 4
       inst.immediate = try readImmediate(n, fetch)
-      inst.immediate2 = try readImmediate(2, fetch)
-    } else if index == 0xC8 {
+      inst.immediate2 = UInt16(try readImmediate(2, fetch))
+    } else if shape.contains(.enterImmediates) {
       inst.immediate = try readImmediate(2, fetch)
-      inst.immediate2 = try readImmediate(1, fetch)
+      inst.immediate2 = UInt16(try readImmediate(1, fetch))
     } else if shape.contains(.imm8) {
       inst.immediate = signExtend(try readImmediate(1, fetch), from: 1)
     } else if shape.contains(.imm16) {
@@ -172,21 +166,24 @@ enum Decoder {
     // Unsigned immediates: port numbers and imm8 shift/bit counts use the low byte only.
 
     if segmentOverride != 0xFF { inst.segment = segmentOverride }
-    if inst.lock && !lockAllowed(inst) { throw Fault.invalidOpcode }
+    inst.baseSegment = is64 && inst.segment < UInt8(Seg.fs) ? UInt8(Seg.none) : inst.segment
+    if inst.lock && !(inst.hasMemory && shape.contains(.lockable)) { throw Fault.invalidOpcode }
     inst.length = UInt8(length)
     inst.cycles = CycleModel.cost(inst.op)
-    return inst
-  }
 
-  /// LOCK is valid only on read-modify-write forms with a memory destination (SDM Vol. 2A LOCK).
-  static func lockAllowed(_ i: Instruction) -> Bool {
-    guard i.hasMemory else { return false }
-    switch i.op {
-    case .aluEG, .aluEI: return i.sub != 7
-    case .xchgEG, .incE, .decE, .notE, .negE, .xadd, .cmpxchg, .cmpxchgWide: return true
-    case .btReg, .btImm: return i.sub != 0
-    default: return false
+    // Everything that depends on the instruction's own address is settled now: EIP wraps at 4 GiB
+    // outside 64-bit mode; RIP-relative operands and relative branch targets become absolute.
+    inst.nextRIP = is64 ? rip &+ UInt64(length) : (rip &+ UInt64(length)) & 0xFFFF_FFFF
+    if inst.base == Instruction.ripBase {
+      inst.displacement &+= inst.nextRIP
+      inst.base = Instruction.noRegister
     }
+    if shape.contains(.relative) {
+      let target = inst.nextRIP &+ inst.immediate
+      inst.immediate = inst.opSize == 2 ? target & 0xFFFF : (inst.opSize == 4 ? target & 0xFFFF_FFFF : target)
+    }
+    Handler.select(&inst)
+    return inst
   }
 
   static func readImmediate(_ n: Int, _ fetch: () throws(Fault) -> UInt8) throws(Fault) -> UInt64 {
@@ -199,8 +196,9 @@ enum Decoder {
   static func decode16(_ inst: inout Instruction, mod: UInt8, rm: UInt8, fetch: () throws(Fault) -> UInt8)
     throws(Fault)
   {
+    let none = Instruction.noRegister
     let bases: [(UInt8, UInt8)] = [
-      (3, 6), (3, 7), (5, 6), (5, 7), (6, 0xFF), (7, 0xFF), (5, 0xFF), (3, 0xFF),
+      (3, 6), (3, 7), (5, 6), (5, 7), (6, none), (7, none), (5, none), (3, none),
     ]
     var (base, index) = bases[Int(rm)]
     if mod == 0 && rm == 6 {

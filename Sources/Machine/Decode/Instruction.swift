@@ -1,4 +1,8 @@
-// The decoded instruction: a plain value built once per code address and reused from the cache.
+// The decoded instruction: a plain value built once per code address and kept in a decoded block
+// (CPU/BlockCache.swift). Everything that does not depend on run-time state is settled here: the
+// handler that executes it (Execute/Handler.swift), RIP-relative addresses and branch targets as
+// absolute values, and the registers of the address computation (a missing base or index names the
+// zero register, so the address is computed without a branch).
 
 /// Operations, one per semantic family member. Which opcode bytes map here is in OpcodeTable.swift.
 enum Op: UInt8 {
@@ -28,6 +32,8 @@ enum Op: UInt8 {
 
 /// One decoded instruction. Registers are numbered 0-15 with REX already applied.
 struct Instruction {
+  /// What executes it, chosen once at decode time (Handler.select).
+  var handler: Handler = .generic
   var op: Op = .invalid
   var length: UInt8 = 0
   /// Operand size in bytes (1, 2, 4, 8).
@@ -46,18 +52,33 @@ struct Instruction {
   /// Repeat prefix: 0 none, 1 REP/REPE (F3), 2 REPNE (F2).
   var rep: UInt8 = 0
   var lock = false
-  /// Memory operand: base register (`noRegister`, or `ripBase`), index register, scale shift.
+  /// Memory operand: base register, index register (either may be `noRegister`, the zero register),
+  /// scale shift. RIP-relative operands have no base: the decoder folds the next RIP into
+  /// `displacement`.
   var base: UInt8 = Instruction.noRegister
   var index: UInt8 = Instruction.noRegister
   var scale: UInt8 = 0
   var segment: UInt8 = UInt8(Seg.ds)
+  /// The segment whose base is added to the effective address: `segment`, or `Seg.none` in 64-bit mode
+  /// where only FS and GS have a base (SDM Vol. 3A 3.2.4).
+  var baseSegment: UInt8 = UInt8(Seg.ds)
   /// Cycles this instruction costs (Clock/CycleModel.swift).
   var cycles: UInt8 = 1
+  /// Branch targets (Jcc, JMP, CALL, LOOP, JCXZ rel) are absolute, already masked to the operand size.
   var displacement: UInt64 = 0
+  /// The effective address wraps at the address size: 0xFFFF, 0xFFFF_FFFF or all ones.
+  var addressMask: UInt64 = 0xFFFF_FFFF
   var immediate: UInt64 = 0
+  /// The address of the next instruction (RIP after this one, wrapped as the mode wraps it).
+  var nextRIP: UInt64 = 0
   /// Second immediate: the selector of a far pointer, ENTER's nesting level.
-  var immediate2: UInt64 = 0
+  var immediate2: UInt16 = 0
 
-  static let noRegister: UInt8 = 0xFF
-  static let ripBase: UInt8 = 16
+  /// The address of this instruction.
+  var rip: UInt64 { nextRIP &- UInt64(length) }
+
+  /// The zero register: `regs[noRegister]` always reads 0 (CPU.regs has one slot past R15).
+  static let noRegister: UInt8 = 16
+  /// The decoder's marker for RIP-relative addressing, resolved before the instruction is returned.
+  static let ripBase: UInt8 = 17
 }

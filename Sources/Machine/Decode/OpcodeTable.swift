@@ -3,7 +3,7 @@
 
 /// Shape bits of an opcode form.
 struct Shape: OptionSet {
-  let rawValue: UInt16
+  let rawValue: UInt32
   static let modrm = Shape(rawValue: 1 << 0)
   /// Operates on bytes regardless of prefixes.
   static let byteOp = Shape(rawValue: 1 << 1)
@@ -31,6 +31,14 @@ struct Shape: OptionSet {
   static let condition = Shape(rawValue: 1 << 13)
   /// Operand size is fixed at 32 bits outside 64-bit mode, 64 within (MOV CRn, DRn).
   static let controlSize = Shape(rawValue: 1 << 14)
+  /// The immediate is a displacement from the next instruction: the decoder stores the absolute target.
+  static let relative = Shape(rawValue: 1 << 15)
+  /// LOCK is allowed when the destination is memory (SDM Vol. 2A LOCK: read-modify-write forms).
+  static let lockable = Shape(rawValue: 1 << 16)
+  /// ENTER's imm16 then imm8.
+  static let enterImmediates = Shape(rawValue: 1 << 17)
+  /// The operand size is at most 32 bits: REX.W is ignored (IN, OUT, INS, OUTS: SDM Vol. 2A/2B).
+  static let max32 = Shape(rawValue: 1 << 18)
 }
 
 struct OpcodeForm {
@@ -51,7 +59,6 @@ enum OpcodeTable {
 
   static let g1 = UInt8(1), g2 = UInt8(2), g3 = UInt8(3), g4 = UInt8(4), g5 = UInt8(5), g6 = UInt8(6)
   static let g7 = UInt8(7), g8 = UInt8(8), g9 = UInt8(9), g11 = UInt8(10), g1a = UInt8(11), g15 = UInt8(12)
-  static let g16 = UInt8(13)
 
   private static func build() -> [OpcodeForm] {
     var t = [OpcodeForm](repeating: OpcodeForm(), count: 512)
@@ -61,8 +68,9 @@ enum OpcodeTable {
     // 00-3F: the eight ALU operations in six forms each (ADD OR ADC SBB AND SUB XOR CMP).
     for alu in 0..<8 {
       let b = alu * 8, s = UInt8(alu)
-      set(b + 0, .aluEG, [.modrm, .byteOp], sub: s)
-      set(b + 1, .aluEG, [.modrm], sub: s)
+      let lock: Shape = alu == 7 ? [] : .lockable
+      set(b + 0, .aluEG, [.modrm, .byteOp, lock], sub: s)
+      set(b + 1, .aluEG, [.modrm, lock], sub: s)
       set(b + 2, .aluGE, [.modrm, .byteOp], sub: s)
       set(b + 3, .aluGE, [.modrm], sub: s)
       set(b + 4, .aluAI, [.byteOp, .imm8], sub: s)
@@ -93,13 +101,13 @@ enum OpcodeTable {
     set(0x6A, .pushI, [.imm8, .default64])
     set(0x6B, .imul3, [.modrm, .imm8])
     set(0x6C, .ins, [.byteOp])
-    set(0x6D, .ins, [])
+    set(0x6D, .ins, [.max32])
     set(0x6E, .outs, [.byteOp])
-    set(0x6F, .outs, [])
+    set(0x6F, .outs, [.max32])
     for cc in 0..<16 {
-      set(0x70 + cc, .jcc, [.imm8, .force64, .condition])
+      set(0x70 + cc, .jcc, [.imm8, .force64, .condition, .relative])
       set(0x140 + cc, .cmov, [.modrm, .condition])
-      set(0x180 + cc, .jcc, [.immZ, .force64, .condition])
+      set(0x180 + cc, .jcc, [.immZ, .force64, .condition, .relative])
       set(0x190 + cc, .setcc, [.modrm, .byteOp, .condition])
     }
     set(0x80, .aluEI, [.modrm, .byteOp, .imm8, .group], group: g1)
@@ -107,8 +115,8 @@ enum OpcodeTable {
     set(0x83, .aluEI, [.modrm, .imm8, .group], group: g1)
     set(0x84, .testEG, [.modrm, .byteOp])
     set(0x85, .testEG, [.modrm])
-    set(0x86, .xchgEG, [.modrm, .byteOp])
-    set(0x87, .xchgEG, [.modrm])
+    set(0x86, .xchgEG, [.modrm, .byteOp, .lockable])
+    set(0x87, .xchgEG, [.modrm, .lockable])
     set(0x88, .movEG, [.modrm, .byteOp])
     set(0x89, .movEG, [.modrm])
     set(0x8A, .movGE, [.modrm, .byteOp])
@@ -149,7 +157,7 @@ enum OpcodeTable {
     set(0xC5, .lfp, [.modrm, .no64], sub: UInt8(Seg.ds))
     set(0xC6, .movEI, [.modrm, .byteOp, .imm8, .group], group: g11)
     set(0xC7, .movEI, [.modrm, .immZ, .group], group: g11)
-    set(0xC8, .enter, [.imm16, .default64])
+    set(0xC8, .enter, [.enterImmediates, .default64])
     set(0xC9, .leave, [.default64])
     set(0xCA, .retfImm, [.imm16])
     set(0xCB, .retf)
@@ -162,22 +170,22 @@ enum OpcodeTable {
     set(0xD2, .shiftCL, [.modrm, .byteOp, .group], group: g2)
     set(0xD3, .shiftCL, [.modrm, .group], group: g2)
     set(0xD7, .xlat, [.byteOp])
-    set(0xE0, .loop, [.imm8, .force64], sub: 0)
-    set(0xE1, .loop, [.imm8, .force64], sub: 1)
-    set(0xE2, .loop, [.imm8, .force64], sub: 2)
-    set(0xE3, .jcxz, [.imm8, .force64])
+    set(0xE0, .loop, [.imm8, .force64, .relative], sub: 0)
+    set(0xE1, .loop, [.imm8, .force64, .relative], sub: 1)
+    set(0xE2, .loop, [.imm8, .force64, .relative], sub: 2)
+    set(0xE3, .jcxz, [.imm8, .force64, .relative])
     set(0xE4, .inAI, [.byteOp, .imm8])
-    set(0xE5, .inAI, [.imm8])
+    set(0xE5, .inAI, [.imm8, .max32])
     set(0xE6, .outIA, [.byteOp, .imm8])
-    set(0xE7, .outIA, [.imm8])
-    set(0xE8, .callRel, [.immZ, .force64])
-    set(0xE9, .jmpRel, [.immZ, .force64])
+    set(0xE7, .outIA, [.imm8, .max32])
+    set(0xE8, .callRel, [.immZ, .force64, .relative])
+    set(0xE9, .jmpRel, [.immZ, .force64, .relative])
     set(0xEA, .jmpFarPtr, [.farPointer, .no64])
-    set(0xEB, .jmpRel, [.imm8, .force64])
+    set(0xEB, .jmpRel, [.imm8, .force64, .relative])
     set(0xEC, .inAD, [.byteOp])
-    set(0xED, .inAD)
+    set(0xED, .inAD, [.max32])
     set(0xEE, .outDA, [.byteOp])
-    set(0xEF, .outDA)
+    set(0xEF, .outDA, [.max32])
     set(0xF1, .int1)
     set(0xF4, .hlt)
     set(0xF5, .cmc)
@@ -218,46 +226,46 @@ enum OpcodeTable {
     set(0x1A5, .shldCL, [.modrm])
     set(0x1A8, .pushSeg, [.default64], sub: UInt8(Seg.gs))
     set(0x1A9, .popSeg, [.default64], sub: UInt8(Seg.gs))
-    set(0x1AB, .btReg, [.modrm], sub: 1)
+    set(0x1AB, .btReg, [.modrm, .lockable], sub: 1)
     set(0x1AC, .shrdImm, [.modrm, .imm8])
     set(0x1AD, .shrdCL, [.modrm])
     set(0x1AE, .nop, [.modrm, .group], group: g15)
     set(0x1AF, .imul2, [.modrm])
-    set(0x1B0, .cmpxchg, [.modrm, .byteOp])
-    set(0x1B1, .cmpxchg, [.modrm])
+    set(0x1B0, .cmpxchg, [.modrm, .byteOp, .lockable])
+    set(0x1B1, .cmpxchg, [.modrm, .lockable])
     set(0x1B2, .lfp, [.modrm], sub: UInt8(Seg.ss))
-    set(0x1B3, .btReg, [.modrm], sub: 2)
+    set(0x1B3, .btReg, [.modrm, .lockable], sub: 2)
     set(0x1B4, .lfp, [.modrm], sub: UInt8(Seg.fs))
     set(0x1B5, .lfp, [.modrm], sub: UInt8(Seg.gs))
     set(0x1B6, .movzx, [.modrm], sub: 1)
     set(0x1B7, .movzx, [.modrm], sub: 2)
     set(0x1BA, .btImm, [.modrm, .imm8, .group], group: g8)
-    set(0x1BB, .btReg, [.modrm], sub: 3)
+    set(0x1BB, .btReg, [.modrm, .lockable], sub: 3)
     set(0x1BC, .bsf, [.modrm])
     set(0x1BD, .bsr, [.modrm])
     set(0x1BE, .movsx, [.modrm], sub: 1)
     set(0x1BF, .movsx, [.modrm], sub: 2)
-    set(0x1C0, .xadd, [.modrm, .byteOp])
-    set(0x1C1, .xadd, [.modrm])
+    set(0x1C0, .xadd, [.modrm, .byteOp, .lockable])
+    set(0x1C1, .xadd, [.modrm, .lockable])
     set(0x1C7, .cmpxchgWide, [.modrm, .group], group: g9)
     return t
   }
 
   private static func buildGroups() -> [[(Op, Shape, UInt8)]] {
     let bad: (Op, Shape, UInt8) = (.invalid, [], 0)
-    var g = [[(Op, Shape, UInt8)]](repeating: [bad, bad, bad, bad, bad, bad, bad, bad], count: 14)
+    var g = [[(Op, Shape, UInt8)]](repeating: [bad, bad, bad, bad, bad, bad, bad, bad], count: 13)
     for r in 0..<8 {
-      g[Int(g1)][r] = (.aluEI, [], UInt8(r))
+      g[Int(g1)][r] = (.aluEI, r == 7 ? [] : .lockable, UInt8(r))
       g[Int(g2)][r] = (.invalid, [], UInt8(r))  // shift kind; op kept from the form
     }
     g[Int(g3)] = [
-      (.testEI, [.immZ], 0), (.testEI, [.immZ], 0), (.notE, [], 0), (.negE, [], 0),
+      (.testEI, [.immZ], 0), (.testEI, [.immZ], 0), (.notE, .lockable, 0), (.negE, .lockable, 0),
       (.mul, [], 0), (.imul1, [], 0), (.div, [], 0), (.idiv, [], 0),
     ]
-    g[Int(g4)][0] = (.incE, [], 0)
-    g[Int(g4)][1] = (.decE, [], 0)
+    g[Int(g4)][0] = (.incE, .lockable, 0)
+    g[Int(g4)][1] = (.decE, .lockable, 0)
     g[Int(g5)] = [
-      (.incE, [], 0), (.decE, [], 0), (.callE, [.default64], 0), (.callFarM, [], 0),
+      (.incE, .lockable, 0), (.decE, .lockable, 0), (.callE, [.default64], 0), (.callFarM, [], 0),
       (.jmpE, [.default64], 0), (.jmpFarM, [], 0), (.pushE, [.default64], 0), bad,
     ]
     g[Int(g6)] = [
@@ -268,10 +276,10 @@ enum OpcodeTable {
       (.invlpg, [], 0),
     ]
     g[Int(g8)][4] = (.btImm, [], 0)
-    g[Int(g8)][5] = (.btImm, [], 1)
-    g[Int(g8)][6] = (.btImm, [], 2)
-    g[Int(g8)][7] = (.btImm, [], 3)
-    g[Int(g9)][1] = (.cmpxchgWide, [], 0)
+    g[Int(g8)][5] = (.btImm, .lockable, 1)
+    g[Int(g8)][6] = (.btImm, .lockable, 2)
+    g[Int(g8)][7] = (.btImm, .lockable, 3)
+    g[Int(g9)][1] = (.cmpxchgWide, .lockable, 0)
     g[Int(g11)][0] = (.movEI, [], 0)
     g[Int(g1a)][0] = (.popE, [], 0)
     // 0F AE: LFENCE/MFENCE/SFENCE (register forms) and CLFLUSH order nothing in a single in-order core.

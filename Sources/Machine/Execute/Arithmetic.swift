@@ -31,36 +31,48 @@ extension CPU {
     }
   }
 
+  /// ADC: with a carry of 0 in it is ADD, so the lazy record says which (Flags.swift).
   func addWithCarry(_ d: UInt64, _ s: UInt64, _ c: UInt64, size: Int) -> UInt64 {
     let m = sizeMask(size)
-    let dm = d & m, sm = s & m
-    let r = (dm &+ sm &+ c) & m
-    var f = zspFlags(r, size)
-    if c == 0 ? r < dm : r <= dm { f |= Flag.cf }
-    if (dm ^ r) & (sm ^ r) & signBit(size) != 0 { f |= Flag.of }
-    f |= (dm ^ sm ^ r) & Flag.af
-    setArithmeticFlags(f)
+    let r = (d &+ s &+ c) & m
+    setLazy(c == 0 ? .add : .adc, size: size, dst: d & m, src: s & m, result: r)
     return r
   }
 
+  /// SBB: with a borrow of 0 in it is SUB.
   func subtractWithBorrow(_ d: UInt64, _ s: UInt64, _ c: UInt64, size: Int) -> UInt64 {
     let m = sizeMask(size)
-    let dm = d & m, sm = s & m
-    let r = (dm &- sm &- c) & m
-    var f = zspFlags(r, size)
-    if c == 0 ? dm < sm : dm <= sm { f |= Flag.cf }
-    if (dm ^ sm) & (dm ^ r) & signBit(size) != 0 { f |= Flag.of }
-    f |= (dm ^ sm ^ r) & Flag.af
-    setArithmeticFlags(f)
+    let r = (d &- s &- c) & m
+    setLazy(c == 0 ? .sub : .sbb, size: size, dst: d & m, src: s & m, result: r)
     return r
   }
 
-  /// The arithmetic forms the dispatch switch (Execute.swift) does not run inline: INC/DEC,
-  /// NOT/NEG, XADD and CMPXCHG. The ALU and TEST forms are written out in the switch itself.
-  @inline(__always)
+  /// The arithmetic forms without a handler of their own (Handler.swift): 16-bit operands, AH..BH,
+  /// ADC/SBB, and memory forms of INC DEC NOT NEG XADD CMPXCHG.
   func executeArithmetic(_ i: Instruction) throws(Fault) {
     let size = Int(i.opSize)
     switch i.op {
+    case .aluEG:
+      let d = try readRM(i, size: size)
+      let r = alu(i.sub, d, readG(i, size: size), size: size)
+      if i.sub != 7 { try writeRM(i, size: size, r) }
+    case .aluGE:
+      let r = alu(i.sub, readG(i, size: size), try readRM(i, size: size), size: size)
+      if i.sub != 7 { writeG(i, size: size, r) }
+    case .aluAI:
+      let r = alu(i.sub, readReg(0, size: size, rex: false), i.immediate & sizeMask(size), size: size)
+      if i.sub != 7 { writeReg(0, size: size, rex: false, r) }
+    case .aluEI:
+      let d = try readRM(i, size: size)
+      let r = alu(i.sub, d, i.immediate & sizeMask(size), size: size)
+      if i.sub != 7 { try writeRM(i, size: size, r) }
+    case .testEG:
+      setLazy(.logic, size: size, dst: 0, src: 0, result: try readRM(i, size: size) & readG(i, size: size))
+    case .testAI:
+      let a = readReg(0, size: size, rex: false)
+      setLazy(.logic, size: size, dst: 0, src: 0, result: a & i.immediate & sizeMask(size))
+    case .testEI:
+      setLazy(.logic, size: size, dst: 0, src: 0, result: try readRM(i, size: size) & i.immediate & sizeMask(size))
     case .incR, .decR:
       let d = readReg(Int(i.reg), size: size, rex: false)
       writeReg(Int(i.reg), size: size, rex: false, incDec(d, up: i.op == .incR, size: size))

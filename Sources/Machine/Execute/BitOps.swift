@@ -1,7 +1,6 @@
 // BT BTS BTR BTC, BSF BSR, BSWAP, SETcc, CMOVcc (SDM Vol. 2A/2B).
 
 extension CPU {
-  @inline(__always)
   func executeBitOps(_ i: Instruction) throws(Fault) {
     let size = Int(i.opSize)
     switch i.op {

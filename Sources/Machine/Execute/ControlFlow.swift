@@ -2,17 +2,17 @@
 // transfers and IRET privilege rules in Vol. 3A 5.8 and 6.14.3).
 
 extension CPU {
-  @inline(__always)
+  /// Relative targets are absolute in `i.immediate` (the decoder adds and masks them).
   func executeControlFlow(_ i: Instruction) throws(Fault) {
     let size = Int(i.opSize)
     switch i.op {
     case .jcc:
-      if condition(i.sub) { nextRIP = branchTarget(nextRIP &+ i.immediate, size: i.opSize) }
+      if condition(i.sub) { nextRIP = i.immediate }
     case .jmpRel:
-      nextRIP = branchTarget(nextRIP &+ i.immediate, size: i.opSize)
+      nextRIP = i.immediate
     case .callRel:
       try push(nextRIP, size: size)
-      nextRIP = branchTarget(nextRIP &+ i.immediate, size: i.opSize)
+      nextRIP = i.immediate
     case .jmpE:
       nextRIP = branchTarget(try readRM(i, size: size), size: i.opSize)
     case .callE:
@@ -32,15 +32,13 @@ extension CPU {
       var taken = count != 0
       if i.sub == 0 { taken = taken && !zero }  // LOOPNE
       if i.sub == 1 { taken = taken && zero }  // LOOPE
-      if taken { nextRIP = branchTarget(nextRIP &+ i.immediate, size: i.opSize) }
+      if taken { nextRIP = i.immediate }
     case .jcxz:
-      if regs[Reg.rcx] & sizeMask(Int(i.addrSize)) == 0 {
-        nextRIP = branchTarget(nextRIP &+ i.immediate, size: i.opSize)
-      }
+      if regs[Reg.rcx] & sizeMask(Int(i.addrSize)) == 0 { nextRIP = i.immediate }
     case .jmpFarPtr:
-      try farJump(UInt16(i.immediate2), i.immediate)
+      try farJump(i.immediate2, i.immediate)
     case .callFarPtr:
-      try farCall(UInt16(i.immediate2), i.immediate, size: size)
+      try farCall(i.immediate2, i.immediate, size: size)
     case .jmpFarM, .callFarM:
       guard i.hasMemory else { throw Fault.invalidOpcode }
       let ea = effectiveAddress(i)

@@ -2,7 +2,6 @@
 // segment register moves and far-pointer loads (SDM Vol. 2A/2B per instruction).
 
 extension CPU {
-  @inline(__always)
   func executeDataMove(_ i: Instruction) throws(Fault) {
     let size = Int(i.opSize)
     switch i.op {
@@ -127,7 +126,7 @@ extension CPU {
   func enter(_ i: Instruction) throws(Fault) {
     let size = Int(i.opSize)
     let allocation = i.immediate & 0xFFFF
-    let level = i.immediate2 & 0x1F
+    let level = UInt64(i.immediate2 & 0x1F)
     let mask = stackMask
     try push(readReg(Reg.rbp, size: size, rex: false), size: size)
     let frame = regs[Reg.rsp] & mask

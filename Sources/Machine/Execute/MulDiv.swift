@@ -3,7 +3,6 @@
 // half and clear AF) and all six are undefined after division (left unchanged).
 
 extension CPU {
-  @inline(__always)
   func executeMulDiv(_ i: Instruction) throws(Fault) {
     let size = Int(i.opSize)
     switch i.op {
@@ -50,17 +49,8 @@ extension CPU {
         setMulFlags(p & sizeMask(size), size: size, overflow: signExtend(p, from: size) != p)
       }
     case .imul2, .imul3:
-      let a = signExtend(try readRM(i, size: size), from: size)
-      let b = i.op == .imul2 ? signExtend(readG(i, size: size), from: size) : signExtend(i.immediate, from: size)
-      // The truncated product and signed overflow are all the two- and three-operand forms need; unlike
-      // multipliedFullWidth, this compiles to one IMUL instead of a call into the standard library.
-      let (product, wide) = Int64(bitPattern: a).multipliedReportingOverflow(by: Int64(bitPattern: b))
-      let lo = UInt64(bitPattern: product)
-      let r = lo & sizeMask(size)
-      // Operands up to 32 bits cannot overflow 64 bits, so their product is exact in `lo`.
-      let overflow = size == 8 ? wide : signExtend(lo, from: size) != lo
-      writeG(i, size: size, r)
-      setMulFlags(r, size: size, overflow: overflow)
+      let b = i.op == .imul2 ? readG(i, size: size) : i.immediate
+      writeG(i, size: size, imul(try readRM(i, size: size), b, size: size))
     case .div:
       let s = try readRM(i, size: size)
       if s == 0 { throw Fault.divide }
@@ -124,10 +114,24 @@ extension CPU {
     }
   }
 
+  /// The two- and three-operand IMUL: the product truncated to `size` bytes, CF=OF when it did not fit.
+  @inline(always)
+  func imul(_ x: UInt64, _ y: UInt64, size: Int) -> UInt64 {
+    let a = signExtend(x, from: size), b = signExtend(y, from: size)
+    // The truncated product and signed overflow are all these forms need; unlike multipliedFullWidth,
+    // this compiles to one IMUL instead of a call into the standard library.
+    let (product, wide) = Int64(bitPattern: a).multipliedReportingOverflow(by: Int64(bitPattern: b))
+    let lo = UInt64(bitPattern: product)
+    let r = lo & sizeMask(size)
+    // Operands up to 32 bits cannot overflow 64 bits, so their product is exact in `lo`.
+    let overflow = size == 8 ? wide : signExtend(lo, from: size) != lo
+    setMulFlags(r, size: size, overflow: overflow)
+    return r
+  }
+
+  @inline(always)
   func setMulFlags(_ low: UInt64, size: Int, overflow: Bool) {
-    var f = zspFlags(low, size)
-    if overflow { f |= Flag.cf | Flag.of }
-    setArithmeticFlags(f)
+    setLazy(.mul, size: size, dst: 0, src: overflow ? 1 : 0, result: low)
   }
 
   /// RDX:RAX / divisor with #DE when the quotient does not fit in 64 signed bits.

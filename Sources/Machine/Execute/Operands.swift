@@ -2,21 +2,18 @@
 // memory operands, and the stack (SDM Vol. 1 6.2).
 
 extension CPU {
-  /// The effective address (segment offset) of a memory operand, wrapped to the address size.
+  /// The effective address (segment offset) of a memory operand, wrapped to the address size. A missing
+  /// base or index is the zero register, so there is no branch (Instruction.noRegister).
   @inline(always)
   func effectiveAddress(_ i: Instruction) -> UInt64 {
-    var a = i.displacement
-    if i.base != Instruction.noRegister {
-      a &+= i.base == Instruction.ripBase ? nextRIP : regs[Int(i.base)]
-    }
-    if i.index != Instruction.noRegister {
-      a &+= regs[Int(i.index)] << UInt64(i.scale)
-    }
-    switch i.addrSize {
-    case 2: return a & 0xFFFF
-    case 4: return a & 0xFFFF_FFFF
-    default: return a
-    }
+    (i.displacement &+ regs[Int(i.base)] &+ (regs[Int(i.index)] &<< UInt64(i.scale))) & i.addressMask
+  }
+
+  /// The same, read in place from a decoded block (no copy of the instruction).
+  @inline(always)
+  func effectiveAddress(_ e: UnsafeMutablePointer<Instruction>) -> UInt64 {
+    (e.pointee.displacement &+ regs[Int(e.pointee.base)] &+ (regs[Int(e.pointee.index)] &<< UInt64(e.pointee.scale)))
+      & e.pointee.addressMask
   }
 
   @inline(always)

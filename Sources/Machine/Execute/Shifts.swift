@@ -1,9 +1,10 @@
 // ROL ROR RCL RCR SHL SHR SAR, SHLD SHRD (SDM Vol. 2B "RCL/RCR/ROL/ROR", "SAL/SAR/SHL/SHR", SHLD, SHRD).
 // A masked count of 0 changes nothing, not even the flags. OF is architecturally defined only for
 // 1-bit shifts; for larger counts we compute it with the same formula (tests mask it as undefined).
+// The shift handlers (Dispatch.swift) run `shift` inlined; this file's `executeShift` is the
+// generic path (memory operands, CL counts, 8- and 16-bit operands).
 
 extension CPU {
-  @inline(__always)
   func executeShift(_ i: Instruction) throws(Fault) {
     let size = Int(i.opSize)
     let raw: UInt64
@@ -28,73 +29,77 @@ extension CPU {
     }
   }
 
-  /// Shift/rotate `d` by a non-zero masked `count` and set flags; `kind` is group 2's ModRM.reg.
+  /// Shift/rotate `d` by a non-zero masked `count` and record the flags; `kind` is group 2's ModRM.reg.
+  /// Inlined with a constant `kind` into the shift handlers (Dispatch.swift).
+  @inline(always)
   func shift(_ kind: UInt8, _ d: UInt64, count: UInt64, size: Int) -> UInt64 {
-    let bits = UInt64(size * 8)
-    let m = sizeMask(size), sb = signBit(size)
+    let bits = UInt64(truncatingIfNeeded: size &* 8)
+    let m = sizeMask(size)
     let v = d & m
+    switch kind {
+    case 0, 1:  // ROL, ROR: the other flags stay, so fold any pending ones first
+      let c = count % bits
+      let r: UInt64
+      if c == 0 {
+        r = v
+      } else if kind == 0 {
+        r = ((v &<< c) | (v &>> (bits &- c))) & m
+      } else {
+        r = ((v &>> c) | (v &<< (bits &- c))) & m
+      }
+      materializeFlags()
+      setLazy(kind == 0 ? .rol : .ror, size: size, dst: v, src: count, result: r)
+      return r
+    case 2, 3:
+      return rotateThroughCarry(right: kind == 3, v, count: count, size: size)
+    case 5:  // SHR (count < 64 after masking)
+      let r = v &>> count
+      setLazy(.shr, size: size, dst: v, src: count, result: r)
+      return r
+    case 7:  // SAR
+      let r = UInt64(bitPattern: Int64(bitPattern: signExtend(v, from: size)) &>> Int64(count)) & m
+      setLazy(.sar, size: size, dst: v, src: count, result: r)
+      return r
+    default:  // 4 SHL, 6 SAL
+      let r = (v &<< count) & m
+      setLazy(.shl, size: size, dst: v, src: count, result: r)
+      return r
+    }
+  }
+
+  /// RCL, RCR: rotate through CF, the count taken modulo width+1; only CF and OF change.
+  func rotateThroughCarry(right: Bool, _ v: UInt64, count: UInt64, size: Int) -> UInt64 {
+    let m = sizeMask(size), sb = signBit(size)
     materializeFlags()
     var f = flagBits & Flag.arithmetic
-    var r: UInt64
-    switch kind {
-    case 0:  // ROL: only CF and OF change
-      let c = count % bits
-      r = c == 0 ? v : ((v << c) | (v >> (bits - c))) & m
-      f = (f & ~(Flag.cf | Flag.of)) | (r & 1 != 0 ? Flag.cf : 0)
-      if ((r & sb) != 0) != (r & 1 != 0) { f |= Flag.of }
-    case 1:  // ROR
-      let c = count % bits
-      r = c == 0 ? v : ((v >> c) | (v << (bits - c))) & m
-      f &= ~(Flag.cf | Flag.of)
-      if r & sb != 0 { f |= Flag.cf }
-      if ((r & sb) != 0) != ((r & (sb >> 1)) != 0) { f |= Flag.of }
-    case 2, 3:  // RCL, RCR: rotate through CF, the count taken modulo width+1
-      var c = count
-      if size == 1 { c %= 9 } else if size == 2 { c %= 17 }
-      var cf: UInt64 = f & Flag.cf
-      r = v
-      if kind == 2 {
-        for _ in 0..<c {
-          let out = (r & sb) != 0 ? UInt64(1) : 0
-          r = ((r << 1) | cf) & m
-          cf = out
-        }
-        f = (f & ~(Flag.cf | Flag.of)) | cf
-        if ((r & sb) != 0) != (cf != 0) { f |= Flag.of }
-      } else {
-        // OF for RCR is MSB(dest) XOR CF before the rotation (count 1).
-        let of = ((v & sb) != 0) != (cf != 0)
-        for _ in 0..<c {
-          let out = r & 1
-          r = (r >> 1) | (cf != 0 ? sb : 0)
-          cf = out
-        }
-        f = (f & ~(Flag.cf | Flag.of)) | cf
-        if c == 1 ? of : ((r & sb) != 0) != ((r & (sb >> 1)) != 0) { f |= Flag.of }
+    var c = count
+    if size == 1 { c %= 9 } else if size == 2 { c %= 17 }
+    var cf: UInt64 = f & Flag.cf
+    var r = v
+    if !right {
+      for _ in 0..<c {
+        let out = (r & sb) != 0 ? UInt64(1) : 0
+        r = ((r << 1) | cf) & m
+        cf = out
       }
-      if c == 0 { return v }
-    case 5:  // SHR
-      r = count >= 64 ? 0 : v >> count
-      let cf = count > 64 ? 0 : (v >> (count - 1)) & 1
-      f = zspFlags(r, size) | cf
-      if v & sb != 0 && count == 1 { f |= Flag.of }
-    case 7:  // SAR
-      let sv = Int64(bitPattern: signExtend(v, from: size))
-      let c = min(count, 63)
-      r = UInt64(bitPattern: sv >> Int64(c)) & m
-      let cf = UInt64(bitPattern: sv >> Int64(min(count - 1, 63))) & 1
-      f = zspFlags(r, size) | cf
-    default:  // 4 SHL, 6 SAL
-      r = count >= 64 ? 0 : (v << count) & m
-      let cf = count > bits ? 0 : (v >> (bits - count)) & 1
-      f = zspFlags(r, size) | cf
+      f = (f & ~(Flag.cf | Flag.of)) | cf
       if ((r & sb) != 0) != (cf != 0) { f |= Flag.of }
+    } else {
+      // OF for RCR is MSB(dest) XOR CF before the rotation (count 1).
+      let of = ((v & sb) != 0) != (cf != 0)
+      for _ in 0..<c {
+        let out = r & 1
+        r = (r >> 1) | (cf != 0 ? sb : 0)
+        cf = out
+      }
+      f = (f & ~(Flag.cf | Flag.of)) | cf
+      if c == 1 ? of : ((r & sb) != 0) != ((r & (sb >> 1)) != 0) { f |= Flag.of }
     }
+    if c == 0 { return v }
     setArithmeticFlags(f)
     return r
   }
 
-  @inline(__always)
   func executeDoubleShift(_ i: Instruction) throws(Fault) {
     let size = Int(i.opSize)
     let raw = (i.op == .shldCL || i.op == .shrdCL) ? regs[Reg.rcx] : i.immediate

@@ -3,7 +3,6 @@
 // the architectural state that lets the instruction restart where it stopped.
 
 extension CPU {
-  @inline(__always)
   func executeString(_ i: Instruction) throws(Fault) {
     let size = Int(i.opSize)
     let addressMask = sizeMask(Int(i.addrSize))

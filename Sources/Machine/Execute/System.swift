@@ -159,7 +159,7 @@ extension CPU {
       try requirePrivilege()
       guard i.hasMemory else { throw Fault.invalidOpcode }
       // The direct-mapped TLB holds 4 KiB slices of large pages in many slots: flush it all.
-      tlb.flush()
+      flushTLB()
     case .clts:
       try requirePrivilege()
       cr0 &= ~UInt64(8)
@@ -194,19 +194,19 @@ extension CPU {
       } else {
         efer &= ~ControlBit.lma
       }
-      tlb.flush()
+      flushTLB()
       updateMode()
     case 2: cr2 = v
     case 3:
       cr3 = v
-      tlb.flush()
+      flushTLB()
     case 4:
       // Only PSE, PAE, PGE, TSD, DE, OSFXSR-free bits we model; VMX/SMX/etc. are reserved (#GP).
       let supported: UInt64 = 0x4 | 0x8 | ControlBit.pse | ControlBit.pae | ControlBit.pge | 0x100 | 0x200 | 0x400
       if v & ~supported != 0 { throw Fault.gp(0) }
       if isLongModeActive && v & ControlBit.pae == 0 { throw Fault.gp(0) }
       cr4 = v
-      tlb.flush()
+      flushTLB()
     case 8: cr8 = v & 0xF
     default: throw Fault.invalidOpcode
     }

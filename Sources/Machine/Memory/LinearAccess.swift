@@ -1,5 +1,9 @@
 // Guest memory as the CPU sees it: segment:offset -> linear (SDM Vol. 3A 3.4) -> physical through the TLB.
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 extension CPU {
   @inline(always)
   func requiredPerm(_ access: Access, user: Bool) -> UInt8 {
@@ -13,7 +17,7 @@ extension CPU {
   /// Returns the TLB entry for `linear`, walking the page tables on a miss or a permission upgrade.
   @inline(always)
   func translate(_ linear: UInt64, _ access: Access, user: Bool) throws(Fault) -> UnsafeMutablePointer<TLBEntry> {
-    let e = tlbEntries + Int(truncatingIfNeeded: (linear >> 12) & UInt64(TLB.count - 1))
+    let e = (user ? userTLB : supervisorTLB).entries + Int(truncatingIfNeeded: (linear >> 12) & UInt64(TLB.count - 1))
     let need = requiredPerm(access, user: user)
     if e.pointee.tag == linear >> 12 && e.pointee.perms & need == need { return e }
     return try fill(e, linear, access, user: user)
@@ -28,7 +32,62 @@ extension CPU {
     e.pointee.phys = phys
     e.pointee.perms = perms
     e.pointee.host = memory.hostPage(phys)
+    (user ? userTLB : supervisorTLB).arm(e, codePage: isCodePage(phys))
     return e
+  }
+
+  /// True when decoded blocks hold code from the RAM page of `phys`.
+  @inline(always)
+  func isCodePage(_ phys: UInt64) -> Bool {
+    let page = Int(truncatingIfNeeded: phys >> 12)
+    return page < ramPages && codePages[page] != 0
+  }
+
+  // MARK: The fast path of data accesses
+
+  /// A load of T at `linear` through the current privilege's TLB: on a hit, one compare and one host
+  /// load. `segment` names the architectural segment for the fault (#SS for the stack).
+  @inline(always)
+  func loadLinear<T: Width>(_ linear: UInt64, segment: UInt8, _: T.Type) throws(Fault) -> T {
+    let e = dataTLB + Int(truncatingIfNeeded: (linear >> 12) & UInt64(TLB.count - 1))
+    if (linear &+ UInt64(MemoryLayout<T>.size &- 1)) >> 12 == e.pointee.readTag {
+      var v: T = 0
+      let host = UnsafeRawPointer(bitPattern: e.pointee.addend &+ UInt(truncatingIfNeeded: linear)).unsafelyUnwrapped
+      memcpy(&v, host, MemoryLayout<T>.size)
+      return v
+    }
+    return T(truncatingIfNeeded: try loadSlow(linear, segment: Int(segment), size: MemoryLayout<T>.size))
+  }
+
+  /// A store of T at `linear`; pages holding decoded code never hit (TLB.swift).
+  @inline(always)
+  func storeLinear<T: Width>(_ linear: UInt64, segment: UInt8, _ value: T) throws(Fault) {
+    let e = dataTLB + Int(truncatingIfNeeded: (linear >> 12) & UInt64(TLB.count - 1))
+    if (linear &+ UInt64(MemoryLayout<T>.size &- 1)) >> 12 == e.pointee.writeTag {
+      var v = value
+      let host = UnsafeMutableRawPointer(bitPattern: e.pointee.addend &+ UInt(truncatingIfNeeded: linear))
+      memcpy(host.unsafelyUnwrapped, &v, MemoryLayout<T>.size)
+      return
+    }
+    try storeSlow(linear, segment: Int(segment), size: MemoryLayout<T>.size, UInt64(value))
+  }
+
+  @inline(never)
+  func loadSlow(_ linear: UInt64, segment: Int, size: Int) throws(Fault) -> UInt64 {
+    do throws(Fault) {
+      return try readLinear(linear, size: size, user: cpl == 3)
+    } catch {
+      throw segment == Seg.ss && error == Fault.gp(0) ? Fault.ss(0) : error
+    }
+  }
+
+  @inline(never)
+  func storeSlow(_ linear: UInt64, segment: Int, size: Int, _ value: UInt64) throws(Fault) {
+    do throws(Fault) {
+      try writeLinear(linear, size: size, user: cpl == 3, value)
+    } catch {
+      throw segment == Seg.ss && error == Fault.gp(0) ? Fault.ss(0) : error
+    }
   }
 
   /// In 64-bit mode an address whose bits 63:47 are not all equal raises #GP(0) (SDM Vol. 3A 3.3.7.1).
@@ -69,8 +128,13 @@ extension CPU {
     let offset = Int(linear & 0xFFF)
     if offset + size <= 0x1000 {
       let e = try translate(linear, .write, user: user)
-      let page = Int(truncatingIfNeeded: e.pointee.phys >> 12)
-      if page < ramPages && codePages[page] != 0 { memory.noteWrite(e.pointee.phys) }
+      if isCodePage(e.pointee.phys) {
+        // The store may change code a decoded block holds, maybe the running one: drop the page's
+        // blocks and end the slice after this instruction, then let writes to the page run fast.
+        memory.noteWrite(e.pointee.phys)
+        endSlice = true
+        (user ? userTLB : supervisorTLB).arm(e, codePage: false)
+      }
       if let h = e.pointee.host {
         memory.storeHost(h + offset, size: size, value: value)
       } else {

@@ -111,5 +111,9 @@ extension CPU {
   }
 
   /// Flushes every cached translation (MOV CR3, paging-mode changes, INVLPG: SDM Vol. 3A 4.10.4.1).
-  public func flushTLB() { tlb.flush() }
+  public func flushTLB() {
+    supervisorTLB.flush()
+    userTLB.flush()
+    fetchLinearPage = ~0
+  }
 }

@@ -1,0 +1,197 @@
+// Decoded basic blocks, cached by physical address.
+//
+// Why blocks: decoding is the most expensive part of interpreting x86, and the bookkeeping around each
+// instruction (finding its decoded form, counting it, checking for interrupts and the slice end) cost
+// more than most instructions themselves. A block is a run of decoded instructions that ends at a
+// control transfer, at an instruction that changes how the following ones execute (mode, paging,
+// interrupt flag), at the end of its page or after `capacity` instructions. It is found with one
+// lookup and run in a tight loop (CPU/Run.swift); its instructions and cycles are counted once.
+//
+// Validity: a block is keyed by its RIP, the physical address it was decoded from and the CPU mode
+// (which changes how bytes decode). It never crosses a page, and it remembers the generation of its
+// RAM page: a store to a page holding decoded code bumps the generation (PhysicalMemory.noteWrite),
+// which drops every block from that page at once. Such pages are found without a lookup per store:
+// the TLB withholds its fast write tag from them (Memory/TLB.swift), so only the slow store path
+// needs to check `codePages`.
+
+/// Where an instruction may sit in a block.
+enum BlockRole {
+  /// Anywhere.
+  case inBlock
+  /// Last: it transfers control or changes how the next instructions execute.
+  case endsBlock
+  /// Alone: it reads the cycle counter or lets a device do so (port I/O, RDTSC, MSRs, REP strings,
+  /// HLT), so it starts its block, where the counter is exact, and ends it.
+  case alone
+
+  static func of(_ i: Instruction) -> BlockRole {
+    switch i.op {
+    case .inAI, .inAD, .outIA, .outDA, .ins, .outs, .rdtsc, .rdtscp, .rdmsr, .wrmsr, .hlt:
+      return .alone
+    case .movs, .cmps, .stos, .lods, .scas:
+      return i.rep != 0 ? .alone : .inBlock
+    case .jcc, .jmpRel, .callRel, .jmpE, .callE, .ret, .retImm, .jmpFarPtr, .callFarPtr, .jmpFarM, .callFarM,
+      .retf, .retfImm, .loop, .jcxz, .int3, .intN, .into, .int1, .iret, .syscall, .sysret, .ud2, .invalid:
+      return .endsBlock
+    case .popf, .sti, .cli, .movSE, .popSeg, .lfp, .movToCR, .movToDR, .lgdt, .lidt, .lldt, .ltr, .lmsw, .invlpg,
+      .clts, .swapgs:
+      return .endsBlock
+    default:
+      return .inBlock
+    }
+  }
+}
+
+struct BlockHeader {
+  /// RIP of the first instruction; relative operands and branch targets are resolved for it.
+  var rip: UInt64 = ~0
+  /// Physical address of the first byte | the mode tag; ~0 for a block that is not cached.
+  var key: UInt64 = ~0
+  /// The generation of the RAM page when the block was decoded.
+  var generation: UInt32 = 0
+  var count: UInt32 = 0
+  /// The cost of all instructions, and of all but the last (Clock/CycleModel.swift).
+  var cycles: UInt32 = 0
+  var cyclesBeforeLast: UInt32 = 0
+}
+
+final class BlockCache {
+  /// Direct-mapped slots.
+  static let count = 4096
+  /// Instructions per block at most.
+  static let capacity = 32
+
+  let headers: UnsafeMutablePointer<BlockHeader>
+  /// `capacity` instruction slots per block. Allocated, not initialized: the host pages behind a slot
+  /// are touched only when a block is decoded into it.
+  let instructions: UnsafeMutablePointer<Instruction>
+  /// One block for code that cannot be cached (device memory, an instruction crossing a page).
+  let scratchHeader: UnsafeMutablePointer<BlockHeader>
+  let scratch: UnsafeMutablePointer<Instruction>
+
+  init() {
+    headers = .allocate(capacity: BlockCache.count)
+    headers.initialize(repeating: BlockHeader(), count: BlockCache.count)
+    instructions = .allocate(capacity: BlockCache.count * BlockCache.capacity)
+    scratchHeader = .allocate(capacity: 1)
+    scratchHeader.initialize(to: BlockHeader())
+    scratch = .allocate(capacity: BlockCache.capacity)
+  }
+
+  deinit {
+    headers.deallocate()
+    instructions.deallocate()
+    scratchHeader.deallocate()
+    scratch.deallocate()
+  }
+
+  /// `mode` as it enters block keys, above any physical address.
+  @inline(always)
+  static func tag(_ mode: CPUMode) -> UInt64 { UInt64(mode.rawValue) << 56 }
+
+  @inline(always)
+  static func slot(_ phys: UInt64) -> Int {
+    Int(truncatingIfNeeded: (phys ^ (phys >> 12) ^ (phys >> 24)) & UInt64(count - 1))
+  }
+
+  /// Forgets every block (a reset).
+  func invalidateAll() {
+    for i in 0..<BlockCache.count { headers[i] = BlockHeader() }
+  }
+}
+
+extension CPU {
+  /// The block at RIP, decoded if the cache has no valid one. Nil when strict mode stopped the machine
+  /// at an opcode this core does not implement.
+  @inline(always)
+  func currentBlock() throws(Fault) -> (UnsafeMutablePointer<BlockHeader>, UnsafeMutablePointer<Instruction>)? {
+    let linearRIP = mode == .long64 ? rip : (segments[Seg.cs].base &+ rip) & 0xFFFF_FFFF
+    let phys: UInt64
+    if linearRIP >> 12 == fetchLinearPage {
+      phys = fetchPhysicalPage | (linearRIP & 0xFFF)
+    } else {
+      let e = try translate(linearRIP, .execute, user: cpl == 3)
+      fetchLinearPage = linearRIP >> 12
+      fetchPhysicalPage = e.pointee.phys
+      phys = e.pointee.phys | (linearRIP & 0xFFF)
+    }
+    let slot = BlockCache.slot(phys)
+    let header = blocks.headers + slot
+    // A matching key implies a RAM page (only those are cached), so the page indexes pageGeneration.
+    if header.pointee.key == phys | modeTag && header.pointee.rip == rip
+      && header.pointee.generation == pageGeneration[Int(truncatingIfNeeded: phys >> 12)]
+    {
+      return (header, blocks.instructions + slot * BlockCache.capacity)
+    }
+    return try decodeBlock(slot: slot, linear: linearRIP, phys: phys)
+  }
+
+  /// Decodes the block at RIP into `slot`, or into the scratch block when it cannot be cached.
+  @inline(never)
+  func decodeBlock(slot: Int, linear: UInt64, phys: UInt64) throws(Fault)
+    -> (UnsafeMutablePointer<BlockHeader>, UnsafeMutablePointer<Instruction>)?
+  {
+    var cacheable = memory.isPlainRAM(phys)
+    var header = cacheable ? blocks.headers + slot : blocks.scratchHeader
+    var ops = cacheable ? blocks.instructions + slot * BlockCache.capacity : blocks.scratch
+    var count = 0
+    var cycles: UInt32 = 0
+    var address = linear
+    var next = rip
+    while count < BlockCache.capacity {
+      var bytes = LinearInstructionBytes(cpu: self, address: address, user: cpl == 3, keep: strict && count == 0)
+      let inst: Instruction
+      do throws(Fault) {
+        inst = try Decoder.decode(&bytes, mode: mode, rip: next)
+      } catch {
+        // A later instruction that does not decode (or whose bytes fault) starts the next block, where
+        // its exception is raised with exact state.
+        if count > 0 { break }
+        if strict && error.vector == 6 {
+          exit = .unimplemented(bytes.fetched, rip)
+          exitPending = true
+          endSlice = true
+          return nil
+        }
+        throw error
+      }
+      let role = BlockRole.of(inst)
+      if role == .alone && count > 0 { break }
+      if (address & 0xFFF) + UInt64(inst.length) > 0x1000 {
+        // An instruction crossing a page: alone and uncached (a store to its second page would not
+        // invalidate it).
+        if count > 0 { break }
+        cacheable = false
+        header = blocks.scratchHeader
+        ops = blocks.scratch
+      }
+      (ops + count).initialize(to: inst)
+      count += 1
+      cycles &+= UInt32(inst.cycles)
+      // Code outside plain RAM is decoded again each time, one instruction at a time, as a store to
+      // device memory does not invalidate it.
+      if role != .inBlock || !cacheable { break }
+      address = mode == .long64 ? address &+ UInt64(inst.length) : (address &+ UInt64(inst.length)) & 0xFFFF_FFFF
+      // The block stops at its page's end, and where EIP wraps.
+      if address >> 12 != linear >> 12 || inst.nextRIP < next { break }
+      next = inst.nextRIP
+    }
+    header.pointee.rip = rip
+    header.pointee.count = UInt32(count)
+    header.pointee.cycles = cycles
+    header.pointee.cyclesBeforeLast = cycles &- UInt32(ops[count - 1].cycles)
+    if cacheable {
+      let page = Int(truncatingIfNeeded: phys >> 12)
+      header.pointee.key = phys | modeTag
+      header.pointee.generation = pageGeneration[page]
+      if codePages[page] == 0 {
+        codePages[page] = 1
+        supervisorTLB.protect(physicalPage: UInt64(page))
+        userTLB.protect(physicalPage: UInt64(page))
+      }
+    } else {
+      header.pointee.key = ~0
+    }
+    return (header, ops)
+  }
+}

@@ -1,0 +1,114 @@
+// The run loop for one slice of time: find the block at RIP, run its instructions, count them.
+//
+// Exactness: the result is the same as executing one instruction at a time and checking before each
+// one whether the slice is over or an interrupt is due. A block runs whole only when its last
+// instruction starts before the slice limit; otherwise only the instructions that start before it
+// run. Interrupts are polled between blocks: every instruction that can make one deliverable (STI,
+// POPF, IRET, port I/O, ...) ends its block, and while a poll is still wanted after polling (an
+// interrupt shadow, or a delivery that just happened) exactly one instruction runs before the next
+// poll. A fault in the middle of a block counts the instructions before it and leaves RIP on the
+// faulting one. RFLAGS.TF runs one instruction and then the #DB trap (SDM Vol. 3A 17.3.1.4).
+
+extension CPU {
+  /// Executes instructions until `cycles` reaches `limit`, the CPU halts, or something stops it.
+  func runSlice(until limit: UInt64) {
+    if stopRequested { return }
+    sliceLimit = limit
+    while cycles < limit {
+      var single = false
+      if interruptCheckNeeded {
+        checkInterrupts()
+        if exitPending || isHalted { return }
+        single = interruptCheckNeeded
+      }
+      runBlock(until: limit, single: single)
+      if endSlice { return }
+    }
+  }
+
+  @inline(always)
+  func runBlock(until limit: UInt64, single: Bool) {
+    let header: UnsafeMutablePointer<BlockHeader>
+    let ops: UnsafeMutablePointer<Instruction>
+    do throws(Fault) {
+      guard let block = try currentBlock() else { return }
+      (header, ops) = block
+    } catch {
+      cycles &+= 1
+      raise(error)
+      return
+    }
+    let singleStep = flagBits & Flag.tf != 0
+    var count = Int(header.pointee.count)
+    if single || singleStep {
+      count = 1
+    } else if cycles &+ UInt64(header.pointee.cyclesBeforeLast) >= limit {
+      count = instructionsStarting(before: limit, ops, count)
+    }
+    let end = ops + count
+    var e = ops
+    do throws(Fault) {
+      repeat {
+        try execute(e)
+        e += 1
+      } while e < end && !endSlice
+    } catch {
+      retire(ops, e - ops, header)
+      rip = e.pointee.rip
+      cycles &+= 1
+      raise(error)
+      return
+    }
+    let last = e - 1
+    if last.pointee.handler.isStraightLine { rip = last.pointee.nextRIP }
+    retire(ops, e - ops, header)
+    if singleStep {
+      do throws(Fault) {
+        try singleStepTrap()
+      } catch {
+        cycles &+= 1
+        raise(error)
+      }
+    }
+  }
+
+  /// Counts the first `done` instructions of a block as retired, with their cycles.
+  @inline(always)
+  func retire(_ ops: UnsafeMutablePointer<Instruction>, _ done: Int, _ header: UnsafeMutablePointer<BlockHeader>) {
+    instructionsRetired &+= UInt64(done)
+    if done == Int(header.pointee.count) {
+      cycles &+= UInt64(header.pointee.cycles)
+    } else {
+      for k in 0..<done { cycles &+= UInt64(ops[k].cycles) }
+    }
+  }
+
+  /// How many of the first `count` instructions start before the cycle `limit` (at least one).
+  func instructionsStarting(before limit: UInt64, _ ops: UnsafeMutablePointer<Instruction>, _ count: Int) -> Int {
+    var t = cycles
+    var k = 0
+    while k < count && t < limit {
+      t &+= UInt64(ops[k].cycles)
+      k += 1
+    }
+    return k
+  }
+
+  /// RFLAGS.TF set before an instruction raises a #DB trap after it (SDM Vol. 3A 17.3.1.4), with DR6.BS.
+  func singleStepTrap() throws(Fault) {
+    debugRegs[6] |= 0x4000
+    try deliver(1, errorCode: nil, source: .exception, returnRIP: rip)
+  }
+
+  /// Decodes the instruction at the current RIP without executing it (tests, disassembly cross-checks).
+  func decodeCurrent() throws(Fault) -> Instruction {
+    let linearRIP = mode == .long64 ? rip : (segments[Seg.cs].base &+ rip) & 0xFFFF_FFFF
+    var bytes = LinearInstructionBytes(cpu: self, address: linearRIP, user: cpl == 3, keep: false)
+    return try Decoder.decode(&bytes, mode: mode, rip: rip)
+  }
+
+  /// The length in bytes of the instruction at RIP, or nil if it does not decode (#UD) or is unmapped.
+  public func instructionLength() -> Int? {
+    (try? decodeCurrent()).map { Int($0.length) }
+  }
+}
