@@ -50,6 +50,8 @@ public enum StopReason: Equatable, Sendable, CustomStringConvertible {
 public struct MachineStats: Sendable {
   public var instructionsRetired: UInt64
   public var cycles: UInt64
+  /// Decoded blocks run (each a cache lookup); instructionsRetired / blocksRun is their mean length.
+  public var blocksRun: UInt64 = 0
 }
 
 public final class Machine {
@@ -94,7 +96,7 @@ public final class Machine {
   }
 
   public var stats: MachineStats {
-    MachineStats(instructionsRetired: cpu.instructionsRetired, cycles: cpu.cycles)
+    MachineStats(instructionsRetired: cpu.instructionsRetired, cycles: cpu.cycles, blocksRun: cpu.blocksRun)
   }
 
   /// Runs the guest until it stops or `cycleLimit` (an absolute cycle count) is reached.
@@ -124,7 +126,8 @@ public final class Machine {
           cpu.cycles = max(cpu.cycles, target)
         }
       } else {
-        cpu.endSlice = false
+        cpu.endsSlice = false
+        cpu.leavesBlock = false
         // If the last round made no progress (a device whose event stays in the past), run at least one
         // instruction so time cannot stall.
         let floor = cpu.cycles == lastCycles ? cpu.cycles &+ 1 : target

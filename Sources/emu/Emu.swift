@@ -201,8 +201,9 @@ struct Emu: ParsableCommand {
     let instructions = session.totalInstructions
     let mips = seconds > 0 ? Double(instructions) / seconds / 1e6 : 0
     let text = String(
-      format: "emu: %llu instructions, %llu cycles, %.3f s, %.1f MIPS%@\n",
+      format: "emu: %llu instructions, %llu cycles, %.3f s, %.1f MIPS, %.1f instructions per block%@\n",
       instructions, session.totalCycles, seconds, mips,
+      Double(session.pc.machine.stats.instructionsRetired) / Double(max(1, session.pc.machine.stats.blocksRun)),
       session.resets > 0 ? ", \(session.resets) resets" as NSString : "" as NSString)
     FileHandle.standardError.write(text.data(using: .utf8)!)
   }

@@ -30,7 +30,10 @@ enum BlockRole {
       return .alone
     case .movs, .cmps, .stos, .lods, .scas:
       return i.rep != 0 ? .alone : .inBlock
-    case .jcc, .jmpRel, .callRel, .jmpE, .callE, .ret, .retImm, .jmpFarPtr, .callFarPtr, .jmpFarM, .callFarM,
+    case .jcc:
+      // A specialized Jcc leaves the block only when taken (Dispatch.swift); the generic one always.
+      return i.handler == .generic ? .endsBlock : .inBlock
+    case .jmpRel, .callRel, .jmpE, .callE, .ret, .retImm, .jmpFarPtr, .callFarPtr, .jmpFarM, .callFarM,
       .retf, .retfImm, .loop, .jcxz, .int3, .intN, .into, .int1, .iret, .syscall, .sysret, .ud2, .invalid:
       return .endsBlock
     case .popf, .sti, .cli, .movSE, .popSeg, .lfp, .movToCR, .movToDR, .lgdt, .lidt, .lldt, .ltr, .lmsw, .invlpg,
@@ -91,7 +94,7 @@ final class BlockCache {
 
   @inline(always)
   static func slot(_ phys: UInt64) -> Int {
-    Int(truncatingIfNeeded: (phys ^ (phys >> 12) ^ (phys >> 24)) & UInt64(count - 1))
+    Int(truncatingIfNeeded: (phys ^ (phys >> 12)) & UInt64(count - 1))
   }
 
   /// Forgets every block (a reset).
@@ -150,7 +153,7 @@ extension CPU {
         if strict && error.vector == 6 {
           exit = .unimplemented(bytes.fetched, rip)
           exitPending = true
-          endSlice = true
+          endSlice()
           return nil
         }
         throw error
@@ -165,7 +168,9 @@ extension CPU {
         header = blocks.scratchHeader
         ops = blocks.scratch
       }
-      (ops + count).initialize(to: inst)
+      var placed = inst
+      placed.cyclesBefore = UInt16(cycles)
+      (ops + count).initialize(to: placed)
       count += 1
       cycles &+= UInt32(inst.cycles)
       // Code outside plain RAM is decoded again each time, one instruction at a time, as a store to

@@ -81,6 +81,8 @@ public final class CPU {
   /// iterations ... the instruction pointer points to the string instruction").
   var sliceLimit: UInt64 = .max
   public internal(set) var instructionsRetired: UInt64 = 0
+  /// Blocks looked up and run: instructions / blocks is the mean run between two lookups.
+  public internal(set) var blocksRun: UInt64 = 0
   /// Offset added to `cycles` for RDTSC and the TSC MSR (WRMSR to IA32_TSC sets it).
   var tscOffset: UInt64 = 0
 
@@ -100,7 +102,10 @@ public final class CPU {
   /// Return to the run loop after this instruction: a port or MMIO access happened (device schedules
   /// may have changed), the CPU halted or stopped, or a stop was requested. One flag keeps the
   /// per-instruction check to a single load.
-  var endSlice = false
+  var endsSlice = false
+  /// Leave the running block after this instruction: the slice ends, or a branch inside the block was
+  /// taken. The block loop tests it after every instruction.
+  var leavesBlock = false
   /// Set by `requestStop` from outside (a device callback); the inner loop checks it each instruction.
   var stopRequested = false
 
@@ -132,7 +137,7 @@ public final class CPU {
     memory.mapChanged = { [unowned self] in self.flushTLB() }
     ports.accessed = { [unowned self] in
       self.interruptCheckNeeded = true
-      self.endSlice = true
+      self.endSlice()
     }
     reset()
   }
@@ -267,6 +272,13 @@ public final class CPU {
   /// Stops the run loop at the next instruction boundary (for example, a debug-exit device was written).
   public func requestStop() {
     stopRequested = true
-    endSlice = true
+    endSlice()
+  }
+
+  /// Ends the slice after the current instruction (and its block).
+  @inline(always)
+  func endSlice() {
+    endsSlice = true
+    leavesBlock = true
   }
 }

@@ -14,6 +14,9 @@ enum LazyOp: UInt8 {
   case mul
 }
 
+/// The pending computation. Operands and result are stored shifted left so that the operation's sign
+/// bit is bit 63 (QEMU keeps its condition codes the same way): CF, ZF, SF and OF then follow from
+/// 64-bit compares with no mask by size, and the shift drops whatever lay above the operand.
 struct LazyFlags {
   var op: LazyOp = .none
   var size: Int = 1
@@ -21,6 +24,9 @@ struct LazyFlags {
   var src: UInt64 = 0
   var result: UInt64 = 0
 }
+
+/// How far a `size`-byte value is shifted into the lazy record.
+@inline(always) func lazyShift(_ size: Int) -> UInt64 { UInt64(truncatingIfNeeded: 64 &- size &* 8) }
 
 // Masking shifts (&>>, &<<) compile to a single shift: sizes are 1, 2, 4 or 8, so the shift counts
 // (56, 48, 32, 0 and 7, 15, 31, 63) are always in range and no branch is needed.
@@ -67,11 +73,12 @@ extension CPU {
 
   @inline(always)
   func setLazy(_ op: LazyOp, size: Int, dst: UInt64, src: UInt64, result: UInt64) {
+    let k = lazyShift(size)
     lazy.op = op
     lazy.size = size
-    lazy.dst = dst
-    lazy.src = src
-    lazy.result = result
+    lazy.dst = dst &<< k
+    lazy.src = src &<< k
+    lazy.result = result &<< k
   }
 
   /// Replaces the six status flags with `f` (an eager computation).
@@ -90,8 +97,9 @@ extension CPU {
 
   func materializeSlow() {
     let s = lazy.size
-    let m = sizeMask(s), sb = signBit(s)
-    let d = lazy.dst & m, v = lazy.src & m, r = lazy.result & m
+    let sb = signBit(s)
+    let k = lazyShift(s)
+    let d = lazy.dst &>> k, v = lazy.src &>> k, r = lazy.result &>> k
     var f = zspFlags(r, s)
     switch lazy.op {
     case .add, .adc:
@@ -105,15 +113,15 @@ extension CPU {
     case .shl:
       // CF is the last bit shifted out; OF = MSB(result) XOR CF (SDM Vol. 2B SAL/SAR/SHL/SHR).
       let bits = UInt64(s * 8)
-      let cf = lazy.src > bits ? 0 : (d >> (bits &- lazy.src)) & 1
+      let cf = v > bits ? 0 : (d >> (bits &- v)) & 1
       f |= cf
       if ((r & sb) != 0) != (cf != 0) { f |= Flag.of }
     case .shr:
-      f |= (d >> (lazy.src &- 1)) & 1
-      if d & sb != 0 && lazy.src == 1 { f |= Flag.of }
+      f |= (d >> (v &- 1)) & 1
+      if d & sb != 0 && v == 1 { f |= Flag.of }
     case .sar:
       let sd = Int64(bitPattern: signExtend(d, from: s))
-      f |= UInt64(bitPattern: sd >> Int64(min(lazy.src &- 1, 63))) & 1
+      f |= UInt64(bitPattern: sd >> Int64(min(v &- 1, 63))) & 1
     case .rol, .ror:
       // Only CF and OF change (SDM Vol. 2B RCL/RCR/ROL/ROR).
       f = flagBits & Flag.arithmetic & ~(Flag.cf | Flag.of)
@@ -122,7 +130,7 @@ extension CPU {
       if cf { f |= Flag.cf }
       if ((r & sb) != 0) != next { f |= Flag.of }
     case .mul:
-      if lazy.src != 0 { f |= Flag.cf | Flag.of }
+      if v != 0 { f |= Flag.cf | Flag.of }
     case .inc:
       f |= flagBits & Flag.cf
       if r == sb { f |= Flag.of }
@@ -141,8 +149,8 @@ extension CPU {
   @inline(always) var carry: Bool {
     switch lazy.op {
     case .none, .inc, .dec: return flagBits & Flag.cf != 0
-    case .add: return (lazy.result & sizeMask(lazy.size)) < (lazy.dst & sizeMask(lazy.size))
-    case .sub: return (lazy.dst & sizeMask(lazy.size)) < (lazy.src & sizeMask(lazy.size))
+    case .add: return lazy.result < lazy.dst
+    case .sub: return lazy.dst < lazy.src
     case .logic: return false
     default:
       materializeSlow()
@@ -153,7 +161,7 @@ extension CPU {
   @inline(always) var zero: Bool {
     switch lazy.op {
     case .none, .rol, .ror: return flag(Flag.zf)
-    default: return lazy.result & sizeMask(lazy.size) == 0
+    default: return lazy.result == 0
     }
   }
 
@@ -178,10 +186,13 @@ extension CPU {
   func condition(_ cc: UInt8) -> Bool {
     let op = lazy.op
     // The operand formulas below cover ADD SUB logic INC DEC; the other families fold their flags first.
-    if op == .none || op.rawValue > LazyOp.dec.rawValue || cc & 0xE == 0xA { return conditionFromFlags(cc) }
-    let s = lazy.size
-    let m = sizeMask(s), sb = signBit(s)
-    let d = lazy.dst & m, v = lazy.src & m, r = lazy.result & m
+    switch op {
+    case .add, .sub, .logic, .inc, .dec: if cc & 0xE == 0xA { return conditionFromFlags(cc) }
+    default: return conditionFromFlags(cc)
+    }
+    // The record's values have their sign bit at bit 63 (LazyFlags).
+    let d = lazy.dst, v = lazy.src, r = lazy.result
+    let sb: UInt64 = 1 << 63
     var cf = false, of = false
     if op == .sub {
       cf = d < v

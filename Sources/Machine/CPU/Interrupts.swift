@@ -52,7 +52,7 @@ extension CPU {
       "triple fault at RIP=0x\(String(rip, radix: 16)) CS=0x\(String(segments[Seg.cs].selector, radix: 16)): \(steps.joined(separator: " -> ")) (CR2=0x\(String(cr2, radix: 16)))"
     exit = .tripleFault(text)
     exitPending = true
-    endSlice = true
+    endSlice()
   }
 
   /// Pushes a value on the stack described by `ss`/`sp` in the new context (delivery helper).

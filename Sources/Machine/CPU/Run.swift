@@ -20,14 +20,22 @@ extension CPU {
         checkInterrupts()
         if exitPending || isHalted { return }
         single = interruptCheckNeeded
+        // RFLAGS.TF: one instruction, then #DB. Setting TF (POPF, IRET) asks for this check, and it is
+        // asked for again while TF stays set, so the common path never tests TF.
+        if flagBits & Flag.tf != 0 {
+          interruptCheckNeeded = true
+          runBlock(until: limit, single: true, singleStep: true)
+          if endsSlice { return }
+          continue
+        }
       }
-      runBlock(until: limit, single: single)
-      if endSlice { return }
+      runBlock(until: limit, single: single, singleStep: false)
+      if endsSlice { return }
     }
   }
 
   @inline(always)
-  func runBlock(until limit: UInt64, single: Bool) {
+  func runBlock(until limit: UInt64, single: Bool, singleStep: Bool) {
     let header: UnsafeMutablePointer<BlockHeader>
     let ops: UnsafeMutablePointer<Instruction>
     do throws(Fault) {
@@ -38,9 +46,9 @@ extension CPU {
       raise(error)
       return
     }
-    let singleStep = flagBits & Flag.tf != 0
+    blocksRun &+= 1
     var count = Int(header.pointee.count)
-    if single || singleStep {
+    if single {
       count = 1
     } else if cycles &+ UInt64(header.pointee.cyclesBeforeLast) >= limit {
       count = instructionsStarting(before: limit, ops, count)
@@ -51,17 +59,20 @@ extension CPU {
       repeat {
         try execute(e)
         e += 1
-      } while e < end && !endSlice
+      } while e < end && !leavesBlock
     } catch {
-      retire(ops, e - ops, header)
+      instructionsRetired &+= UInt64(e - ops)
+      cycles &+= UInt64(e.pointee.cyclesBefore) &+ 1
+      leavesBlock = false
       rip = e.pointee.rip
-      cycles &+= 1
       raise(error)
       return
     }
+    leavesBlock = false
     let last = e - 1
-    if last.pointee.handler.isStraightLine { rip = last.pointee.nextRIP }
-    retire(ops, e - ops, header)
+    if last.pointee.straightLine { rip = last.pointee.nextRIP }
+    instructionsRetired &+= UInt64(e - ops)
+    cycles &+= UInt64(last.pointee.cyclesBefore) &+ UInt64(last.pointee.cycles)
     if singleStep {
       do throws(Fault) {
         try singleStepTrap()
@@ -72,25 +83,10 @@ extension CPU {
     }
   }
 
-  /// Counts the first `done` instructions of a block as retired, with their cycles.
-  @inline(always)
-  func retire(_ ops: UnsafeMutablePointer<Instruction>, _ done: Int, _ header: UnsafeMutablePointer<BlockHeader>) {
-    instructionsRetired &+= UInt64(done)
-    if done == Int(header.pointee.count) {
-      cycles &+= UInt64(header.pointee.cycles)
-    } else {
-      for k in 0..<done { cycles &+= UInt64(ops[k].cycles) }
-    }
-  }
-
   /// How many of the first `count` instructions start before the cycle `limit` (at least one).
   func instructionsStarting(before limit: UInt64, _ ops: UnsafeMutablePointer<Instruction>, _ count: Int) -> Int {
-    var t = cycles
-    var k = 0
-    while k < count && t < limit {
-      t &+= UInt64(ops[k].cycles)
-      k += 1
-    }
+    var k = 1
+    while k < count && cycles &+ UInt64(ops[k].cyclesBefore) < limit { k += 1 }
     return k
   }
 

@@ -34,6 +34,9 @@ enum Op: UInt8 {
 struct Instruction {
   /// What executes it, chosen once at decode time (Handler.select).
   var handler: Handler = .generic
+  /// The handler leaves RIP to the block loop (Handler.isStraightLine, kept here so the loop need not
+  /// compute it).
+  var straightLine = false
   var op: Op = .invalid
   var length: UInt8 = 0
   /// Operand size in bytes (1, 2, 4, 8).
@@ -64,6 +67,8 @@ struct Instruction {
   var baseSegment: UInt8 = UInt8(Seg.ds)
   /// Cycles this instruction costs (Clock/CycleModel.swift).
   var cycles: UInt8 = 1
+  /// Cycles of the instructions before this one in its block, so a block left early is counted at once.
+  var cyclesBefore: UInt16 = 0
   /// Branch targets (Jcc, JMP, CALL, LOOP, JCXZ rel) are absolute, already masked to the operand size.
   var displacement: UInt64 = 0
   /// The effective address wraps at the address size: 0xFFFF, 0xFFFF_FFFF or all ones.

@@ -197,7 +197,22 @@ extension CPU {
       regs[r] = condition(e.pointee.sub) ? v : regs[r] & 0xFFFF_FFFF
     case .nop: break
 
-    case .jcc: rip = condition(e.pointee.sub) ? e.pointee.immediate : e.pointee.nextRIP
+    case .jo: branch(e, 0)
+    case .jno: branch(e, 1)
+    case .jb: branch(e, 2)
+    case .jae: branch(e, 3)
+    case .je: branch(e, 4)
+    case .jne: branch(e, 5)
+    case .jbe: branch(e, 6)
+    case .ja: branch(e, 7)
+    case .js: branch(e, 8)
+    case .jns: branch(e, 9)
+    case .jp: branch(e, 10)
+    case .jnp: branch(e, 11)
+    case .jl: branch(e, 12)
+    case .jge: branch(e, 13)
+    case .jle: branch(e, 14)
+    case .jg: branch(e, 15)
     case .jmp: rip = e.pointee.immediate
     case .call8:
       try push64(e.pointee.nextRIP)
@@ -215,6 +230,18 @@ extension CPU {
       let target = try load(e, UInt64.self)
       try push64(e.pointee.nextRIP)
       rip = target
+    }
+  }
+
+  /// Jcc with a constant condition: taken, it sets RIP and leaves the block; not taken, the block goes
+  /// on (RIP is set anyway, for a Jcc that ends its block).
+  @inline(always)
+  func branch(_ e: UnsafeMutablePointer<Instruction>, _ cc: UInt8) {
+    if condition(cc) {
+      rip = e.pointee.immediate
+      leavesBlock = true
+    } else {
+      rip = e.pointee.nextRIP
     }
   }
 

@@ -67,11 +67,14 @@ enum Handler: UInt8 {
   case setccR, cmovRR8, cmovRR4, cmovRM8, cmovRM4
   case nop
 
-  // Control transfers: they set RIP.
-  case jcc, jmp, call8, ret8, jmpR8, jmpM8, callR8, callM8
+  // Control transfers: they set RIP. Jcc by condition (the low nibble of the opcode, SDM Vol. 1
+  // appendix B), so that each case computes only the flags its condition reads; a taken Jcc leaves
+  // its block, a Jcc not taken goes on within it.
+  case jo, jno, jb, jae, je, jne, jbe, ja, js, jns, jp, jnp, jl, jge, jle, jg
+  case jmp, call8, ret8, jmpR8, jmpM8, callR8, callM8
 
   /// True for handlers that leave RIP to the block loop.
-  var isStraightLine: Bool { self != .generic && rawValue < Handler.jcc.rawValue }
+  var isStraightLine: Bool { self != .generic && rawValue < Handler.jo.rawValue }
 
   private static let aluKinds: [UInt8: UInt8] = [0: 0, 1: 1, 4: 2, 5: 3, 6: 4, 7: 5]
 
@@ -95,6 +98,7 @@ enum Handler: UInt8 {
   /// one it reads is `reg`; a shift-by-one's count is its immediate).
   static func select(_ i: inout Instruction) {
     i.handler = choose(&i)
+    i.straightLine = i.handler.isStraightLine
   }
 
   private static func choose(_ i: inout Instruction) -> Handler {
@@ -197,7 +201,7 @@ enum Handler: UInt8 {
     case .nop where i.rep == 0:
       return .nop
     case .jcc:
-      return .jcc
+      return Handler(rawValue: Handler.jo.rawValue + i.sub)!
     case .jmpRel:
       return .jmp
     case .callRel where size == 8:

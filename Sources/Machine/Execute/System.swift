@@ -53,10 +53,10 @@ extension CPU {
       if flagBits & Flag.if == 0 && !nmiPending {
         exit = .halted
         exitPending = true
-        endSlice = true
+        endSlice()
       } else {
         isHalted = true
-        endSlice = true
+        endSlice()
       }
     case .inAI, .inAD:
       let port = i.op == .inAI ? UInt16(i.immediate & 0xFF) : UInt16(truncatingIfNeeded: regs[Reg.rdx])
@@ -249,6 +249,7 @@ extension CPU {
     regs[Reg.rcx] = nextRIP
     regs[Reg.r11] = flagBits & ~Flag.rf
     flagBits = (flagBits & ~sfmask & ~Flag.rf) | Flag.reserved1
+    interruptCheckNeeded = true  // TF may survive SFMASK (CPU/Run.swift tests TF on this path)
     let sel = UInt16((star >> 32) & 0xFFFC)
     segments[Seg.cs] = SegmentRegister(selector: sel, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA09B)
     segments[Seg.ss] = SegmentRegister(selector: sel &+ 8, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093)

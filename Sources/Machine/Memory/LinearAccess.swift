@@ -132,7 +132,7 @@ extension CPU {
         // The store may change code a decoded block holds, maybe the running one: drop the page's
         // blocks and end the slice after this instruction, then let writes to the page run fast.
         memory.noteWrite(e.pointee.phys)
-        endSlice = true
+        endSlice()
         (user ? userTLB : supervisorTLB).arm(e, codePage: false)
       }
       if let h = e.pointee.host {
@@ -140,7 +140,7 @@ extension CPU {
       } else {
         memory.write(e.pointee.phys | UInt64(offset), size: size, value: value)
         interruptCheckNeeded = true
-        endSlice = true
+        endSlice()
       }
       return
     }
