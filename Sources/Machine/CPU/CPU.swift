@@ -32,6 +32,8 @@ public final class CPU {
   // RFLAGS: `flagBits` holds every bit except the arithmetic ones while `lazy` is pending (Flags.swift).
   var flagBits: UInt64 = Flag.reserved1
   var lazy = LazyFlags()
+  /// The computation a pending ROL/ROR was recorded over (Flags.swift, `recordRotate`).
+  var rotated = LazyFlags()
 
   /// ES CS SS DS FS GS, indexed by `Seg`, then `Seg.none` whose base stays 0.
   var segments: UnsafeMutablePointer<SegmentRegister>
@@ -114,6 +116,9 @@ public final class CPU {
   /// The TLB of the current privilege level, whose fast tags data accesses test.
   var dataTLB: UnsafeMutablePointer<TLBEntry>
   let blocks = BlockCache()
+  /// The instruction that raised the fault being handled, and the first of its block (CPU/Run.swift).
+  var faulting: UnsafeMutablePointer<Instruction>
+  var faultingBlock: UnsafeMutablePointer<Instruction>
   /// Raw views of memory's page arrays, so the hot paths do not chase object references.
   let pageGeneration: UnsafeMutablePointer<UInt32>
   let codePages: UnsafeMutablePointer<UInt8>
@@ -131,6 +136,8 @@ public final class CPU {
     segments = .allocate(capacity: 7)
     segments.initialize(repeating: SegmentRegister(), count: 7)
     dataTLB = supervisorTLB.entries
+    faulting = blocks.scratch
+    faultingBlock = blocks.scratch
     pageGeneration = memory.pageGeneration
     codePages = memory.codePages
     ramPages = memory.pageCount
@@ -156,6 +163,7 @@ public final class CPU {
     rip = 0xFFF0
     flagBits = Flag.reserved1
     lazy = LazyFlags()
+    rotated = LazyFlags()
     cr0 = ControlBit.et
     cr2 = 0
     cr3 = 0

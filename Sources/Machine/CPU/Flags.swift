@@ -19,7 +19,8 @@ enum LazyOp: UInt8 {
 /// 64-bit compares with no mask by size, and the shift drops whatever lay above the operand.
 struct LazyFlags {
   var op: LazyOp = .none
-  var size: Int = 1
+  /// Operand size in bytes; next to `op` so that setting both is one store.
+  var size: UInt8 = 1
   var dst: UInt64 = 0
   var src: UInt64 = 0
   var result: UInt64 = 0
@@ -40,8 +41,6 @@ struct LazyFlags {
   default: return v
   }
 }
-
-@inline(always) func bit(_ b: Bool) -> UInt32 { b ? 1 : 0 }
 
 /// PF: set when the low byte of the result has an even number of one bits.
 @inline(always) func parityFlag(_ v: UInt64) -> UInt64 {
@@ -75,7 +74,7 @@ extension CPU {
   func setLazy(_ op: LazyOp, size: Int, dst: UInt64, src: UInt64, result: UInt64) {
     let k = lazyShift(size)
     lazy.op = op
-    lazy.size = size
+    lazy.size = UInt8(truncatingIfNeeded: size)
     lazy.dst = dst &<< k
     lazy.src = src &<< k
     lazy.result = result &<< k
@@ -96,7 +95,8 @@ extension CPU {
   }
 
   func materializeSlow() {
-    let s = lazy.size
+    if lazy.op == .rol || lazy.op == .ror { return materializeRotate() }
+    let s = Int(lazy.size)
     let sb = signBit(s)
     let k = lazyShift(s)
     let d = lazy.dst &>> k, v = lazy.src &>> k, r = lazy.result &>> k
@@ -123,12 +123,7 @@ extension CPU {
       let sd = Int64(bitPattern: signExtend(d, from: s))
       f |= UInt64(bitPattern: sd >> Int64(min(v &- 1, 63))) & 1
     case .rol, .ror:
-      // Only CF and OF change (SDM Vol. 2B RCL/RCR/ROL/ROR).
-      f = flagBits & Flag.arithmetic & ~(Flag.cf | Flag.of)
-      let cf = lazy.op == .rol ? r & 1 != 0 : r & sb != 0
-      let next = lazy.op == .rol ? r & 1 != 0 : r & (sb >> 1) != 0
-      if cf { f |= Flag.cf }
-      if ((r & sb) != 0) != next { f |= Flag.of }
+      break  // materializeRotate
     case .mul:
       if v != 0 { f |= Flag.cf | Flag.of }
     case .inc:
@@ -146,12 +141,40 @@ extension CPU {
     flagBits = (flagBits & ~Flag.arithmetic) | f
   }
 
+  /// ROL/ROR change only CF and OF (SDM Vol. 2B RCL/RCR/ROL/ROR); SF ZF AF PF are those of the
+  /// computation before, kept in `rotated` (see `recordRotate`).
+  func materializeRotate() {
+    let rotate = lazy
+    lazy = rotated
+    rotated.op = .none
+    materializeFlags()
+    let sb = signBit(Int(rotate.size))
+    let r = rotate.result &>> lazyShift(Int(rotate.size))
+    var f = flagBits & Flag.arithmetic & ~(Flag.cf | Flag.of)
+    let cf = rotate.op == .rol ? r & 1 != 0 : r & sb != 0
+    let next = rotate.op == .rol ? r & 1 != 0 : r & (sb >> 1) != 0
+    if cf { f |= Flag.cf }
+    if ((r & sb) != 0) != next { f |= Flag.of }
+    lazy.op = .none
+    flagBits = (flagBits & ~Flag.arithmetic) | f
+  }
+
+  /// Records a rotate lazily: the pending computation moves to `rotated` (it still owns SF ZF AF PF).
+  /// A rotate after a rotate folds the first one, so `rotated` is never itself a rotate.
+  @inline(always)
+  func recordRotate(left: Bool, size: Int, result: UInt64) {
+    if lazy.op == .rol || lazy.op == .ror { materializeSlow() }
+    rotated = lazy
+    setLazy(left ? .rol : .ror, size: size, dst: 0, src: 0, result: result)
+  }
+
   @inline(always) var carry: Bool {
     switch lazy.op {
     case .none, .inc, .dec: return flagBits & Flag.cf != 0
     case .add: return lazy.result < lazy.dst
     case .sub: return lazy.dst < lazy.src
     case .logic: return false
+    case .mul: return lazy.src != 0
     default:
       materializeSlow()
       return flagBits & Flag.cf != 0
@@ -179,41 +202,61 @@ extension CPU {
   var direction: Bool { flagBits & Flag.df != 0 }
 
   /// Evaluates condition code `cc` (the low nibble of Jcc/SETcc/CMOVcc, SDM Vol. 1 appendix B).
-  /// While flags are pending, CF ZF SF OF are computed from the operands (the definitions of
-  /// `materializeSlow`) without folding them into RFLAGS, and every condition but parity is selected from
-  /// one bit vector: no jump table on `cc`, whose host indirect branch would be hard to predict.
+  /// While flags are pending, the condition is answered from the operands without folding them into
+  /// RFLAGS: after CMP/SUB by comparing them (their sign bits are at bit 63, so a signed compare of
+  /// the record's values is a signed compare of the operands), after logic from the result. With a
+  /// constant `cc` (the Jcc handlers) only that condition's formula remains.
   @inline(always)
   func condition(_ cc: UInt8) -> Bool {
-    let op = lazy.op
-    // The operand formulas below cover ADD SUB logic INC DEC; the other families fold their flags first.
-    switch op {
-    case .add, .sub, .logic, .inc, .dec: if cc & 0xE == 0xA { return conditionFromFlags(cc) }
-    default: return conditionFromFlags(cc)
-    }
-    // The record's values have their sign bit at bit 63 (LazyFlags).
     let d = lazy.dst, v = lazy.src, r = lazy.result
-    let sb: UInt64 = 1 << 63
-    var cf = false, of = false
-    if op == .sub {
-      cf = d < v
-      of = (d ^ v) & (d ^ r) & sb != 0
-    } else if op == .add {
-      cf = r < d
-      of = (d ^ r) & (v ^ r) & sb != 0
-    } else if op == .inc {
-      cf = flagBits & Flag.cf != 0
-      of = r == sb
-    } else if op == .dec {
-      cf = flagBits & Flag.cf != 0
-      of = d == sb
+    let holds: Bool
+    switch lazy.op {
+    case .sub:
+      switch cc >> 1 {
+      case 0: holds = ((d ^ v) & (d ^ r)) >> 63 != 0
+      case 1: holds = d < v
+      case 2: holds = d == v
+      case 3: holds = d <= v
+      case 4: holds = r >> 63 != 0
+      case 5: return conditionFromFlags(cc)
+      case 6: holds = Int64(bitPattern: d) < Int64(bitPattern: v)
+      default: holds = Int64(bitPattern: d) <= Int64(bitPattern: v)
+      }
+    case .logic:
+      // CF = OF = 0.
+      switch cc >> 1 {
+      case 0, 1: holds = false
+      case 2, 3: holds = r == 0
+      case 4, 6: holds = r >> 63 != 0
+      case 5: return conditionFromFlags(cc)
+      default: holds = Int64(bitPattern: r) <= 0
+      }
+    case .add, .inc, .dec:
+      if cc & 0xE == 0xA { return conditionFromFlags(cc) }
+      let sb: UInt64 = 1 << 63
+      var cf = false, of = false
+      if lazy.op == .add {
+        cf = r < d
+        of = (d ^ r) & (v ^ r) & sb != 0
+      } else {
+        cf = flagBits & Flag.cf != 0
+        of = lazy.op == .inc ? r == sb : d == sb
+      }
+      let zf = r == 0, sf = r & sb != 0
+      let lt = sf != of
+      switch cc >> 1 {
+      case 0: holds = of
+      case 1: holds = cf
+      case 2: holds = zf
+      case 3: holds = cf || zf
+      case 4: holds = sf
+      case 6: holds = lt
+      default: holds = zf || lt
+      }
+    default:
+      return conditionFromFlags(cc)
     }
-    let zf = r == 0, sf = r & sb != 0
-    let lt = sf != of
-    // Bit n answers condition n (O B Z BE S - L LE); bit 5 (parity) was handled above.
-    let vector =
-      bit(of) | bit(cf) << 1 | bit(zf) << 2 | bit(cf || zf) << 3 | bit(sf) << 4 | bit(lt) << 6
-      | bit(zf || lt) << 7
-    return (vector >> UInt32(cc >> 1)) & 1 != UInt32(cc & 1)
+    return cc & 1 == 0 ? holds : !holds
   }
 
   func conditionFromFlags(_ cc: UInt8) -> Bool {

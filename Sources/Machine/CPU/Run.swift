@@ -36,43 +36,25 @@ extension CPU {
 
   @inline(always)
   func runBlock(until limit: UInt64, single: Bool, singleStep: Bool) {
-    let header: UnsafeMutablePointer<BlockHeader>
-    let ops: UnsafeMutablePointer<Instruction>
+    let block: (UnsafeMutablePointer<BlockHeader>, UnsafeMutablePointer<Instruction>)
     do throws(Fault) {
-      guard let block = try currentBlock() else { return }
-      (header, ops) = block
+      guard let found = try currentBlock() else { return }
+      block = found
     } catch {
       cycles &+= 1
       raise(error)
       return
     }
-    blocksRun &+= 1
-    var count = Int(header.pointee.count)
-    if single {
-      count = 1
-    } else if cycles &+ UInt64(header.pointee.cyclesBeforeLast) >= limit {
-      count = instructionsStarting(before: limit, ops, count)
-    }
-    let end = ops + count
-    var e = ops
     do throws(Fault) {
-      repeat {
-        try execute(e)
-        e += 1
-      } while e < end && !leavesBlock
+      try runBlocks(from: block.0, block.1, until: limit, single: single)
     } catch {
-      instructionsRetired &+= UInt64(e - ops)
-      cycles &+= UInt64(e.pointee.cyclesBefore) &+ 1
+      instructionsRetired &+= UInt64(faulting - faultingBlock)
+      cycles &+= UInt64(faulting.pointee.cyclesBefore) &+ 1
       leavesBlock = false
-      rip = e.pointee.rip
+      rip = faulting.pointee.rip
       raise(error)
       return
     }
-    leavesBlock = false
-    let last = e - 1
-    if last.pointee.straightLine { rip = last.pointee.nextRIP }
-    instructionsRetired &+= UInt64(e - ops)
-    cycles &+= UInt64(last.pointee.cyclesBefore) &+ UInt64(last.pointee.cycles)
     if singleStep {
       do throws(Fault) {
         try singleStepTrap()
@@ -81,6 +63,67 @@ extension CPU {
         raise(error)
       }
     }
+  }
+
+  /// Runs the block `ops` and, while nothing between blocks needs doing, the blocks after it: the
+  /// last instruction was a specialized one (none changes mode, paging, privilege or the interrupt
+  /// flag), the slice goes on, and the next block is cached on the page being fetched from. A fault
+  /// leaves the faulting instruction in `faulting` and its block in `faultingBlock`.
+  ///
+  /// Out of line, so that the dispatch's register allocation is not shared with the lookup's.
+  @inline(never)
+  func runBlocks(
+    from first: UnsafeMutablePointer<BlockHeader>, _ firstOps: UnsafeMutablePointer<Instruction>,
+    until limit: UInt64, single: Bool
+  ) throws(Fault) {
+    var header = first
+    var ops = firstOps
+    while true {
+      blocksRun &+= 1
+      var count = Int(header.pointee.count)
+      if single {
+        count = 1
+      } else if cycles &+ UInt64(header.pointee.cyclesBeforeLast) >= limit {
+        count = instructionsStarting(before: limit, ops, count)
+      }
+      let end = ops + count
+      var e = ops
+      do throws(Fault) {
+        repeat {
+          try execute(e)
+          e += 1
+        } while e < end && !leavesBlock
+      } catch {
+        faulting = e
+        faultingBlock = ops
+        throw error
+      }
+      leavesBlock = false
+      let last = e - 1
+      if last.pointee.straightLine { rip = last.pointee.nextRIP }
+      instructionsRetired &+= UInt64(e - ops)
+      cycles &+= UInt64(last.pointee.cyclesBefore) &+ UInt64(last.pointee.cycles)
+      if single || endsSlice || interruptCheckNeeded || cycles >= limit || last.pointee.handler == .generic {
+        return
+      }
+      guard let next = cachedBlock() else { return }
+      (header, ops) = next
+    }
+  }
+
+  /// The cached block at RIP when RIP is on the page of the last fetch (the lookup's fast path).
+  @inline(always)
+  func cachedBlock() -> (UnsafeMutablePointer<BlockHeader>, UnsafeMutablePointer<Instruction>)? {
+    let linearRIP = mode == .long64 ? rip : (segments[Seg.cs].base &+ rip) & 0xFFFF_FFFF
+    guard linearRIP >> 12 == fetchLinearPage else { return nil }
+    let phys = fetchPhysicalPage | (linearRIP & 0xFFF)
+    let slot = BlockCache.slot(phys)
+    let header = blocks.headers + slot
+    guard
+      header.pointee.key == phys | modeTag && header.pointee.rip == rip
+        && header.pointee.generation == pageGeneration[Int(truncatingIfNeeded: phys >> 12)]
+    else { return nil }
+    return (header, blocks.instructions + slot * BlockCache.capacity)
   }
 
   /// How many of the first `count` instructions start before the cycle `limit` (at least one).

@@ -37,7 +37,7 @@ extension CPU {
     let m = sizeMask(size)
     let v = d & m
     switch kind {
-    case 0, 1:  // ROL, ROR: the other flags stay, so fold any pending ones first
+    case 0, 1:  // ROL, ROR: only CF and OF change
       let c = count % bits
       let r: UInt64
       if c == 0 {
@@ -47,8 +47,7 @@ extension CPU {
       } else {
         r = ((v &>> c) | (v &<< (bits &- c))) & m
       }
-      materializeFlags()
-      setLazy(kind == 0 ? .rol : .ror, size: size, dst: v, src: count, result: r)
+      recordRotate(left: kind == 0, size: size, result: r)
       return r
     case 2, 3:
       return rotateThroughCarry(right: kind == 3, v, count: count, size: size)
