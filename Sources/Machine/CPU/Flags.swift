@@ -17,13 +17,35 @@ enum LazyOp: UInt8 {
 /// The pending computation. Operands and result are stored shifted left so that the operation's sign
 /// bit is bit 63 (QEMU keeps its condition codes the same way): CF, ZF, SF and OF then follow from
 /// 64-bit compares with no mask by size, and the shift drops whatever lay above the operand.
+///
+/// Each operation stores only what its flags need (`setLazy`): ADD and SUB (CMP) their operands, INC
+/// and DEC the operand, logic the result; `result(_:)` recomputes the others' results.
 struct LazyFlags {
-  var op: LazyOp = .none
-  /// Operand size in bytes; next to `op` so that setting both is one store.
-  var size: UInt8 = 1
+  /// The operation in the low byte, the operand size in bytes above it: one store sets both.
+  var tag: UInt16 = 0x100
   var dst: UInt64 = 0
   var src: UInt64 = 0
   var result: UInt64 = 0
+
+  var op: LazyOp {
+    // The cases are numbered as their raw values, so the low byte is the enum's representation.
+    @inline(always) get { unsafeBitCast(UInt8(truncatingIfNeeded: tag), to: LazyOp.self) }
+    @inline(always) set { tag = (tag & 0xFF00) | UInt16(unsafeBitCast(newValue, to: UInt8.self)) }
+  }
+  var size: Int { @inline(always) get { Int(tag >> 8) } }
+
+  /// The result, shifted like the operands.
+  var shiftedResult: UInt64 {
+    @inline(always) get {
+      switch op {
+      case .add: return dst &+ src
+      case .sub: return dst &- src
+      case .inc: return dst &+ (1 &<< lazyShift(size))
+      case .dec: return dst &- (1 &<< lazyShift(size))
+      default: return result
+      }
+    }
+  }
 }
 
 /// How far a `size`-byte value is shifted into the lazy record.
@@ -73,11 +95,20 @@ extension CPU {
   @inline(always)
   func setLazy(_ op: LazyOp, size: Int, dst: UInt64, src: UInt64, result: UInt64) {
     let k = lazyShift(size)
-    lazy.op = op
-    lazy.size = UInt8(truncatingIfNeeded: size)
-    lazy.dst = dst &<< k
-    lazy.src = src &<< k
-    lazy.result = result &<< k
+    lazy.tag = UInt16(unsafeBitCast(op, to: UInt8.self)) | UInt16(truncatingIfNeeded: size) << 8
+    switch op {
+    case .add, .sub:
+      lazy.dst = dst &<< k
+      lazy.src = src &<< k
+    case .inc, .dec:
+      lazy.dst = dst &<< k
+    case .logic:
+      lazy.result = result &<< k
+    default:
+      lazy.dst = dst &<< k
+      lazy.src = src &<< k
+      lazy.result = result &<< k
+    }
   }
 
   /// Replaces the six status flags with `f` (an eager computation).
@@ -96,10 +127,11 @@ extension CPU {
 
   func materializeSlow() {
     if lazy.op == .rol || lazy.op == .ror { return materializeRotate() }
-    let s = Int(lazy.size)
+    let s = lazy.size
     let sb = signBit(s)
     let k = lazyShift(s)
-    let d = lazy.dst &>> k, v = lazy.src &>> k, r = lazy.result &>> k
+    let logic = lazy.op == .logic
+    let d = logic ? 0 : lazy.dst &>> k, v = logic ? 0 : lazy.src &>> k, r = lazy.shiftedResult &>> k
     var f = zspFlags(r, s)
     switch lazy.op {
     case .add, .adc:
@@ -171,7 +203,7 @@ extension CPU {
   @inline(always) var carry: Bool {
     switch lazy.op {
     case .none, .inc, .dec: return flagBits & Flag.cf != 0
-    case .add: return lazy.result < lazy.dst
+    case .add: return lazy.dst &+ lazy.src < lazy.dst
     case .sub: return lazy.dst < lazy.src
     case .logic: return false
     case .mul: return lazy.src != 0
@@ -184,7 +216,7 @@ extension CPU {
   @inline(always) var zero: Bool {
     switch lazy.op {
     case .none, .rol, .ror: return flag(Flag.zf)
-    default: return lazy.result == 0
+    default: return lazy.shiftedResult == 0
     }
   }
 
@@ -208,22 +240,23 @@ extension CPU {
   /// constant `cc` (the Jcc handlers) only that condition's formula remains.
   @inline(always)
   func condition(_ cc: UInt8) -> Bool {
-    let d = lazy.dst, v = lazy.src, r = lazy.result
+    let d = lazy.dst, v = lazy.src
     let holds: Bool
     switch lazy.op {
     case .sub:
       switch cc >> 1 {
-      case 0: holds = ((d ^ v) & (d ^ r)) >> 63 != 0
+      case 0: holds = ((d ^ v) & (d ^ (d &- v))) >> 63 != 0
       case 1: holds = d < v
       case 2: holds = d == v
       case 3: holds = d <= v
-      case 4: holds = r >> 63 != 0
+      case 4: holds = (d &- v) >> 63 != 0
       case 5: return conditionFromFlags(cc)
       case 6: holds = Int64(bitPattern: d) < Int64(bitPattern: v)
       default: holds = Int64(bitPattern: d) <= Int64(bitPattern: v)
       }
     case .logic:
       // CF = OF = 0.
+      let r = lazy.result
       switch cc >> 1 {
       case 0, 1: holds = false
       case 2, 3: holds = r == 0
@@ -233,6 +266,7 @@ extension CPU {
       }
     case .add, .inc, .dec:
       if cc & 0xE == 0xA { return conditionFromFlags(cc) }
+      let r = lazy.shiftedResult
       let sb: UInt64 = 1 << 63
       var cf = false, of = false
       if lazy.op == .add {

@@ -106,6 +106,8 @@ extension CPU {
       if single || endsSlice || interruptCheckNeeded || cycles >= limit || last.pointee.handler == .generic {
         return
       }
+      // A loop back to this block's start: it is still valid (a store into its page ends the slice).
+      if rip == header.pointee.rip { continue }
       guard let next = cachedBlock() else { return }
       (header, ops) = next
     }
