@@ -76,6 +76,7 @@ public final class Machine {
   /// Adds a device that is advanced by the run loop at its `nextEventCycle`.
   public func addClockedDevice(_ device: ClockedDevice) {
     clockedDevices.append(device)
+    ports.noteClockedDevice(device)
   }
 
   /// Asks `run` to return `.stopRequested` at the next instruction boundary. Safe to call from a device

@@ -142,9 +142,9 @@ public final class CPU {
     codePages = memory.codePages
     ramPages = memory.pageCount
     memory.mapChanged = { [unowned self] in self.flushTLB() }
-    ports.accessed = { [unowned self] in
+    ports.accessed = { [unowned self] rescheduled in
       self.interruptCheckNeeded = true
-      self.endSlice()
+      if rescheduled { self.endSlice() }
     }
     reset()
   }

@@ -14,42 +14,59 @@ public final class PortBus {
   /// Index into `devices` for each port (0 = none), so dispatch is one array load.
   private var owner = [UInt16](repeating: 0, count: 65536)
   private var devices: [PortDevice] = []
+  /// Per device: an access may change when it next needs time (it is a clocked device).
+  private var reschedules: [Bool] = []
   /// Ports touched without a device, in first-touch order (for a --verbose report).
   public private(set) var unknownPorts: [UInt16] = []
   private var reported = Set<UInt16>()
   /// Called once per unknown port when it is first touched (front ends may print it).
   public var onUnknownPort: ((UInt16, _ isWrite: Bool) -> Void)?
-  /// Called after every port access: the CPU uses it to re-check for interrupts a device may have raised.
-  var accessed: (() -> Void)?
+  /// Called after every port access: the CPU re-checks for interrupts a device may have raised and,
+  /// when `rescheduled`, ends the time slice so the run loop reads the device schedules again.
+  var accessed: ((_ rescheduled: Bool) -> Void)?
 
   public init() {}
 
   /// Registers `device` for the ports `range`; later registrations take over overlapping ports.
   public func register(_ device: PortDevice, ports range: ClosedRange<UInt16>) {
     devices.append(device)
+    reschedules.append(clocked.contains { $0 === device })
     let index = UInt16(devices.count)
     for p in range { owner[Int(p)] = index }
   }
 
+  /// Devices the machine advances over time (Machine.addClockedDevice): an access to one may move its
+  /// next event, so it ends the time slice. Accesses to the others (a UART status poll, the CRTC
+  /// cursor) do not: nothing they do changes when the run loop must next stop.
+  private var clocked: [AnyObject] = []
+
+  func noteClockedDevice(_ device: AnyObject) {
+    clocked.append(device)
+    for (i, d) in devices.enumerated() where d === device { reschedules[i] = true }
+  }
+
   public func read(port: UInt16, size: Int) -> UInt32 {
-    accessed?()
     let o = owner[Int(port)]
     if o == 0 {
+      accessed?(false)
       noteUnknown(port, isWrite: false)
       return size >= 4 ? ~0 : (1 << (UInt32(size) * 8)) - 1
     }
-    return devices[Int(o) - 1].read(port: port, size: size)
+    let value = devices[Int(o) - 1].read(port: port, size: size)
+    accessed?(reschedules[Int(o) - 1])
+    return value
   }
 
   public func write(port: UInt16, size: Int, value: UInt32) {
-    accessed?()
     let o = owner[Int(port)]
     if o == 0 {
+      accessed?(false)
       noteUnknown(port, isWrite: true)
       return
     }
     let masked = size >= 4 ? value : value & ((1 << (UInt32(size) * 8)) - 1)
     devices[Int(o) - 1].write(port: port, size: size, value: masked)
+    accessed?(reschedules[Int(o) - 1])
   }
 
   private func noteUnknown(_ port: UInt16, isWrite: Bool) {
