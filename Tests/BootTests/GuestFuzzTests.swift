@@ -20,23 +20,11 @@ final class GuestFuzzTests: XCTestCase {
   func testRandomGuestsEndWithADocumentedStatus() throws {
     let directory = try PackagePaths.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    var state: UInt64 = 0x853C_49E6_748F_EA9B
-    func next() -> UInt64 {
-      state ^= state << 13
-      state ^= state >> 7
-      state ^= state << 17
-      return state
-    }
+    var guests = RandomGuests(seed: 0x853C_49E6_748F_EA9B)
     var statuses: [Int32: Int] = [:]
     for program in 0..<120 {
-      // Bias the bytes toward IN/OUT (E4-E7, EC-EF) so the devices get exercised.
-      let code = (0..<4096).map { _ -> UInt8 in
-        let value = next()
-        return value % 5 == 0
-          ? [0xE4, 0xE6, 0xEC, 0xEE, 0xE5, 0xE7][Int(value >> 8) % 6] : UInt8(truncatingIfNeeded: value >> 16)
-      }
       let kernel = directory.appendingPathComponent("random-\(program).bin")
-      try Data(Self.multibootImage(code: code)).write(to: kernel)
+      try Data(guests.next(portAccessEvery: 5)).write(to: kernel)
       let run = try Emulator.run(kernel: kernel, arguments: ["--max-cycles", "2000000"], timeout: 60)
       statuses[run.status, default: 0] += 1
       XCTAssertFalse(run.crashed, "program \(program): emu died of signal \(run.status)\n\(run.standardError)")
@@ -45,5 +33,31 @@ final class GuestFuzzTests: XCTestCase {
       XCTAssertTrue(documented, "program \(program): status \(run.status); stderr:\n\(run.standardError)")
     }
     XCTAssertGreaterThan(statuses.count, 1, "the programs all ended the same way: \(statuses)")
+  }
+}
+
+/// Random Multiboot guests: 4 KiB of random code each, from a xorshift generator (so the same seed
+/// gives the same programs on every machine).
+struct RandomGuests {
+  private var state: UInt64
+
+  init(seed: UInt64) { state = seed }
+
+  private mutating func random() -> UInt64 {
+    state ^= state << 13
+    state ^= state >> 7
+    state ^= state << 17
+    return state
+  }
+
+  /// The next guest image; one byte in `portAccessEvery` is an IN or OUT opcode (E4-E7, EC-EF), so the
+  /// devices get exercised.
+  mutating func next(portAccessEvery: UInt64) -> [UInt8] {
+    let code = (0..<4096).map { _ -> UInt8 in
+      let value = random()
+      return value % portAccessEvery == 0
+        ? [0xE4, 0xE6, 0xEC, 0xEE, 0xE5, 0xE7][Int(value >> 8) % 6] : UInt8(truncatingIfNeeded: value >> 16)
+    }
+    return GuestFuzzTests.multibootImage(code: code)
   }
 }

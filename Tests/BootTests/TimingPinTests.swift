@@ -79,22 +79,11 @@ final class TimingPinTests: XCTestCase {
   private func randomGuestLines() throws -> [String] {
     let directory = try PackagePaths.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    var state: UInt64 = 0x2545_F491_4F6C_DD1D
-    func next() -> UInt64 {
-      state ^= state << 13
-      state ^= state >> 7
-      state ^= state << 17
-      return state
-    }
+    var guests = RandomGuests(seed: 0x2545_F491_4F6C_DD1D)
     var lines: [String] = []
     for program in 0..<24 {
-      let code = (0..<4096).map { _ -> UInt8 in
-        let value = next()
-        return value % 7 == 0
-          ? [0xE4, 0xE6, 0xEC, 0xEE, 0xE5, 0xE7][Int(value >> 8) % 6] : UInt8(truncatingIfNeeded: value >> 16)
-      }
       let kernel = directory.appendingPathComponent("random-\(program).bin")
-      try Data(GuestFuzzTests.multibootImage(code: code)).write(to: kernel)
+      try Data(guests.next(portAccessEvery: 7)).write(to: kernel)
       let run = try Emulator.run(kernel: kernel, arguments: ["--stats", "--max-cycles", "2000000"], timeout: 60)
       lines.append(try Self.line("random-\(program)", run))
     }

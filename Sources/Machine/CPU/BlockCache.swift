@@ -14,35 +14,15 @@
 // the TLB withholds its fast write tag from them (Memory/TLB.swift), so only the slow store path
 // needs to check `codePages`.
 
-/// Where an instruction may sit in a block.
-enum BlockRole {
+/// Where an instruction may sit in a block (Instruction.role, from the opcode table's shape bits).
+enum BlockRole: UInt8 {
   /// Anywhere.
   case inBlock
-  /// Last: it transfers control or changes how the next instructions execute.
+  /// Last: it transfers control or changes how the next instructions execute (Shape.endsBlock).
   case endsBlock
   /// Alone: it reads the cycle counter or lets a device do so (port I/O, RDTSC, MSRs, REP strings,
-  /// HLT), so it starts its block, where the counter is exact, and ends it.
+  /// HLT), so it starts its block, where the counter is exact, and ends it (Shape.readsTime).
   case alone
-
-  static func of(_ i: Instruction) -> BlockRole {
-    switch i.op {
-    case .inAI, .inAD, .outIA, .outDA, .ins, .outs, .rdtsc, .rdtscp, .rdmsr, .wrmsr, .hlt:
-      return .alone
-    case .movs, .cmps, .stos, .lods, .scas:
-      return i.rep != 0 ? .alone : .inBlock
-    case .jcc:
-      // A specialized Jcc leaves the block only when taken (Dispatch.swift); the generic one always.
-      return i.handler == .generic ? .endsBlock : .inBlock
-    case .jmpRel, .callRel, .jmpE, .callE, .ret, .retImm, .jmpFarPtr, .callFarPtr, .jmpFarM, .callFarM,
-      .retf, .retfImm, .loop, .jcxz, .int3, .intN, .into, .int1, .iret, .syscall, .sysret, .ud2, .invalid:
-      return .endsBlock
-    case .popf, .sti, .cli, .movSE, .popSeg, .lfp, .movToCR, .movToDR, .lgdt, .lidt, .lldt, .ltr, .lmsw, .invlpg,
-      .clts, .swapgs:
-      return .endsBlock
-    default:
-      return .inBlock
-    }
-  }
 }
 
 struct BlockHeader {
@@ -158,7 +138,7 @@ extension CPU {
         }
         throw error
       }
-      let role = BlockRole.of(inst)
+      let role = inst.role
       if role == .alone && count > 0 { break }
       if (address & 0xFFF) + UInt64(inst.length) > 0x1000 {
         // An instruction crossing a page: alone and uncached (a store to its second page would not

@@ -66,7 +66,7 @@ extension CPU {
   /// Delivers `vector`. `returnRIP` is what IRET resumes at: the faulting instruction for faults,
   /// the next instruction for traps, INT n and external interrupts.
   func deliver(_ vector: UInt8, errorCode: UInt32?, source: InterruptSource, returnRIP: UInt64) throws(Fault) {
-    cycles &+= CycleModel.deliveryCost
+    cycles &+= CycleModel.delivery
     isHalted = false
     interruptCheckNeeded = true
     materializeFlags()

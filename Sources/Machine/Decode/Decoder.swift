@@ -66,6 +66,7 @@ enum Decoder {
     var shape = form.shape
     inst.op = form.op
     inst.sub = form.sub
+    inst.cycles = form.cycles
     if form.op == .invalid { throw Fault.invalidOpcode }
     if is64 && shape.contains(.no64) { throw Fault.invalidOpcode }
     if shape.contains(.condition) { inst.sub = UInt8(index & 0xF) }
@@ -88,19 +89,21 @@ enum Decoder {
       rmField = modrm & 7
       inst.reg = regField | (rexR ? 8 : 0)
       if shape.contains(.group) {
-        let (gop, gshape, gsub) = OpcodeTable.groups[Int(form.group)][Int(regField)]
+        let entry = OpcodeTable.groups[Int(form.group)][Int(regField)]
         if form.group == OpcodeTable.g2 {
-          inst.sub = gsub
+          inst.sub = entry.sub
         } else {
-          if gop == .invalid { throw Fault.invalidOpcode }
-          inst.op = gop
-          inst.sub = gsub
-          shape.formUnion(gshape)
+          if entry.op == .invalid { throw Fault.invalidOpcode }
+          inst.op = entry.op
+          inst.sub = entry.sub
+          inst.cycles = entry.cycles
+          shape.formUnion(entry.shape)
         }
         if form.group == OpcodeTable.g7 && mod == 3 {
           // Register forms of 0F 01 are distinct instructions (SDM Vol. 2D table A-6).
           if regField == 7 && rmField == 0 && is64 {
             inst.op = .swapgs
+            inst.cycles = 1
           } else if regField != 4 && regField != 6 {
             throw Fault.invalidOpcode
           }
@@ -169,7 +172,6 @@ enum Decoder {
     inst.baseSegment = is64 && inst.segment < UInt8(Seg.fs) ? UInt8(Seg.none) : inst.segment
     if inst.lock && !(inst.hasMemory && shape.contains(.lockable)) { throw Fault.invalidOpcode }
     inst.length = UInt8(length)
-    inst.cycles = CycleModel.cost(inst.op)
 
     // Everything that depends on the instruction's own address is settled now: EIP wraps at 4 GiB
     // outside 64-bit mode; RIP-relative operands and relative branch targets become absolute.
@@ -183,6 +185,11 @@ enum Decoder {
       inst.immediate = inst.opSize == 2 ? target & 0xFFFF : (inst.opSize == 4 ? target & 0xFFFF_FFFF : target)
     }
     Handler.select(&inst)
+    if shape.contains(.readsTime) || (shape.contains(.string) && inst.rep != 0) {
+      inst.role = .alone
+    } else if shape.contains(.endsBlock) && !inst.handler.continuesBlock {
+      inst.role = .endsBlock
+    }
     return inst
   }
 

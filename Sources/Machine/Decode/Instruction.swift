@@ -4,30 +4,54 @@
 // absolute values, and the registers of the address computation (a missing base or index names the
 // zero register, so the address is computed without a branch).
 
-/// Operations, one per semantic family member. Which opcode bytes map here is in OpcodeTable.swift.
+/// Operations, grouped by the family file that implements them (Execute/*.swift); an operation's
+/// place in this list is its family (`family`). Which opcode bytes map here, and what each costs,
+/// is in OpcodeTable.swift.
 enum Op: UInt8 {
   case invalid
-  // Data movement
+  // DataMove.swift
   case movEG, movGE, movEI, movRI, movAO, movOA, movES, movSE, lea, xchgEG, xchgAR, movzx, movsx, movsxd
-  case cbw, cwd, xlat, bswap, cmov, setcc, lahf, sahf, lfp
-  // Stack
-  case pushR, popR, pushI, pushE, popE, pushSeg, popSeg, pushf, popf, pusha, popa, enter, leave
-  // Arithmetic and logic
+  case cbw, cwd, xlat, lahf, sahf, lfp
+  case pushR, popR, pushI, pushE, popE, pushSeg, popSeg, pusha, popa, enter, leave
+  // Arithmetic.swift
   case aluEG, aluGE, aluAI, aluEI, testEG, testAI, testEI, incR, decR, incE, decE, notE, negE
-  case mul, imul1, imul2, imul3, div, idiv, xadd, cmpxchg, cmpxchgWide
-  // Shifts, rotates, bits
-  case shiftImm, shift1, shiftCL, shldImm, shldCL, shrdImm, shrdCL, btReg, btImm, bsf, bsr
-  // Strings
+  case xadd, cmpxchg, cmpxchgWide
+  // MulDiv.swift
+  case mul, imul1, imul2, imul3, div, idiv
+  // Shifts.swift
+  case shiftImm, shift1, shiftCL, shldImm, shldCL, shrdImm, shrdCL
+  // BitOps.swift
+  case btReg, btImm, bsf, bsr, bswap, setcc, cmov
+  // Strings.swift
   case movs, cmps, stos, lods, scas, ins, outs
-  // Control flow
+  // ControlFlow.swift
   case jcc, jmpRel, callRel, jmpE, callE, ret, retImm, jmpFarPtr, callFarPtr, jmpFarM, callFarM, retf, retfImm
   case loop, jcxz, int3, intN, into, int1, iret
-  // Flags and system
-  case clc, stc, cmc, cld, std, cli, sti, hlt, nop, pause
+  // System.swift
+  case clc, stc, cmc, cld, std, cli, sti, hlt, nop, pushf, popf
   case inAI, inAD, outIA, outDA
-  case cpuid, rdtsc, rdtscp, rdmsr, wrmsr, movFromCR, movToCR, movFromDR, movToDR
+  case cpuid, rdtsc, rdmsr, wrmsr, movFromCR, movToCR, movFromDR, movToDR
   case lgdt, lidt, sgdt, sidt, lldt, sldt, ltr, str, smsw, lmsw, invlpg, swapgs, clts, verr, verw
   case syscall, sysret, ud2
+
+  /// The family file an operation belongs to.
+  enum Family { case invalid, dataMove, arithmetic, mulDiv, shift, bitOps, string, controlFlow, system }
+
+  var family: Family {
+    let r = unsafeBitCast(self, to: UInt8.self)
+    if r < Op.movEG.order { return .invalid }
+    if r < Op.aluEG.order { return .dataMove }
+    if r < Op.mul.order { return .arithmetic }
+    if r < Op.shiftImm.order { return .mulDiv }
+    if r < Op.btReg.order { return .shift }
+    if r < Op.movs.order { return .bitOps }
+    if r < Op.jcc.order { return .string }
+    if r < Op.clc.order { return .controlFlow }
+    return .system
+  }
+
+  /// The case's position in the list (its representation; the raw values are the same numbers).
+  private var order: UInt8 { unsafeBitCast(self, to: UInt8.self) }
 }
 
 /// One decoded instruction. Registers are numbered 0-15 with REX already applied.
@@ -65,7 +89,9 @@ struct Instruction {
   /// The segment whose base is added to the effective address: `segment`, or `Seg.none` in 64-bit mode
   /// where only FS and GS have a base (SDM Vol. 3A 3.2.4).
   var baseSegment: UInt8 = UInt8(Seg.ds)
-  /// Cycles this instruction costs (Clock/CycleModel.swift).
+  /// Where it may sit in a decoded block, from its opcode table row.
+  var role: BlockRole = .inBlock
+  /// Cycles this instruction costs (its opcode table row, Clock/CycleModel.swift).
   var cycles: UInt8 = 1
   /// Cycles of the instructions before this one in its block, so a block left early is counted at once.
   var cyclesBefore: UInt16 = 0

@@ -39,6 +39,14 @@ struct Shape: OptionSet {
   static let enterImmediates = Shape(rawValue: 1 << 17)
   /// The operand size is at most 32 bits: REX.W is ignored (IN, OUT, INS, OUTS: SDM Vol. 2A/2B).
   static let max32 = Shape(rawValue: 1 << 18)
+  /// Ends its decoded block: it transfers control, or changes how the next instructions execute
+  /// (mode, paging, privilege, the interrupt flag or shadow). A Jcc with a handler of its own goes on
+  /// within its block when not taken.
+  static let endsBlock = Shape(rawValue: 1 << 19)
+  /// Reads the cycle counter or lets a device read it: alone in its block (CPU/BlockCache.swift).
+  static let readsTime = Shape(rawValue: 1 << 20)
+  /// A string instruction: with a REP prefix it counts cycles per iteration, so it is alone too.
+  static let string = Shape(rawValue: 1 << 21)
 }
 
 struct OpcodeForm {
@@ -48,23 +56,35 @@ struct OpcodeForm {
   var group: UInt8 = 0
   /// For ALU/shift forms with a fixed sub-operation.
   var sub: UInt8 = 0
+  /// What the instruction costs (Clock/CycleModel.swift); a group entry's own cost replaces it.
+  var cycles: UInt8 = 1
+}
+
+/// A group entry (ModRM.reg selects it): the operation, shape bits added to the form's, the
+/// sub-operation and the cost.
+struct GroupEntry {
+  var op: Op = .invalid
+  var shape: Shape = []
+  var sub: UInt8 = 0
+  var cycles: UInt8 = 1
 }
 
 enum OpcodeTable {
   /// 512 forms: one-byte opcodes at 0x000-0x0FF, two-byte (0F xx) at 0x100-0x1FF.
   static let forms: [OpcodeForm] = build()
 
-  /// Group rows (ModRM.reg selects): (operation, extra shape bits, sub).
-  static let groups: [[(Op, Shape, UInt8)]] = buildGroups()
+  /// Group rows, eight entries each (ModRM.reg selects).
+  static let groups: [[GroupEntry]] = buildGroups()
 
   static let g1 = UInt8(1), g2 = UInt8(2), g3 = UInt8(3), g4 = UInt8(4), g5 = UInt8(5), g6 = UInt8(6)
   static let g7 = UInt8(7), g8 = UInt8(8), g9 = UInt8(9), g11 = UInt8(10), g1a = UInt8(11), g15 = UInt8(12)
 
   private static func build() -> [OpcodeForm] {
     var t = [OpcodeForm](repeating: OpcodeForm(), count: 512)
-    func set(_ i: Int, _ op: Op, _ shape: Shape = [], group: UInt8 = 0, sub: UInt8 = 0) {
-      t[i] = OpcodeForm(op: op, shape: shape, group: group, sub: sub)
+    func set(_ i: Int, _ op: Op, _ shape: Shape = [], group: UInt8 = 0, sub: UInt8 = 0, cycles: UInt8 = 1) {
+      t[i] = OpcodeForm(op: op, shape: shape, group: group, sub: sub, cycles: cycles)
     }
+    let system = CycleModel.system, io = CycleModel.portIO
     // 00-3F: the eight ALU operations in six forms each (ADD OR ADC SBB AND SUB XOR CMP).
     for alu in 0..<8 {
       let b = alu * 8, s = UInt8(alu)
@@ -77,12 +97,12 @@ enum OpcodeTable {
       set(b + 5, .aluAI, [.immZ], sub: s)
     }
     set(0x06, .pushSeg, [.no64], sub: UInt8(Seg.es))
-    set(0x07, .popSeg, [.no64], sub: UInt8(Seg.es))
+    set(0x07, .popSeg, [.no64, .endsBlock], sub: UInt8(Seg.es))
     set(0x0E, .pushSeg, [.no64], sub: UInt8(Seg.cs))
     set(0x16, .pushSeg, [.no64], sub: UInt8(Seg.ss))
-    set(0x17, .popSeg, [.no64], sub: UInt8(Seg.ss))
+    set(0x17, .popSeg, [.no64, .endsBlock], sub: UInt8(Seg.ss))
     set(0x1E, .pushSeg, [.no64], sub: UInt8(Seg.ds))
-    set(0x1F, .popSeg, [.no64], sub: UInt8(Seg.ds))
+    set(0x1F, .popSeg, [.no64, .endsBlock], sub: UInt8(Seg.ds))
     for r in 0..<8 {
       set(0x40 + r, .incR, [.regInOpcode, .no64])
       set(0x48 + r, .decR, [.regInOpcode, .no64])
@@ -97,17 +117,17 @@ enum OpcodeTable {
     set(0x61, .popa, [.no64])
     set(0x63, .movsxd, [.modrm])
     set(0x68, .pushI, [.immZ, .default64])
-    set(0x69, .imul3, [.modrm, .immZ])
+    set(0x69, .imul3, [.modrm, .immZ], cycles: CycleModel.multiply)
     set(0x6A, .pushI, [.imm8, .default64])
-    set(0x6B, .imul3, [.modrm, .imm8])
-    set(0x6C, .ins, [.byteOp])
-    set(0x6D, .ins, [.max32])
-    set(0x6E, .outs, [.byteOp])
-    set(0x6F, .outs, [.max32])
+    set(0x6B, .imul3, [.modrm, .imm8], cycles: CycleModel.multiply)
+    set(0x6C, .ins, [.byteOp, .readsTime], cycles: io)
+    set(0x6D, .ins, [.max32, .readsTime], cycles: io)
+    set(0x6E, .outs, [.byteOp, .readsTime], cycles: io)
+    set(0x6F, .outs, [.max32, .readsTime], cycles: io)
     for cc in 0..<16 {
-      set(0x70 + cc, .jcc, [.imm8, .force64, .condition, .relative])
+      set(0x70 + cc, .jcc, [.imm8, .force64, .condition, .relative, .endsBlock])
       set(0x140 + cc, .cmov, [.modrm, .condition])
-      set(0x180 + cc, .jcc, [.immZ, .force64, .condition, .relative])
+      set(0x180 + cc, .jcc, [.immZ, .force64, .condition, .relative, .endsBlock])
       set(0x190 + cc, .setcc, [.modrm, .byteOp, .condition])
     }
     set(0x80, .aluEI, [.modrm, .byteOp, .imm8, .group], group: g1)
@@ -123,78 +143,78 @@ enum OpcodeTable {
     set(0x8B, .movGE, [.modrm])
     set(0x8C, .movES, [.modrm])
     set(0x8D, .lea, [.modrm])
-    set(0x8E, .movSE, [.modrm])
+    set(0x8E, .movSE, [.modrm, .endsBlock])
     set(0x8F, .popE, [.modrm, .default64, .group], group: g1a)
     set(0x98, .cbw)
     set(0x99, .cwd)
-    set(0x9A, .callFarPtr, [.farPointer, .no64])
+    set(0x9A, .callFarPtr, [.farPointer, .no64, .endsBlock], cycles: system)
     set(0x9B, .nop)
     set(0x9C, .pushf, [.default64])
-    set(0x9D, .popf, [.default64])
+    set(0x9D, .popf, [.default64, .endsBlock])
     set(0x9E, .sahf)
     set(0x9F, .lahf)
     set(0xA0, .movAO, [.byteOp, .immAddr])
     set(0xA1, .movAO, [.immAddr])
     set(0xA2, .movOA, [.byteOp, .immAddr])
     set(0xA3, .movOA, [.immAddr])
-    set(0xA4, .movs, [.byteOp])
-    set(0xA5, .movs)
-    set(0xA6, .cmps, [.byteOp])
-    set(0xA7, .cmps)
+    set(0xA4, .movs, [.byteOp, .string])
+    set(0xA5, .movs, [.string])
+    set(0xA6, .cmps, [.byteOp, .string])
+    set(0xA7, .cmps, [.string])
     set(0xA8, .testAI, [.byteOp, .imm8])
     set(0xA9, .testAI, [.immZ])
-    set(0xAA, .stos, [.byteOp])
-    set(0xAB, .stos)
-    set(0xAC, .lods, [.byteOp])
-    set(0xAD, .lods)
-    set(0xAE, .scas, [.byteOp])
-    set(0xAF, .scas)
+    set(0xAA, .stos, [.byteOp, .string])
+    set(0xAB, .stos, [.string])
+    set(0xAC, .lods, [.byteOp, .string])
+    set(0xAD, .lods, [.string])
+    set(0xAE, .scas, [.byteOp, .string])
+    set(0xAF, .scas, [.string])
     set(0xC0, .shiftImm, [.modrm, .byteOp, .imm8, .group], group: g2)
     set(0xC1, .shiftImm, [.modrm, .imm8, .group], group: g2)
-    set(0xC2, .retImm, [.imm16, .force64])
-    set(0xC3, .ret, [.force64])
-    set(0xC4, .lfp, [.modrm, .no64], sub: UInt8(Seg.es))
-    set(0xC5, .lfp, [.modrm, .no64], sub: UInt8(Seg.ds))
+    set(0xC2, .retImm, [.imm16, .force64, .endsBlock])
+    set(0xC3, .ret, [.force64, .endsBlock])
+    set(0xC4, .lfp, [.modrm, .no64, .endsBlock], sub: UInt8(Seg.es))
+    set(0xC5, .lfp, [.modrm, .no64, .endsBlock], sub: UInt8(Seg.ds))
     set(0xC6, .movEI, [.modrm, .byteOp, .imm8, .group], group: g11)
     set(0xC7, .movEI, [.modrm, .immZ, .group], group: g11)
-    set(0xC8, .enter, [.enterImmediates, .default64])
+    set(0xC8, .enter, [.enterImmediates, .default64], cycles: CycleModel.farReturn)
     set(0xC9, .leave, [.default64])
-    set(0xCA, .retfImm, [.imm16])
-    set(0xCB, .retf)
-    set(0xCC, .int3)
-    set(0xCD, .intN, [.imm8])
-    set(0xCE, .into, [.no64])
-    set(0xCF, .iret)
+    set(0xCA, .retfImm, [.imm16, .endsBlock], cycles: CycleModel.farReturn)
+    set(0xCB, .retf, [.endsBlock], cycles: CycleModel.farReturn)
+    set(0xCC, .int3, [.endsBlock], cycles: system)
+    set(0xCD, .intN, [.imm8, .endsBlock], cycles: system)
+    set(0xCE, .into, [.no64, .endsBlock], cycles: system)
+    set(0xCF, .iret, [.endsBlock], cycles: system)
     set(0xD0, .shift1, [.modrm, .byteOp, .group], group: g2)
     set(0xD1, .shift1, [.modrm, .group], group: g2)
     set(0xD2, .shiftCL, [.modrm, .byteOp, .group], group: g2)
     set(0xD3, .shiftCL, [.modrm, .group], group: g2)
     set(0xD7, .xlat, [.byteOp])
-    set(0xE0, .loop, [.imm8, .force64, .relative], sub: 0)
-    set(0xE1, .loop, [.imm8, .force64, .relative], sub: 1)
-    set(0xE2, .loop, [.imm8, .force64, .relative], sub: 2)
-    set(0xE3, .jcxz, [.imm8, .force64, .relative])
-    set(0xE4, .inAI, [.byteOp, .imm8])
-    set(0xE5, .inAI, [.imm8, .max32])
-    set(0xE6, .outIA, [.byteOp, .imm8])
-    set(0xE7, .outIA, [.imm8, .max32])
-    set(0xE8, .callRel, [.immZ, .force64, .relative])
-    set(0xE9, .jmpRel, [.immZ, .force64, .relative])
-    set(0xEA, .jmpFarPtr, [.farPointer, .no64])
-    set(0xEB, .jmpRel, [.imm8, .force64, .relative])
-    set(0xEC, .inAD, [.byteOp])
-    set(0xED, .inAD, [.max32])
-    set(0xEE, .outDA, [.byteOp])
-    set(0xEF, .outDA, [.max32])
-    set(0xF1, .int1)
-    set(0xF4, .hlt)
+    set(0xE0, .loop, [.imm8, .force64, .relative, .endsBlock], sub: 0)
+    set(0xE1, .loop, [.imm8, .force64, .relative, .endsBlock], sub: 1)
+    set(0xE2, .loop, [.imm8, .force64, .relative, .endsBlock], sub: 2)
+    set(0xE3, .jcxz, [.imm8, .force64, .relative, .endsBlock])
+    set(0xE4, .inAI, [.byteOp, .imm8, .readsTime], cycles: io)
+    set(0xE5, .inAI, [.imm8, .max32, .readsTime], cycles: io)
+    set(0xE6, .outIA, [.byteOp, .imm8, .readsTime], cycles: io)
+    set(0xE7, .outIA, [.imm8, .max32, .readsTime], cycles: io)
+    set(0xE8, .callRel, [.immZ, .force64, .relative, .endsBlock])
+    set(0xE9, .jmpRel, [.immZ, .force64, .relative, .endsBlock])
+    set(0xEA, .jmpFarPtr, [.farPointer, .no64, .endsBlock], cycles: system)
+    set(0xEB, .jmpRel, [.imm8, .force64, .relative, .endsBlock])
+    set(0xEC, .inAD, [.byteOp, .readsTime], cycles: io)
+    set(0xED, .inAD, [.max32, .readsTime], cycles: io)
+    set(0xEE, .outDA, [.byteOp, .readsTime], cycles: io)
+    set(0xEF, .outDA, [.max32, .readsTime], cycles: io)
+    set(0xF1, .int1, [.endsBlock], cycles: system)
+    set(0xF4, .hlt, [.readsTime])
     set(0xF5, .cmc)
     set(0xF6, .testEI, [.modrm, .byteOp, .group], group: g3)
     set(0xF7, .testEI, [.modrm, .group], group: g3)
     set(0xF8, .clc)
     set(0xF9, .stc)
-    set(0xFA, .cli)
-    set(0xFB, .sti)
+    set(0xFA, .cli, [.endsBlock])
+    set(0xFB, .sti, [.endsBlock])
     set(0xFC, .cld)
     set(0xFD, .std)
     set(0xFE, .incE, [.modrm, .byteOp, .group], group: g4)
@@ -203,40 +223,40 @@ enum OpcodeTable {
     // Two-byte opcodes (0F xx).
     set(0x100, .sldt, [.modrm, .group], group: g6)
     set(0x101, .sgdt, [.modrm, .group], group: g7)
-    set(0x105, .syscall)
-    set(0x106, .clts)
-    set(0x107, .sysret)
+    set(0x105, .syscall, [.endsBlock], cycles: system)
+    set(0x106, .clts, [.endsBlock])
+    set(0x107, .sysret, [.endsBlock], cycles: system)
     set(0x108, .nop)  // INVD: no caches to drop
     set(0x109, .nop)  // WBINVD
-    set(0x10B, .ud2)
+    set(0x10B, .ud2, [.endsBlock])
     set(0x10D, .nop, [.modrm])  // PREFETCHW hint
     for hint in 0x118...0x11F { set(hint, .nop, [.modrm]) }  // hint NOPs incl. 0F 1F /0 (SDM NOP)
     set(0x120, .movFromCR, [.modrm, .controlSize])
     set(0x121, .movFromDR, [.modrm, .controlSize])
-    set(0x122, .movToCR, [.modrm, .controlSize])
-    set(0x123, .movToDR, [.modrm, .controlSize])
-    set(0x130, .wrmsr)
-    set(0x131, .rdtsc)
-    set(0x132, .rdmsr)
+    set(0x122, .movToCR, [.modrm, .controlSize, .endsBlock], cycles: system)
+    set(0x123, .movToDR, [.modrm, .controlSize, .endsBlock])
+    set(0x130, .wrmsr, [.readsTime], cycles: system)
+    set(0x131, .rdtsc, [.readsTime])
+    set(0x132, .rdmsr, [.readsTime], cycles: system)
     set(0x1A0, .pushSeg, [.default64], sub: UInt8(Seg.fs))
-    set(0x1A1, .popSeg, [.default64], sub: UInt8(Seg.fs))
-    set(0x1A2, .cpuid)
+    set(0x1A1, .popSeg, [.default64, .endsBlock], sub: UInt8(Seg.fs))
+    set(0x1A2, .cpuid, cycles: system)
     set(0x1A3, .btReg, [.modrm], sub: 0)
     set(0x1A4, .shldImm, [.modrm, .imm8])
     set(0x1A5, .shldCL, [.modrm])
     set(0x1A8, .pushSeg, [.default64], sub: UInt8(Seg.gs))
-    set(0x1A9, .popSeg, [.default64], sub: UInt8(Seg.gs))
+    set(0x1A9, .popSeg, [.default64, .endsBlock], sub: UInt8(Seg.gs))
     set(0x1AB, .btReg, [.modrm, .lockable], sub: 1)
     set(0x1AC, .shrdImm, [.modrm, .imm8])
     set(0x1AD, .shrdCL, [.modrm])
     set(0x1AE, .nop, [.modrm, .group], group: g15)
-    set(0x1AF, .imul2, [.modrm])
+    set(0x1AF, .imul2, [.modrm], cycles: CycleModel.multiply)
     set(0x1B0, .cmpxchg, [.modrm, .byteOp, .lockable])
     set(0x1B1, .cmpxchg, [.modrm, .lockable])
-    set(0x1B2, .lfp, [.modrm], sub: UInt8(Seg.ss))
+    set(0x1B2, .lfp, [.modrm, .endsBlock], sub: UInt8(Seg.ss))
     set(0x1B3, .btReg, [.modrm, .lockable], sub: 2)
-    set(0x1B4, .lfp, [.modrm], sub: UInt8(Seg.fs))
-    set(0x1B5, .lfp, [.modrm], sub: UInt8(Seg.gs))
+    set(0x1B4, .lfp, [.modrm, .endsBlock], sub: UInt8(Seg.fs))
+    set(0x1B5, .lfp, [.modrm, .endsBlock], sub: UInt8(Seg.gs))
     set(0x1B6, .movzx, [.modrm], sub: 1)
     set(0x1B7, .movzx, [.modrm], sub: 2)
     set(0x1BA, .btImm, [.modrm, .imm8, .group], group: g8)
@@ -251,41 +271,46 @@ enum OpcodeTable {
     return t
   }
 
-  private static func buildGroups() -> [[(Op, Shape, UInt8)]] {
-    let bad: (Op, Shape, UInt8) = (.invalid, [], 0)
-    var g = [[(Op, Shape, UInt8)]](repeating: [bad, bad, bad, bad, bad, bad, bad, bad], count: 13)
+  private static func buildGroups() -> [[GroupEntry]] {
+    let bad = GroupEntry()
+    let system = CycleModel.system
+    var g = [[GroupEntry]](repeating: [GroupEntry](repeating: bad, count: 8), count: 13)
     for r in 0..<8 {
-      g[Int(g1)][r] = (.aluEI, r == 7 ? [] : .lockable, UInt8(r))
-      g[Int(g2)][r] = (.invalid, [], UInt8(r))  // shift kind; op kept from the form
+      g[Int(g1)][r] = GroupEntry(op: .aluEI, shape: r == 7 ? [] : .lockable, sub: UInt8(r))
+      g[Int(g2)][r] = GroupEntry(op: .invalid, sub: UInt8(r))  // shift kind; op kept from the form
     }
+    let multiply = CycleModel.multiply, divide = CycleModel.divide
     g[Int(g3)] = [
-      (.testEI, [.immZ], 0), (.testEI, [.immZ], 0), (.notE, .lockable, 0), (.negE, .lockable, 0),
-      (.mul, [], 0), (.imul1, [], 0), (.div, [], 0), (.idiv, [], 0),
+      GroupEntry(op: .testEI, shape: .immZ), GroupEntry(op: .testEI, shape: .immZ),
+      GroupEntry(op: .notE, shape: .lockable), GroupEntry(op: .negE, shape: .lockable),
+      GroupEntry(op: .mul, cycles: multiply), GroupEntry(op: .imul1, cycles: multiply),
+      GroupEntry(op: .div, cycles: divide), GroupEntry(op: .idiv, cycles: divide),
     ]
-    g[Int(g4)][0] = (.incE, .lockable, 0)
-    g[Int(g4)][1] = (.decE, .lockable, 0)
+    g[Int(g4)][0] = GroupEntry(op: .incE, shape: .lockable)
+    g[Int(g4)][1] = GroupEntry(op: .decE, shape: .lockable)
     g[Int(g5)] = [
-      (.incE, .lockable, 0), (.decE, .lockable, 0), (.callE, [.default64], 0), (.callFarM, [], 0),
-      (.jmpE, [.default64], 0), (.jmpFarM, [], 0), (.pushE, [.default64], 0), bad,
+      GroupEntry(op: .incE, shape: .lockable), GroupEntry(op: .decE, shape: .lockable),
+      GroupEntry(op: .callE, shape: [.default64, .endsBlock]), GroupEntry(op: .callFarM, shape: .endsBlock, cycles: system),
+      GroupEntry(op: .jmpE, shape: [.default64, .endsBlock]), GroupEntry(op: .jmpFarM, shape: .endsBlock, cycles: system),
+      GroupEntry(op: .pushE, shape: .default64), bad,
     ]
     g[Int(g6)] = [
-      (.sldt, [], 0), (.str, [], 0), (.lldt, [], 0), (.ltr, [], 0), (.verr, [], 0), (.verw, [], 0), bad, bad,
+      GroupEntry(op: .sldt), GroupEntry(op: .str), GroupEntry(op: .lldt, shape: .endsBlock, cycles: system),
+      GroupEntry(op: .ltr, shape: .endsBlock, cycles: system), GroupEntry(op: .verr), GroupEntry(op: .verw), bad, bad,
     ]
     g[Int(g7)] = [
-      (.sgdt, [], 0), (.sidt, [], 0), (.lgdt, [], 0), (.lidt, [], 0), (.smsw, [], 0), bad, (.lmsw, [], 0),
-      (.invlpg, [], 0),
+      GroupEntry(op: .sgdt), GroupEntry(op: .sidt), GroupEntry(op: .lgdt, shape: .endsBlock, cycles: system),
+      GroupEntry(op: .lidt, shape: .endsBlock, cycles: system), GroupEntry(op: .smsw), bad,
+      GroupEntry(op: .lmsw, shape: .endsBlock), GroupEntry(op: .invlpg, shape: .endsBlock, cycles: system),
     ]
-    g[Int(g8)][4] = (.btImm, [], 0)
-    g[Int(g8)][5] = (.btImm, .lockable, 1)
-    g[Int(g8)][6] = (.btImm, .lockable, 2)
-    g[Int(g8)][7] = (.btImm, .lockable, 3)
-    g[Int(g9)][1] = (.cmpxchgWide, .lockable, 0)
-    g[Int(g11)][0] = (.movEI, [], 0)
-    g[Int(g1a)][0] = (.popE, [], 0)
+    for r in 4..<8 {
+      g[Int(g8)][r] = GroupEntry(op: .btImm, shape: r == 4 ? [] : .lockable, sub: UInt8(r - 4))
+    }
+    g[Int(g9)][1] = GroupEntry(op: .cmpxchgWide, shape: .lockable, cycles: CycleModel.farReturn)
+    g[Int(g11)][0] = GroupEntry(op: .movEI)
+    g[Int(g1a)][0] = GroupEntry(op: .popE)
     // 0F AE: LFENCE/MFENCE/SFENCE (register forms) and CLFLUSH order nothing in a single in-order core.
-    g[Int(g15)][5] = (.nop, [], 0)
-    g[Int(g15)][6] = (.nop, [], 0)
-    g[Int(g15)][7] = (.nop, [], 0)
+    for r in 5..<8 { g[Int(g15)][r] = GroupEntry(op: .nop) }
     return g
   }
 }

@@ -77,33 +77,12 @@ extension CPU {
       let d = readReg(Int(i.reg), size: size, rex: false)
       writeReg(Int(i.reg), size: size, rex: false, incDec(d, up: i.op == .incR, size: size))
     case .incE, .decE:
-      let ea = i.hasMemory ? effectiveAddress(i) : 0
-      let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
-      let r = incDec(d, up: i.op == .incE, size: size)
-      if i.hasMemory {
-        try write(Int(i.segment), ea, size: size, r)
-      } else {
-        writeReg(Int(i.rm), size: size, rex: i.rex, r)
-      }
+      try writeRM(i, size: size, incDec(try readRM(i, size: size), up: i.op == .incE, size: size))
     case .notE:
-      let ea = i.hasMemory ? effectiveAddress(i) : 0
-      let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
-      let r = ~d & sizeMask(size)
-      if i.hasMemory {
-        try write(Int(i.segment), ea, size: size, r)
-      } else {
-        writeReg(Int(i.rm), size: size, rex: i.rex, r)
-      }
+      try writeRM(i, size: size, ~(try readRM(i, size: size)) & sizeMask(size))
     case .negE:
       // NEG: CF set unless the operand was 0; other flags as 0 - operand (SDM Vol. 2B NEG).
-      let ea = i.hasMemory ? effectiveAddress(i) : 0
-      let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)
-      let r = alu(5, 0, d, size: size)
-      if i.hasMemory {
-        try write(Int(i.segment), ea, size: size, r)
-      } else {
-        writeReg(Int(i.rm), size: size, rex: i.rex, r)
-      }
+      try writeRM(i, size: size, alu(5, 0, try readRM(i, size: size), size: size))
     case .xadd:
       let ea = i.hasMemory ? effectiveAddress(i) : 0
       let d = i.hasMemory ? try read(Int(i.segment), ea, size: size) : readReg(Int(i.rm), size: size, rex: i.rex)

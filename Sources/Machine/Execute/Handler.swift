@@ -13,7 +13,7 @@
 //
 // Adding a handler: a case here, its choice in `select`, its line in Dispatch.swift.
 
-enum Handler: UInt8 {
+enum Handler: UInt8, Comparable {
   /// Runs the family function for `op` (Execute.swift); it sets RIP itself.
   case generic
 
@@ -73,8 +73,13 @@ enum Handler: UInt8 {
   case jo, jno, jb, jae, je, jne, jbe, ja, js, jns, jp, jnp, jl, jge, jle, jg
   case jmp, call8, ret8, jmpR8, jmpM8, callR8, callM8
 
+  /// A Jcc with its own handler leaves its block only when taken (it sets `leavesBlock`).
+  var continuesBlock: Bool { self >= .jo && self <= .jg }
+
   /// True for handlers that leave RIP to the block loop.
   var isStraightLine: Bool { self != .generic && rawValue < Handler.jo.rawValue }
+
+  static func < (a: Handler, b: Handler) -> Bool { a.rawValue < b.rawValue }
 
   private static let aluKinds: [UInt8: UInt8] = [0: 0, 1: 1, 4: 2, 5: 3, 6: 4, 7: 5]
 

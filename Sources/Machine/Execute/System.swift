@@ -27,7 +27,7 @@ extension CPU {
   func executeSystem(_ i: Instruction) throws(Fault) {
     let size = Int(i.opSize)
     switch i.op {
-    case .nop, .pause: break
+    case .nop: break
     case .clc: setFlag(Flag.cf, false)
     case .stc: setFlag(Flag.cf, true)
     case .cmc: setFlag(Flag.cf, !carry)

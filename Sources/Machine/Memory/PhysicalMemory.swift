@@ -134,12 +134,12 @@ public final class PhysicalMemory {
       if address + UInt64(size) > r.end { return readBytes(address, size: size) }
       switch r.backing {
       case .host(let p): return loadHost(p + Int(address - r.start), size: size)
-      case .device(let d): return d.read(offset: address - r.start, size: size) & PhysicalMemory.mask(size)
+      case .device(let d): return d.read(offset: address - r.start, size: size) & sizeMask(size)
       }
     }
     if address + UInt64(size) <= ramSize { return loadHost(ram + Int(address), size: size) }
     if address < ramSize { return readBytes(address, size: size) }
-    return PhysicalMemory.mask(size)
+    return sizeMask(size)
   }
 
   func readBytes(_ address: UInt64, size: Int) -> UInt64 {
@@ -166,7 +166,7 @@ public final class PhysicalMemory {
       }
       switch r.backing {
       case .host(let p): storeHost(p + Int(address - r.start), size: size, value: value)
-      case .device(let d): d.write(offset: address - r.start, size: size, value: value & PhysicalMemory.mask(size))
+      case .device(let d): d.write(offset: address - r.start, size: size, value: value & sizeMask(size))
       }
       return
     }
@@ -198,8 +198,6 @@ public final class PhysicalMemory {
     (0..<count).map { UInt8(truncatingIfNeeded: read(address + UInt64($0), size: 1)) }
   }
 
-  @inline(always)
-  static func mask(_ size: Int) -> UInt64 { size >= 8 ? ~0 : (1 << (UInt64(size) * 8)) - 1 }
 
   // memcpy of a constant size compiles to one unaligned load or store. The stdlib's loadUnaligned and
   // storeBytes would do the same, but they stay calls once the interpreter loop is past the optimizer's

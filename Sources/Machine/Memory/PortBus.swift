@@ -50,7 +50,7 @@ public final class PortBus {
     if o == 0 {
       accessed?(false)
       noteUnknown(port, isWrite: false)
-      return size >= 4 ? ~0 : (1 << (UInt32(size) * 8)) - 1
+      return UInt32(truncatingIfNeeded: sizeMask(size))
     }
     let value = devices[Int(o) - 1].read(port: port, size: size)
     accessed?(reschedules[Int(o) - 1])
@@ -64,7 +64,7 @@ public final class PortBus {
       noteUnknown(port, isWrite: true)
       return
     }
-    let masked = size >= 4 ? value : value & ((1 << (UInt32(size) * 8)) - 1)
+    let masked = value & UInt32(truncatingIfNeeded: sizeMask(size))
     devices[Int(o) - 1].write(port: port, size: size, value: masked)
     accessed?(reschedules[Int(o) - 1])
   }
