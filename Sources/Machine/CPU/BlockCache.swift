@@ -4,7 +4,8 @@
 // instruction (finding its decoded form, counting it, checking for interrupts and the slice end) cost
 // more than most instructions themselves. A block is a run of decoded instructions that ends at a
 // control transfer, at an instruction that changes how the following ones execute (mode, paging,
-// interrupt flag), at the end of its page or after `capacity` instructions. It is found with one
+// interrupt flag), at the end of its page or after `capacity` instructions. It goes on past a Jcc
+// not taken, and follows a direct JMP or CALL whose target is on the same page. It is found with one
 // lookup and run in a tight loop (CPU/Run.swift); its instructions and cycles are counted once.
 //
 // Validity: a block is keyed by its RIP, the physical address it was decoded from and the CPU mode
@@ -155,7 +156,18 @@ extension CPU {
       cycles &+= UInt32(inst.cycles)
       // Code outside plain RAM is decoded again each time, one instruction at a time, as a store to
       // device memory does not invalidate it.
-      if role != .inBlock || !cacheable { break }
+      if !cacheable { break }
+      if role != .inBlock {
+        // A direct JMP or CALL (their handlers set RIP and go on) to the same page: the block follows
+        // it, so a call to a small function or a jump back over a loop costs no lookup. Every
+        // instruction of the block is still on its page, which its generation covers.
+        guard inst.handler == .jmp || inst.handler == .call8 else { break }
+        let target = mode == .long64 ? inst.immediate : (segments[Seg.cs].base &+ inst.immediate) & 0xFFFF_FFFF
+        if target >> 12 != linear >> 12 { break }
+        address = target
+        next = inst.immediate
+        continue
+      }
       address = mode == .long64 ? address &+ UInt64(inst.length) : (address &+ UInt64(inst.length)) & 0xFFFF_FFFF
       // The block stops at its page's end, and where EIP wraps.
       if address >> 12 != linear >> 12 || inst.nextRIP < next { break }
