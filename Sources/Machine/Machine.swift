@@ -128,7 +128,6 @@ public final class Machine {
         }
       } else {
         cpu.endsSlice = false
-        cpu.leavesBlock = false
         // If the last round made no progress (a device whose event stays in the past), run at least one
         // instruction so time cannot stall.
         let floor = cpu.cycles == lastCycles ? cpu.cycles &+ 1 : target

@@ -105,9 +105,15 @@ public final class CPU {
   /// may have changed), the CPU halted or stopped, or a stop was requested. One flag keeps the
   /// per-instruction check to a single load.
   var endsSlice = false
-  /// Leave the running block after this instruction: the slice ends, or a branch inside the block was
-  /// taken. The block loop tests it after every instruction.
-  var leavesBlock = false
+  /// Where the running block's loop stops (CPU/Run.swift): its end, or `CPU.leaveNow` once an
+  /// instruction asks to leave (the slice ends, a branch inside the block was taken). One compare
+  /// per instruction tests both.
+  var blockEnd = CPU.leaveNow
+  static let leaveNow = UnsafeMutablePointer<Instruction>(bitPattern: MemoryLayout<Instruction>.stride)!
+
+  /// Leaves the running block after the current instruction.
+  @inline(always)
+  func leaveBlock() { blockEnd = CPU.leaveNow }
   /// Set by `requestStop` from outside (a device callback); the inner loop checks it each instruction.
   var stopRequested = false
 
@@ -287,6 +293,6 @@ public final class CPU {
   @inline(always)
   func endSlice() {
     endsSlice = true
-    leavesBlock = true
+    leaveBlock()
   }
 }

@@ -50,7 +50,6 @@ extension CPU {
     } catch {
       instructionsRetired &+= UInt64(faulting - faultingBlock)
       cycles &+= UInt64(faulting.pointee.cyclesBefore) &+ 1
-      leavesBlock = false
       rip = faulting.pointee.rip
       raise(error)
       return
@@ -86,19 +85,18 @@ extension CPU {
       } else if cycles &+ UInt64(header.pointee.cyclesBeforeLast) >= limit {
         count = instructionsStarting(before: limit, ops, count)
       }
-      let end = ops + count
+      blockEnd = ops + count
       var e = ops
       do throws(Fault) {
         repeat {
           try execute(e)
           e += 1
-        } while e < end && !leavesBlock
+        } while e < blockEnd
       } catch {
         faulting = e
         faultingBlock = ops
         throw error
       }
-      leavesBlock = false
       let last = e - 1
       if last.pointee.straightLine { rip = last.pointee.nextRIP }
       instructionsRetired &+= UInt64(e - ops)

@@ -239,7 +239,7 @@ extension CPU {
   func branch(_ e: UnsafeMutablePointer<Instruction>, _ cc: UInt8) {
     if condition(cc) {
       rip = e.pointee.immediate
-      leavesBlock = true
+      leaveBlock()
     } else {
       rip = e.pointee.nextRIP
     }

@@ -73,7 +73,7 @@ enum Handler: UInt8, Comparable {
   case jo, jno, jb, jae, je, jne, jbe, ja, js, jns, jp, jnp, jl, jge, jle, jg
   case jmp, call8, ret8, jmpR8, jmpM8, callR8, callM8
 
-  /// A Jcc with its own handler leaves its block only when taken (it sets `leavesBlock`).
+  /// A Jcc with its own handler leaves its block only when taken (`leaveBlock()`).
   var continuesBlock: Bool { self >= .jo && self <= .jg }
 
   /// True for handlers that leave RIP to the block loop.
