@@ -95,44 +95,39 @@ extension CPU {
     let gateSize: UInt64 = long ? 16 : 8
     if UInt64(vector) * gateSize + gateSize - 1 > UInt64(idtr.limit) { throw Fault.gp(gateCode) }
     let gateAddress = idtr.base &+ UInt64(vector) * gateSize
-    let low = try readSystem(gateAddress, size: 8)
+    let gate = Descriptor(try readSystem(gateAddress, size: 8))
     let high = long ? try readSystem(gateAddress + 8, size: 8) : 0
-    let type = (low >> 40) & 0x1F
-    let dpl = Int((low >> 45) & 3)
-    let present = low & (1 << 47) != 0
-    var offset = (low & 0xFFFF) | ((low >> 32) & 0xFFFF_0000)
+    var offset = gate.gateOffset
     if long { offset |= (high & 0xFFFF_FFFF) << 32 }
-    let selector = UInt16((low >> 16) & 0xFFFF)
-    let ist = Int((low >> 32) & 7)
+    let selector = gate.gateSelector
+    let ist = gate.ist
     // Gate types (SDM Vol. 3A 3.5 table 3-2): 0xE/0xF 32- or 64-bit interrupt/trap gates, 6/7 16-bit.
     let isInterruptGate: Bool
     let gateIs16: Bool
-    switch type {
+    switch gate.systemType {
     case 0xE: isInterruptGate = true; gateIs16 = false
     case 0xF: isInterruptGate = false; gateIs16 = false
     case 0x6 where !long: isInterruptGate = true; gateIs16 = true
     case 0x7 where !long: isInterruptGate = false; gateIs16 = true
     default: throw Fault.gp(gateCode)  // task gates and anything else
     }
-    if source == .software && dpl < cpl { throw Fault.gp(gateCode) }
-    if !present { throw Fault.np(gateCode) }
+    if source == .software && gate.dpl < cpl { throw Fault.gp(gateCode) }
+    if !gate.isPresent { throw Fault.np(gateCode) }
 
     // The target code segment (SDM Vol. 3A 6.12.1.1).
     if selector & 0xFFFC == 0 { throw Fault.gp(ext) }
-    let csDescriptor: UInt64
+    let csDescriptor: Descriptor
     do throws(Fault) {
       csDescriptor = try readDescriptor(selector)
     } catch {
       throw Fault.gp(UInt32(selector & 0xFFFC) | ext)
     }
-    let csType = (csDescriptor >> 40) & 0x1F
-    if csType & 0x18 != 0x18 { throw Fault.gp(UInt32(selector & 0xFFFC) | ext) }
-    if long && csDescriptor & (1 << 53) == 0 { throw Fault.gp(UInt32(selector & 0xFFFC) | ext) }
-    let targetDPL = Int((csDescriptor >> 45) & 3)
-    if targetDPL > cpl { throw Fault.gp(UInt32(selector & 0xFFFC) | ext) }
-    if csDescriptor & (1 << 47) == 0 { throw Fault.np(UInt32(selector & 0xFFFC) | ext) }
-    let conforming = csType & 4 != 0
-    let newCPL = conforming ? cpl : targetDPL
+    let csCode = UInt32(selector & 0xFFFC) | ext
+    if !csDescriptor.isCode { throw Fault.gp(csCode) }
+    if long && !csDescriptor.isLong { throw Fault.gp(csCode) }
+    if csDescriptor.dpl > cpl { throw Fault.gp(csCode) }
+    if !csDescriptor.isPresent { throw Fault.np(csCode) }
+    let newCPL = csDescriptor.isConforming ? cpl : csDescriptor.dpl
 
     let oldCS = UInt64(segments[Seg.cs].selector)
     let oldSS = UInt64(segments[Seg.ss].selector)

@@ -14,24 +14,20 @@ extension CPU {
     return gdtr.base &+ index
   }
 
-  func readDescriptor(_ selector: UInt16) throws(Fault) -> UInt64 {
-    try readSystem(try descriptorAddress(selector), size: 8)
+  func readDescriptor(_ selector: UInt16) throws(Fault) -> Descriptor {
+    Descriptor(try readSystem(try descriptorAddress(selector), size: 8))
   }
 
   /// The cached form of a code/data descriptor (base, limit scaled by G, attribute bits).
-  func segment(from d: UInt64, selector: UInt16) -> SegmentRegister {
-    let base = ((d >> 16) & 0xFF_FFFF) | (((d >> 56) & 0xFF) << 24)
-    var limit = UInt32(d & 0xFFFF) | (UInt32((d >> 48) & 0xF) << 16)
-    if d & (1 << 55) != 0 { limit = (limit << 12) | 0xFFF }
-    return SegmentRegister(
-      selector: selector, base: base, limit: limit, attributes: UInt16(truncatingIfNeeded: d >> 40) & 0xF0FF)
+  func segment(from d: Descriptor, selector: UInt16) -> SegmentRegister {
+    SegmentRegister(selector: selector, base: d.base, limit: d.limit, attributes: d.attributes)
   }
 
   /// Sets the accessed bit of a descriptor the first time it is loaded (SDM Vol. 3A 3.4.5.1).
-  func markAccessed(_ selector: UInt16, _ d: UInt64) throws(Fault) {
-    if d & (1 << 40) == 0 {
+  func markAccessed(_ selector: UInt16, _ d: Descriptor) throws(Fault) {
+    if !d.isAccessed {
       let address = try descriptorAddress(selector)
-      try writeSystem(address + 5, size: 1, (d >> 40) | 1)
+      try writeSystem(address + 5, size: 1, d.accessByte | 1)
     }
   }
 
@@ -53,20 +49,14 @@ extension CPU {
     }
     let d = try readDescriptor(selector)
     let code = UInt32(selector & 0xFFFC)
-    let type = (d >> 40) & 0xF
-    let isSystem = d & (1 << 44) == 0
-    let isCode = type & 8 != 0
-    let dpl = Int((d >> 45) & 3)
-    let present = d & (1 << 47) != 0
-    if isSystem { throw Fault.gp(code) }
+    if d.isSystem { throw Fault.gp(code) }
     if s == Seg.ss {
-      if isCode || type & 2 == 0 || rpl != cpl || dpl != cpl { throw Fault.gp(code) }
-      if !present { throw Fault.ss(code) }
+      if d.isCode || !d.isReadableOrWritable || rpl != cpl || d.dpl != cpl { throw Fault.gp(code) }
+      if !d.isPresent { throw Fault.ss(code) }
     } else {
-      if isCode && type & 2 == 0 { throw Fault.gp(code) }  // execute-only code
-      let conforming = isCode && type & 4 != 0
-      if !conforming && dpl < max(cpl, rpl) { throw Fault.gp(code) }
-      if !present { throw Fault.np(code) }
+      if d.isCode && !d.isReadableOrWritable { throw Fault.gp(code) }  // execute-only code
+      if !d.isConforming && d.dpl < max(cpl, rpl) { throw Fault.gp(code) }
+      if !d.isPresent { throw Fault.np(code) }
     }
     try markAccessed(selector, d)
     var seg = segment(from: d, selector: selector)
@@ -75,7 +65,7 @@ extension CPU {
   }
 
   /// Installs a new CS after the caller checked it (far transfers, interrupts, returns).
-  func setCodeSegment(_ selector: UInt16, descriptor d: UInt64, cpl newCPL: Int) {
+  func setCodeSegment(_ selector: UInt16, descriptor d: Descriptor, cpl newCPL: Int) {
     var seg = segment(from: d, selector: (selector & 0xFFFC) | UInt16(newCPL))
     seg.attributes |= 1
     segments[Seg.cs] = seg
@@ -84,19 +74,18 @@ extension CPU {
   }
 
   /// Checks a code-segment descriptor for a far JMP/CALL (SDM Vol. 3A 5.8.1) and returns it.
-  func codeDescriptorForFarTransfer(_ selector: UInt16) throws(Fault) -> UInt64 {
+  func codeDescriptorForFarTransfer(_ selector: UInt16) throws(Fault) -> Descriptor {
     if selector & 0xFFFC == 0 { throw Fault.gp(0) }
     let d = try readDescriptor(selector)
     let code = UInt32(selector & 0xFFFC)
-    let type = (d >> 40) & 0xF
-    if d & (1 << 44) == 0 || type & 8 == 0 { throw Fault.gp(code) }  // call/task gates not supported
-    let dpl = Int((d >> 45) & 3), rpl = Int(selector & 3)
-    if type & 4 != 0 {
-      if dpl > cpl { throw Fault.gp(code) }
-    } else if rpl > cpl || dpl != cpl {
+    if !d.isCode { throw Fault.gp(code) }  // call/task gates not supported
+    let rpl = Int(selector & 3)
+    if d.isConforming {
+      if d.dpl > cpl { throw Fault.gp(code) }
+    } else if rpl > cpl || d.dpl != cpl {
       throw Fault.gp(code)
     }
-    if d & (1 << 47) == 0 { throw Fault.np(code) }
+    if !d.isPresent { throw Fault.np(code) }
     try markAccessed(selector, d)
     return d
   }

@@ -108,8 +108,8 @@ extension CPU {
     let d = try readDescriptor(selector)
     let code = UInt32(selector & 0xFFFC)
     let rpl = Int(selector & 3)
-    if d & (1 << 44) == 0 || (d >> 43) & 1 == 0 || rpl < cpl { throw Fault.gp(code) }
-    if d & (1 << 47) == 0 { throw Fault.np(code) }
+    if !d.isCode || rpl < cpl { throw Fault.gp(code) }
+    if !d.isPresent { throw Fault.np(code) }
     if rpl > cpl {
       let newRSP = try peekStack(UInt64(2 * size) &+ release, size: size)
       let newSS = UInt16(truncatingIfNeeded: try peekStack(UInt64(3 * size) &+ release, size: size))
@@ -153,8 +153,8 @@ extension CPU {
     let d = try readDescriptor(selector)
     let code = UInt32(selector & 0xFFFC)
     let rpl = Int(selector & 3)
-    if d & (1 << 44) == 0 || (d >> 43) & 1 == 0 || rpl < cpl { throw Fault.gp(code) }
-    if d & (1 << 47) == 0 { throw Fault.np(code) }
+    if !d.isCode || rpl < cpl { throw Fault.gp(code) }
+    if !d.isPresent { throw Fault.np(code) }
     let popsStack = mode == .long64 || rpl > cpl
     let oldCPL = cpl
     if popsStack {

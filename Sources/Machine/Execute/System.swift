@@ -140,12 +140,10 @@ extension CPU {
       if mode == .real { throw Fault.invalidOpcode }
       let sel = UInt16(truncatingIfNeeded: try readRM(i, size: 2))
       var ok = false
-      if sel & 0xFFFC != 0, let d = try? readDescriptor(sel), d & (1 << 44) != 0 {
-        let type = (d >> 40) & 0xF
-        let dpl = Int((d >> 45) & 3)
-        let conforming = type & 0xC == 0xC
-        let privileged = conforming || dpl >= max(cpl, Int(sel & 3))
-        ok = privileged && (i.op == .verr ? (type & 8 == 0 || type & 2 != 0) : (type & 8 == 0 && type & 2 != 0))
+      if sel & 0xFFFC != 0, let d = try? readDescriptor(sel), !d.isSystem {
+        let privileged = d.isConforming || d.dpl >= max(cpl, Int(sel & 3))
+        let usable = i.op == .verr ? !d.isCode || d.isReadableOrWritable : !d.isCode && d.isReadableOrWritable
+        ok = privileged && usable
       }
       setFlag(Flag.zf, ok)
     case .smsw:
@@ -223,18 +221,18 @@ extension CPU {
     if selector & 4 != 0 { throw Fault.gp(code) }
     let long = isLongModeActive
     let address = try descriptorAddress(selector, size: long ? 16 : 8)
-    let d = try readSystem(address, size: 8)
-    let type = (d >> 40) & 0x1F
+    let d = Descriptor(try readSystem(address, size: 8))
     if taskRegister {
-      if type != 0x09 && type != 0x01 { throw Fault.gp(code) }  // available 32/64-bit (or 16-bit) TSS
-    } else if type != 0x02 {
+      // An available 32/64-bit (or 16-bit) TSS.
+      if d.systemType != 0x09 && d.systemType != 0x01 { throw Fault.gp(code) }
+    } else if d.systemType != 0x02 {
       throw Fault.gp(code)
     }
-    if d & (1 << 47) == 0 { throw Fault.np(code) }
+    if !d.isPresent { throw Fault.np(code) }
     var seg = segment(from: d, selector: selector)
     if long { seg.base |= (try readSystem(address + 8, size: 8) & 0xFFFF_FFFF) << 32 }
     if taskRegister {
-      try writeSystem(address + 5, size: 1, (d >> 40) | 2)  // mark busy
+      try writeSystem(address + 5, size: 1, d.accessByte | 2)  // mark busy
       seg.attributes |= 2
       tr = seg
     } else {
