@@ -184,8 +184,7 @@ struct Emu: ParsableCommand {
   }
 
   /// The outputs written when the run stops.
-  private func finish(_ session: Session, font: VGAFont?, screenFile: OutputFile?, screenshotFile: OutputFile?) throws
-  {
+  private func finish(_ session: Session, font: VGAFont?, screenFile: OutputFile?, screenshotFile: OutputFile?) throws {
     let screen = session.pc.vga.screen()
     if dumpVGA == "-" {
       print(ScreenText.rows(screen.cells).joined(separator: "\n"))

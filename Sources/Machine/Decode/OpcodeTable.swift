@@ -290,8 +290,10 @@ enum OpcodeTable {
     g[Int(g4)][1] = GroupEntry(op: .decE, shape: .lockable)
     g[Int(g5)] = [
       GroupEntry(op: .incE, shape: .lockable), GroupEntry(op: .decE, shape: .lockable),
-      GroupEntry(op: .callE, shape: [.default64, .endsBlock]), GroupEntry(op: .callFarM, shape: .endsBlock, cycles: system),
-      GroupEntry(op: .jmpE, shape: [.default64, .endsBlock]), GroupEntry(op: .jmpFarM, shape: .endsBlock, cycles: system),
+      GroupEntry(op: .callE, shape: [.default64, .endsBlock]),
+      GroupEntry(op: .callFarM, shape: .endsBlock, cycles: system),
+      GroupEntry(op: .jmpE, shape: [.default64, .endsBlock]),
+      GroupEntry(op: .jmpFarM, shape: .endsBlock, cycles: system),
       GroupEntry(op: .pushE, shape: .default64), bad,
     ]
     g[Int(g6)] = [

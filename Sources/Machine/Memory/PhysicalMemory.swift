@@ -198,7 +198,6 @@ public final class PhysicalMemory {
     (0..<count).map { UInt8(truncatingIfNeeded: read(address + UInt64($0), size: 1)) }
   }
 
-
   // memcpy of a constant size compiles to one unaligned load or store. The stdlib's loadUnaligned and
   // storeBytes would do the same, but they stay calls once the interpreter loop is past the optimizer's
   // inlining size limit, while a C call is lowered by LLVM regardless.
