@@ -2,12 +2,13 @@
 // guest execution and device time. This module is the PC minus its devices; it knows no VGA or UART.
 //
 // Layout (one job per file):
-//   CPU/      register file, lazy flags, modes, segmentation, exception/interrupt delivery, CPUID, MSRs,
-//             and the fetch-decode-execute step (Step.swift)
-//   Decode/   the opcode table (one row per opcode form), the decoder, the decoded-instruction value and
-//             the decoded-instruction cache keyed by physical address
-//   Execute/  semantics by family: arithmetic, shifts, multiply/divide, bit operations, data movement,
-//             strings, control flow, system instructions
+//   CPU/      register file, lazy flags, modes, segmentation, descriptors, exception/interrupt
+//             delivery, CPUID, MSRs, the decoded-block cache and the block loop (BlockCache, Run)
+//   Decode/   the opcode table (one row per opcode form, with its cost and block role), the decoder and
+//             the decoded-instruction value
+//   Execute/  the handlers chosen at decode and their dispatch (Handler, Dispatch), and semantics by
+//             family: arithmetic, shifts, multiply/divide, bit operations, data movement, strings,
+//             control flow, system instructions
 //   Memory/   physical memory (RAM as one host allocation + device ranges), the port bus, the page walker,
 //             the software TLB and segmented/linear accesses
 //   Boot/     ELF parsing, Multiboot v1 as QEMU does it, PVH
@@ -15,7 +16,7 @@
 //
 // Integration: create a `Machine`, register `PortDevice`s on `ports`, map `MMIODevice`s or RAM-like
 // memory on `memory`, set `interruptController`, add `ClockedDevice`s, call `loadKernel`, then `run`.
-// Devices stop the machine with `requestStop()`; `stats` reports instructions and cycles.
+// Devices stop the machine with `requestStop()`; `stats` reports instructions, cycles and blocks.
 
 /// Why `Machine.run` returned.
 public enum StopReason: Equatable, Sendable, CustomStringConvertible {

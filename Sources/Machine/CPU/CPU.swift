@@ -93,7 +93,9 @@ public final class CPU {
 
   /// HLT with IF=1: wait for an interrupt.
   public internal(set) var isHalted = false
-  /// The next instruction boundary must ask the interrupt controller (set by I/O, STI, POPF, IRET, clock).
+  /// The next block boundary must ask the interrupt controller (set by I/O, STI, POPF, IRET, the clock,
+  /// delivery, and while RFLAGS.TF is set); while it stays set after a poll, one instruction runs at
+  /// a time.
   var interruptCheckNeeded = true
   /// STI and MOV/POP SS block interrupts until after the next instruction (SDM Vol. 3A 6.8.3).
   var interruptShadow = false
@@ -101,9 +103,9 @@ public final class CPU {
   var exit: CPUExit = .none
   /// Fast check for `exit != .none` in the inner loop.
   var exitPending = false
-  /// Return to the run loop after this instruction: a port or MMIO access happened (device schedules
-  /// may have changed), the CPU halted or stopped, or a stop was requested. One flag keeps the
-  /// per-instruction check to a single load.
+  /// Return to the run loop after this instruction (and its block): an access to a clocked device or
+  /// an MMIO write happened (device schedules may have changed), a store hit decoded code, the CPU
+  /// halted or stopped, or a stop was requested. Set with `endSlice()`, which also leaves the block.
   var endsSlice = false
   /// Where the running block's loop stops (CPU/Run.swift): its end, or `CPU.leaveNow` once an
   /// instruction asks to leave (the slice ends, a branch inside the block was taken). One compare

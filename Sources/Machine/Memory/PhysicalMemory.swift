@@ -34,10 +34,10 @@ public final class PhysicalMemory {
   public let ramSize: UInt64
   var regions: [Region] = []
 
-  /// One byte per RAM page: non-zero while the decoded-instruction cache holds code from that page.
-  /// Checked on every store so self-modifying code and freshly loaded programs are decoded again.
+  /// One byte per RAM page: non-zero while decoded blocks hold code from that page. The TLB gives such
+  /// pages no fast write tag, so only stores on the slow path check it (CPU/BlockCache.swift).
   let codePages: UnsafeMutablePointer<UInt8>
-  /// Bumped when a code page is written; cached instructions remember the generation they were decoded in.
+  /// Bumped when a code page is written; decoded blocks remember the generation they were decoded in.
   let pageGeneration: UnsafeMutablePointer<UInt32>
   let pageCount: Int
 
