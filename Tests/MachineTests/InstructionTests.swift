@@ -103,6 +103,42 @@ final class InstructionTests: XCTestCase {
     XCTAssertEqual(h.memory.bytes(at: d + 0x9000, count: 17), [UInt8](repeating: 0x5A, count: 16) + [0])
   }
 
+  /// REP MOVS element by element (SDM Vol. 2B MOVS, REP): each element is read after the previous one
+  /// was written, so a destination less than one element ahead of the source smears in element-sized
+  /// pieces, not bytes. `memory` is the bytes from the source on, `offset` the destination's distance.
+  static func elementwiseCopy(_ memory: [UInt8], offset: Int, elementSize: Int, count: Int) -> [UInt8] {
+    var m = memory
+    for e in 0..<count {
+      let element = Array(m[(e * elementSize)..<(e * elementSize + elementSize)])
+      for (k, b) in element.enumerated() { m[offset + e * elementSize + k] = b }
+    }
+    return m
+  }
+
+  func testRepMovsWithDestinationInsideTheFirstElement() {
+    // The cases found from outside (issue 10): MOVSD 2 bytes ahead, MOVSW 1 byte, MOVSQ 3 bytes.
+    for (name, code, size, offset) in [
+      ("rep movsd", asm("rep movsd"), 4, 2), ("rep movsw", asm("rep movsw"), 2, 1),
+      ("rep movsq", asm("rep movsq"), 8, 3),
+    ] {
+      let h = Harness()
+      let count = 700  // more than a page of elements for MOVSD and MOVSQ, so chunks are crossed
+      let before = (0..<(count * size + offset)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+      h.memory.write(before, at: d + 0x10)
+      h.cpu.rsi = d + 0x10
+      h.cpu.rdi = d + 0x10 + UInt64(offset)
+      h.cpu.rcx = UInt64(count)
+      h.run(code)
+      let expected = Self.elementwiseCopy(before, offset: offset, elementSize: size, count: count)
+      let actual = h.memory.bytes(at: d + 0x10, count: before.count)
+      let wrong = zip(actual, expected).enumerated().filter { $0.element.0 != $0.element.1 }.map(\.offset)
+      XCTAssertTrue(
+        wrong.isEmpty, "\(name): \(wrong.count) bytes differ from element-by-element, first at \(wrong.first ?? 0)")
+      XCTAssertEqual(h.cpu.rcx, 0, name)
+      XCTAssertEqual(h.cpu.rdi, d + 0x10 + UInt64(offset + count * size), name)
+    }
+  }
+
   func testRepMovsFaultLeavesRestartableState() {
     let h = PagingTests.makePagedHarness()
     // Copy 0x1800 bytes ending in the not-present page 0x401000: the fault happens after 0x1000 bytes.

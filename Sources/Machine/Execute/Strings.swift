@@ -110,6 +110,11 @@ extension CPU {
         n = min(n, srcRoom)
         let src = UnsafeRawPointer(srcHost + Int(srcLinear & 0xFFF))
         let bytes = n * size
+        // A destination less than one element ahead of the source: each element reads bytes the one
+        // before it just wrote, so only the element loop gives the hardware's result (SDM Vol. 2B
+        // MOVS: element by element). One element or more ahead, a byte-wise forward copy is the same.
+        let ahead = UnsafeRawPointer(dst) - src
+        if ahead > 0 && ahead < size { return false }
         if UnsafeRawPointer(dst) > src && UnsafeRawPointer(dst) < src + bytes {
           for k in 0..<bytes {
             dst.storeBytes(of: src.load(fromByteOffset: k, as: UInt8.self), toByteOffset: k, as: UInt8.self)
