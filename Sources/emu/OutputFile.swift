@@ -13,6 +13,17 @@
 final class OutputFile {
   let path: String
   private let descriptor: Int32
+  /// False for standard output, which is not ours to close.
+  private let owned: Bool
+
+  /// Standard output ("-" on the command line).
+  static let standardOutput = OutputFile(descriptor: STDOUT_FILENO, path: "standard output")
+
+  private init(descriptor: Int32, path: String) {
+    self.descriptor = descriptor
+    self.path = path
+    owned = false
+  }
 
   /// Opens (creating or truncating) `path` for writing; `what` names the option in the error.
   init(path: String, what: String) throws {
@@ -22,9 +33,10 @@ final class OutputFile {
       throw EmuError.frontEnd("cannot open the \(what) \(path): \(String(cString: strerror(errno)))")
     }
     descriptor = fd
+    owned = true
   }
 
-  deinit { close(descriptor) }
+  deinit { if owned { close(descriptor) } }
 
   /// Writes all of `bytes`, retrying short writes and EINTR.
   func write(_ bytes: [UInt8]) throws {

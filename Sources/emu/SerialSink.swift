@@ -6,40 +6,29 @@
 import Foundation
 
 final class SerialSink {
-  private let handle: FileHandle?
   private let file: OutputFile?
   private var buffer: [UInt8] = []
 
   /// `path` "-" is standard output; nil discards the output.
   init(path: String?) throws {
     switch path {
-    case nil:
-      handle = nil
-      file = nil
-    case "-":
-      handle = FileHandle.standardOutput
-      file = nil
-    case let path?:
-      file = try OutputFile(path: path, what: "serial output file")
-      handle = nil
+    case nil: file = nil
+    case "-": file = OutputFile.standardOutput
+    case let path?: file = try OutputFile(path: path, what: "serial output file")
     }
     buffer.reserveCapacity(8192)
   }
 
   func write(_ byte: UInt8) {
-    guard handle != nil || file != nil else { return }
+    guard file != nil else { return }
     buffer.append(byte)
     if buffer.count >= 8192 { flush() }
   }
 
   func flush() {
-    guard !buffer.isEmpty else { return }
-    if let file {
-      // A write error (a full disk, a closed FIFO) must not stop the guest; the output is lost.
-      try? file.write(buffer)
-    } else if let handle {
-      handle.write(Data(buffer))
-    }
+    guard let file, !buffer.isEmpty else { return }
+    // A write error (a full disk, a closed FIFO or pipe) must not stop the guest; the output is lost.
+    try? file.write(buffer)
     buffer.removeAll(keepingCapacity: true)
   }
 }

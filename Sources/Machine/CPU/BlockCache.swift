@@ -34,8 +34,8 @@ struct BlockHeader {
   /// The generation of the RAM page when the block was decoded.
   var generation: UInt32 = 0
   var count: UInt32 = 0
-  /// The cost of all instructions, and of all but the last (Clock/CycleModel.swift).
-  var cycles: UInt32 = 0
+  /// The cost of all instructions but the last (Clock/CycleModel.swift): whether a block fits the
+  /// slice is one compare.
   var cyclesBeforeLast: UInt32 = 0
 }
 
@@ -77,11 +77,6 @@ final class BlockCache {
   static func slot(_ phys: UInt64) -> Int {
     Int(truncatingIfNeeded: (phys ^ (phys >> 12)) & UInt64(count - 1))
   }
-
-  /// Forgets every block (a reset).
-  func invalidateAll() {
-    for i in 0..<BlockCache.count { headers[i] = BlockHeader() }
-  }
 }
 
 extension CPU {
@@ -89,7 +84,7 @@ extension CPU {
   /// at an opcode this core does not implement.
   @inline(always)
   func currentBlock() throws(Fault) -> (UnsafeMutablePointer<BlockHeader>, UnsafeMutablePointer<Instruction>)? {
-    let linearRIP = mode == .long64 ? rip : (segments[Seg.cs].base &+ rip) & 0xFFFF_FFFF
+    let linearRIP = linear(Seg.cs, rip)
     let phys: UInt64
     if linearRIP >> 12 == fetchLinearPage {
       phys = fetchPhysicalPage | (linearRIP & 0xFFF)
@@ -99,15 +94,21 @@ extension CPU {
       fetchPhysicalPage = e.pointee.phys
       phys = e.pointee.phys | (linearRIP & 0xFFF)
     }
+    if let block = cachedBlock(phys: phys) { return block }
+    return try decodeBlock(slot: BlockCache.slot(phys), linear: linearRIP, phys: phys)
+  }
+
+  /// The cached block for RIP decoded from `phys` in the current mode, if it is still valid.
+  @inline(always)
+  func cachedBlock(phys: UInt64) -> (UnsafeMutablePointer<BlockHeader>, UnsafeMutablePointer<Instruction>)? {
     let slot = BlockCache.slot(phys)
     let header = blocks.headers + slot
     // A matching key implies a RAM page (only those are cached), so the page indexes pageGeneration.
-    if header.pointee.key == phys | modeTag && header.pointee.rip == rip
-      && header.pointee.generation == pageGeneration[Int(truncatingIfNeeded: phys >> 12)]
-    {
-      return (header, blocks.instructions + slot * BlockCache.capacity)
-    }
-    return try decodeBlock(slot: slot, linear: linearRIP, phys: phys)
+    guard
+      header.pointee.key == phys | modeTag && header.pointee.rip == rip
+        && header.pointee.generation == pageGeneration[Int(truncatingIfNeeded: phys >> 12)]
+    else { return nil }
+    return (header, blocks.instructions + slot * BlockCache.capacity)
   }
 
   /// Decodes the block at RIP into `slot`, or into the scratch block when it cannot be cached.
@@ -162,7 +163,7 @@ extension CPU {
         // it, so a call to a small function or a jump back over a loop costs no lookup. Every
         // instruction of the block is still on its page, which its generation covers.
         guard inst.handler == .jmp || inst.handler == .call8 else { break }
-        let target = mode == .long64 ? inst.immediate : (segments[Seg.cs].base &+ inst.immediate) & 0xFFFF_FFFF
+        let target = self.linear(Seg.cs, inst.immediate)
         if target >> 12 != linear >> 12 { break }
         address = target
         next = inst.immediate
@@ -175,7 +176,6 @@ extension CPU {
     }
     header.pointee.rip = rip
     header.pointee.count = UInt32(count)
-    header.pointee.cycles = cycles
     header.pointee.cyclesBeforeLast = cycles &- UInt32(ops[count - 1].cycles)
     if cacheable {
       let page = Int(truncatingIfNeeded: phys >> 12)

@@ -114,16 +114,9 @@ extension CPU {
   /// The cached block at RIP when RIP is on the page of the last fetch (the lookup's fast path).
   @inline(always)
   func cachedBlock() -> (UnsafeMutablePointer<BlockHeader>, UnsafeMutablePointer<Instruction>)? {
-    let linearRIP = mode == .long64 ? rip : (segments[Seg.cs].base &+ rip) & 0xFFFF_FFFF
+    let linearRIP = linear(Seg.cs, rip)
     guard linearRIP >> 12 == fetchLinearPage else { return nil }
-    let phys = fetchPhysicalPage | (linearRIP & 0xFFF)
-    let slot = BlockCache.slot(phys)
-    let header = blocks.headers + slot
-    guard
-      header.pointee.key == phys | modeTag && header.pointee.rip == rip
-        && header.pointee.generation == pageGeneration[Int(truncatingIfNeeded: phys >> 12)]
-    else { return nil }
-    return (header, blocks.instructions + slot * BlockCache.capacity)
+    return cachedBlock(phys: fetchPhysicalPage | (linearRIP & 0xFFF))
   }
 
   /// How many of the first `count` instructions start before the cycle `limit` (at least one).
@@ -141,8 +134,7 @@ extension CPU {
 
   /// Decodes the instruction at the current RIP without executing it (tests, disassembly cross-checks).
   func decodeCurrent() throws(Fault) -> Instruction {
-    let linearRIP = mode == .long64 ? rip : (segments[Seg.cs].base &+ rip) & 0xFFFF_FFFF
-    var bytes = LinearInstructionBytes(cpu: self, address: linearRIP, user: cpl == 3, keep: false)
+    var bytes = LinearInstructionBytes(cpu: self, address: linear(Seg.cs, rip), user: cpl == 3, keep: false)
     return try Decoder.decode(&bytes, mode: mode, rip: rip)
   }
 

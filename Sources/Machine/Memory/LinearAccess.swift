@@ -17,7 +17,7 @@ extension CPU {
   /// Returns the TLB entry for `linear`, walking the page tables on a miss or a permission upgrade.
   @inline(always)
   func translate(_ linear: UInt64, _ access: Access, user: Bool) throws(Fault) -> UnsafeMutablePointer<TLBEntry> {
-    let e = (user ? userTLB : supervisorTLB).entries + Int(truncatingIfNeeded: (linear >> 12) & UInt64(TLB.count - 1))
+    let e = tlb(user: user).entries + Int(truncatingIfNeeded: (linear >> 12) & UInt64(TLB.count - 1))
     let need = requiredPerm(access, user: user)
     if e.pointee.tag == linear >> 12 && e.pointee.perms & need == need { return e }
     return try fill(e, linear, access, user: user)
@@ -32,8 +32,18 @@ extension CPU {
     e.pointee.phys = phys
     e.pointee.perms = perms
     e.pointee.host = memory.hostPage(phys)
-    (user ? userTLB : supervisorTLB).arm(e, codePage: isCodePage(phys))
+    tlb(user: user).arm(e, codePage: isCodePage(phys))
     return e
+  }
+
+  /// The TLB of user (CPL 3) or supervisor accesses.
+  @inline(always)
+  func tlb(user: Bool) -> TLB { user ? userTLB : supervisorTLB }
+
+  /// A non-canonical address is #GP(0), or #SS(0) when the access goes through SS (SDM Vol. 3A 6.15).
+  @inline(always)
+  func segmentFault(_ error: Fault, _ segment: Int) -> Fault {
+    segment == Seg.ss && error == Fault.gp(0) ? Fault.ss(0) : error
   }
 
   /// True when decoded blocks hold code from the RAM page of `phys`.
@@ -77,7 +87,7 @@ extension CPU {
     do throws(Fault) {
       return try readLinear(linear, size: size, user: cpl == 3)
     } catch {
-      throw segment == Seg.ss && error == Fault.gp(0) ? Fault.ss(0) : error
+      throw segmentFault(error, segment)
     }
   }
 
@@ -86,7 +96,7 @@ extension CPU {
     do throws(Fault) {
       try writeLinear(linear, size: size, user: cpl == 3, value)
     } catch {
-      throw segment == Seg.ss && error == Fault.gp(0) ? Fault.ss(0) : error
+      throw segmentFault(error, segment)
     }
   }
 
@@ -133,7 +143,7 @@ extension CPU {
         // blocks and end the slice after this instruction, then let writes to the page run fast.
         memory.noteWrite(e.pointee.phys)
         endSlice()
-        (user ? userTLB : supervisorTLB).arm(e, codePage: false)
+        tlb(user: user).arm(e, codePage: false)
       }
       if let h = e.pointee.host {
         memory.storeHost(h + offset, size: size, value: value)
@@ -170,13 +180,12 @@ extension CPU {
     return (segments[seg].base &+ offset) & 0xFFFF_FFFF
   }
 
-  /// A non-canonical address is #GP(0), or #SS(0) when the access goes through SS (SDM Vol. 3A 6.15).
   @inline(always)
   func read(_ seg: Int, _ offset: UInt64, size: Int) throws(Fault) -> UInt64 {
     do throws(Fault) {
       return try readLinear(linear(seg, offset), size: size, user: cpl == 3)
     } catch {
-      throw seg == Seg.ss && error == Fault.gp(0) ? Fault.ss(0) : error
+      throw segmentFault(error, seg)
     }
   }
 
@@ -185,7 +194,7 @@ extension CPU {
     do throws(Fault) {
       try writeLinear(linear(seg, offset), size: size, user: cpl == 3, value)
     } catch {
-      throw seg == Seg.ss && error == Fault.gp(0) ? Fault.ss(0) : error
+      throw segmentFault(error, seg)
     }
   }
 
