@@ -20,7 +20,12 @@ enum Emulator {
   }
 
   /// Runs `emu --headless` on `kernel` with `arguments`, capturing serial (stdout) and the screen.
-  static func run(kernel: URL, arguments: [String] = [], timeout: TimeInterval = 120) throws -> Run {
+  /// `fromPackageRoot` runs it in the package's folder with the kernel's path relative to it, as a
+  /// person types `emu .build/kernel/kernel.elf`: the Multiboot command line, which starts with the
+  /// kernel's path, is then the same in every checkout.
+  static func run(kernel: URL, arguments: [String] = [], timeout: TimeInterval = 120, fromPackageRoot: Bool = false)
+    throws -> Run
+  {
     guard FileManager.default.isExecutableFile(atPath: executable.path) else {
       throw BootTestError.missing(
         "\(executable.path) does not exist: build it with `swift build -c release --product emu` "
@@ -31,10 +36,14 @@ enum Emulator {
     let screenFile = directory.appendingPathComponent("screen.vga")
     let process = Process()
     process.executableURL = executable
+    var kernelPath = kernel.path
+    let root = PackagePaths.root.path + "/"
+    if fromPackageRoot && kernelPath.hasPrefix(root) {
+      kernelPath.removeFirst(root.count)
+      process.currentDirectoryURL = PackagePaths.root
+    }
     process.arguments =
-      ["--headless", "--dump-vga", screenFile.path, "--max-cycles", "20000000000"] + arguments + [
-        kernel.path
-      ]
+      ["--headless", "--dump-vga", screenFile.path, "--max-cycles", "20000000000"] + arguments + [kernelPath]
     // Output goes to files: a chatty guest can never block on a full pipe.
     let serialFile = directory.appendingPathComponent("serial.txt")
     let errorFile = directory.appendingPathComponent("stderr.txt")
