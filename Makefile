@@ -18,13 +18,14 @@ OUT        := .build/kernel
 # -mno-sse / -mno-red-zone: kernel code must not touch SSE state (not enabled) nor rely on the red
 # zone (an interrupt would overwrite it). -function-sections plus --gc-sections drops the runtime
 # parts nothing uses. -assert-config Debug makes Swift runtime traps print their message through
-# putchar before their ud2, so the #UD handler can show it on the panic screen.
+# putchar before their ud2, so the #UD handler can show it on the panic screen. -g adds DWARF
+# (non-loaded sections: the image gdb debugs is the image that runs) for `emu --gdb` and QEMU -s.
 SWIFT_FLAGS := -enable-experimental-feature Embedded -target x86_64-unknown-none-elf \
-	-wmo -parse-as-library -Osize -assert-config Debug -module-name Kernel \
+	-wmo -parse-as-library -Osize -g -Xllvm -accel-tables=Disable -Xfrontend -no-clang-module-breadcrumbs -assert-config Debug -module-name Kernel \
 	-Xfrontend -function-sections -Xfrontend -disable-stack-protector \
 	-Xcc -mno-sse -Xcc -mno-red-zone -Xcc -fno-pic \
 	-import-bridging-header $(KERNEL_DIR)/Support/Hardware.h
-ASM_FLAGS   := --target=x86_64-unknown-none-elf -c -fno-pic
+ASM_FLAGS   := --target=x86_64-unknown-none-elf -c -fno-pic -g -gdwarf-4
 LD_FLAGS    := -T $(KERNEL_DIR)/Boot/linker.ld -z max-page-size=0x1000 -nostdlib -static \
 	--gc-sections --build-id=none
 

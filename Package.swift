@@ -11,6 +11,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "emu", targets: ["emu"]),
+    .library(name: "GDBRemote", targets: ["GDBRemote"]),
     .library(name: "Machine", targets: ["Machine"]),
     .library(name: "Devices", targets: ["Devices"]),
   ],
@@ -25,6 +26,8 @@ let package = Package(
     ),
     // Device models: plain types driven through their register reads and writes.
     .target(name: "Devices"),
+    // The gdb remote serial protocol over an abstract debug target: framing, packets, target XML.
+    .target(name: "GDBRemote"),
     // What a person sees: console fonts, the text-mode renderer shared by window and PNG, PNG output.
     .target(name: "Display", dependencies: ["Devices"]),
     // libSDL2 from the system (Debian: libsdl2-dev), for the emulator's window.
@@ -33,7 +36,7 @@ let package = Package(
     .executableTarget(
       name: "emu",
       dependencies: [
-        "Machine", "Devices", "Display", "CSDL2",
+        "Machine", "Devices", "Display", "CSDL2", "GDBRemote",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -44,6 +47,7 @@ let package = Package(
     .testTarget(name: "MachineTests", dependencies: ["Machine"]),
     .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
     .testTarget(name: "DisplayTests", dependencies: ["Display"]),
+    .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote"]),
     // Whole-system tests: boot kernel.elf and the test kernels in QEMU (and in emu), compare with Fixtures/.
     .testTarget(name: "BootTests", dependencies: ["Display"]),
   ],

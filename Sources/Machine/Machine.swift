@@ -32,6 +32,12 @@ public enum StopReason: Equatable, Sendable, CustomStringConvertible {
   case stopRequested
   /// Strict mode met an opcode this core does not implement.
   case unimplementedOpcode(bytes: [UInt8], rip: UInt64)
+  /// The next instruction is at a debugger breakpoint (CPU.setBreakpoint); it has not run.
+  case breakpoint
+  /// The last instruction accessed a watched range (CPU.setWatchpoint).
+  case watchpoint(WatchpointHit)
+  /// `step` ran its instruction.
+  case stepped
 
   public var description: String {
     switch self {
@@ -43,6 +49,9 @@ public enum StopReason: Equatable, Sendable, CustomStringConvertible {
     case .unimplementedOpcode(let bytes, let rip):
       let hex = bytes.map { String($0, radix: 16).leftPadded(2) }.joined(separator: " ")
       return "unimplemented opcode \(hex) at RIP=0x\(String(rip, radix: 16))"
+    case .breakpoint: return "breakpoint"
+    case .watchpoint(let hit): return "watchpoint at 0x\(String(hit.address, radix: 16))"
+    case .stepped: return "stepped"
     }
   }
 }
@@ -136,25 +145,36 @@ public final class Machine {
         cpu.runSlice(until: max(target, floor))
       }
 
-      if cpu.exitPending {
-        let reason = cpu.exit
-        cpu.exit = .none
-        cpu.exitPending = false
-        switch reason {
-        case .halted: return .halted
-        case .tripleFault(let text): return .tripleFault(text)
-        case .unimplemented(let bytes, let rip): return .unimplementedOpcode(bytes: bytes, rip: rip)
-        case .stopRequested:
-          cpu.stopRequested = false
-          return .stopRequested
-        case .none: break
-        }
-      }
-      for d in clockedDevices where d.nextEventCycle <= cpu.cycles {
-        d.advance(to: cpu.cycles)
-      }
-      cpu.interruptCheckNeeded = true
+      if let reason = takeExit() { return reason }
+      advanceDevices()
     }
+  }
+
+  /// The reason the CPU left its slice early, if it did.
+  func takeExit() -> StopReason? {
+    guard cpu.exitPending else { return nil }
+    let reason = cpu.exit
+    cpu.exit = .none
+    cpu.exitPending = false
+    switch reason {
+    case .halted: return .halted
+    case .tripleFault(let text): return .tripleFault(text)
+    case .unimplemented(let bytes, let rip): return .unimplementedOpcode(bytes: bytes, rip: rip)
+    case .stopRequested:
+      cpu.stopRequested = false
+      return .stopRequested
+    case .breakpoint: return .breakpoint
+    case .watchpoint: return cpu.takeWatchpointHit().map { .watchpoint($0) } ?? .stepped
+    case .none: return nil
+    }
+  }
+
+  /// Lets every device whose event is due catch up with the CPU's time.
+  func advanceDevices() {
+    for d in clockedDevices where d.nextEventCycle <= cpu.cycles {
+      d.advance(to: cpu.cycles)
+    }
+    cpu.interruptCheckNeeded = true
   }
 }
 

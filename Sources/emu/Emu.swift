@@ -3,7 +3,7 @@
 //   emu [--headless] [--dump-vga FILE|-] [--serial FILE|-] [--max-cycles N] [--memory MIB]
 //       [--append CMDLINE] [--stats] [--strict] [--keys STRING] [--serial-in FILE|-]
 //       [--screenshot FILE.png] [--font FILE] [--realtime] [--reboot] [--rtc virtual|host]
-//       [KERNEL.elf]
+//       [--gdb PORT] [KERNEL.elf]
 //
 // With no kernel it boots the package's own (.build/kernel/kernel.elf, built by `make kernel`).
 // Exit statuses are listed in ExitStatus.swift and the README.
@@ -86,6 +86,10 @@ struct Emu: ParsableCommand {
   @ArgumentParser.Flag(help: "Headless: pace virtual time to the host's clock, as the window does.")
   var realtime = false
 
+  @Option(
+    help: "Wait for gdb on 127.0.0.1:PORT before the first instruction (QEMU's -s -S); see the README.")
+  var gdb: UInt16?
+
   @Argument(help: "The kernel (an ELF with a Multiboot header or a PVH note).")
   var kernel: String?
 
@@ -136,12 +140,13 @@ struct Emu: ParsableCommand {
       let screenFile = try dumpVGA.flatMap { $0 == "-" ? nil : try OutputFile(path: $0, what: "--dump-vga file") }
       let screenshotFile = try screenshot.map { try OutputFile(path: $0, what: "screenshot") }
       let session = try Session(options: options, serial: sink)
+      let debugger = try gdb.map { try GDBServer(session: session, port: $0) }
       let started = Date()
       let result: SessionResult
       if headless {
-        result = try runHeadless(session)
+        result = try debugger?.runHeadless() ?? runHeadless(session)
       } else {
-        result = try WindowRunner(session: session, font: displayFont!).run()
+        result = try WindowRunner(session: session, font: displayFont!, debugger: debugger).run()
       }
       let elapsed = Date().timeIntervalSince(started)
       sink.flush()

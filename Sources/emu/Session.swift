@@ -35,12 +35,15 @@ enum SessionResult: Equatable {
   case unimplementedOpcode(String)
   case cycleLimit(UInt64)
   case quit
+  /// A debugger breakpoint or watchpoint stopped the guest (--gdb); it can go on.
+  case breakpoint
+  case watchpoint(WatchpointHit)
 
   /// The process exit status (ExitStatus.swift).
   var status: Int32 {
     switch self {
     case .debugExit(let value): return ExitStatus.debugExit(value)
-    case .powerOff, .halted, .inputConsumed, .quit: return ExitStatus.normal
+    case .powerOff, .halted, .inputConsumed, .quit, .breakpoint, .watchpoint: return ExitStatus.normal
     case .idleForever: return ExitStatus.idleForever
     case .tripleFault: return ExitStatus.tripleFault
     case .unimplementedOpcode: return ExitStatus.unimplementedOpcode
@@ -67,6 +70,8 @@ enum SessionResult: Equatable {
     case .unimplementedOpcode(let text): return text
     case .cycleLimit(let cycles): return "cycle limit of \(cycles) reached"
     case .quit: return "quit from the terminal (Ctrl-A x)"
+    case .breakpoint: return "breakpoint"
+    case .watchpoint(let hit): return "watchpoint at 0x\(String(hit.address, radix: 16))"
     }
   }
 }
@@ -84,6 +89,8 @@ final class Session {
   private var cyclesBeforeReset: UInt64 = 0
   private(set) var instructionsBeforeReset: UInt64 = 0
   private(set) var resets = 0
+  /// Called with the new PC after each reset (the debugger puts its breakpoints back).
+  var afterReset: (() -> Void)?
 
   /// One millisecond of virtual time: how often the host looks in on the guest (keys, limits).
   var sliceCycles: UInt64 { max(1, options.configuration.cyclesPerSecond / 1000) }
@@ -174,6 +181,10 @@ final class Session {
         }
       case .unimplementedOpcode:
         return .unimplementedOpcode(reason.description)
+      case .breakpoint, .stepped:
+        return .breakpoint
+      case .watchpoint(let hit):
+        return .watchpoint(hit)
       }
     }
   }
@@ -207,5 +218,36 @@ final class Session {
     let pending = pc.com1.pendingInput
     pc = try Self.boot(kernel, options: options, serial: serial)
     pc.com1.enqueueInput(pending)
+    afterReset?()
+  }
+
+  /// Runs one instruction (a debugger's step). Nil when it ran; otherwise how the session ended or
+  /// stopped, as `run` reports it.
+  func step() throws -> SessionResult? {
+    let reason = pc.machine.step()
+    serial.flush()
+    switch reason {
+    case .stepped, .cycleLimit:
+      return nil
+    case .stopRequested:
+      switch pc.takeEvent() {
+      case .debugExit(let value)?: return .debugExit(value)
+      case .powerOff?: return .powerOff
+      case .resetRequested?: try reset()
+      case nil: break
+      }
+      return nil
+    case .halted: return .halted
+    case .idle: return .idleForever
+    case .tripleFault(let text):
+      if options.rebootOnTripleFault {
+        try reset()
+        return nil
+      }
+      return .tripleFault(text)
+    case .unimplementedOpcode: return .unimplementedOpcode(reason.description)
+    case .breakpoint: return .breakpoint
+    case .watchpoint(let hit): return .watchpoint(hit)
+    }
   }
 }

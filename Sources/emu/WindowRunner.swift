@@ -13,12 +13,14 @@ import Foundation
 
 final class WindowRunner {
   private let session: Session
+  private let debugger: GDBServer?
   private let window: SDLWindow
   private let renderer: TextModeRenderer
   private var screenshots = 0
 
-  init(session: Session, font: VGAFont) throws {
+  init(session: Session, font: VGAFont, debugger: GDBServer? = nil) throws {
     self.session = session
+    self.debugger = debugger
     renderer = TextModeRenderer(font: font)
     window = try SDLWindow(title: "emu", scale: 2)
   }
@@ -54,7 +56,15 @@ final class WindowRunner {
         }
       }
 
-      if stopped == nil {
+      if let debugger {
+        // Under gdb, time runs only while gdb lets the guest run; a stop keeps the screen as it is.
+        try debugger.service(timeout: 0)
+        if let result = debugger.finished { return result }
+        if !debugger.isRunning {
+          startCycles = session.totalCycles &- UInt64(Date().timeIntervalSince(started) * cyclesPerSecond)
+        }
+      }
+      if stopped == nil && debugger?.isRunning != false {
         // Virtual time follows wall time, at most a quarter second behind: a guest that cannot
         // keep up runs slow instead of trying to catch up forever.
         let wall = Date().timeIntervalSince(started)
@@ -64,8 +74,13 @@ final class WindowRunner {
           target = session.totalCycles + UInt64(cyclesPerSecond / 4)
         }
         if let result = try session.run(until: target) {
-          if result.endsTheMachine { return result }
-          stopped = result
+          if let debugger {
+            try debugger.guestStopped(result)
+            if let result = debugger.finished { return result }
+          } else {
+            if result.endsTheMachine { return result }
+            stopped = result
+          }
         }
       }
 

@@ -62,6 +62,12 @@ final class BlockCache {
     scratch = .allocate(capacity: BlockCache.capacity)
   }
 
+  /// Forgets every block (the set of breakpoints changed, so blocks must be cut differently).
+  func flush() {
+    for i in 0..<BlockCache.count { headers[i] = BlockHeader() }
+    scratchHeader.pointee = BlockHeader()
+  }
+
   deinit {
     headers.deallocate()
     instructions.deallocate()
@@ -81,7 +87,7 @@ final class BlockCache {
 
 extension CPU {
   /// The block at RIP, decoded if the cache has no valid one. Nil when strict mode stopped the machine
-  /// at an opcode this core does not implement.
+  /// at an opcode this core does not implement, or RIP is at a debugger breakpoint.
   @inline(always)
   func currentBlock() throws(Fault) -> (UnsafeMutablePointer<BlockHeader>, UnsafeMutablePointer<Instruction>)? {
     let linearRIP = linear(Seg.cs, rip)
@@ -116,7 +122,11 @@ extension CPU {
   func decodeBlock(slot: Int, linear: UInt64, phys: UInt64) throws(Fault)
     -> (UnsafeMutablePointer<BlockHeader>, UnsafeMutablePointer<Instruction>)?
   {
-    var cacheable = memory.isPlainRAM(phys)
+    // An instruction at a breakpoint is never cached (Debug/Breakpoints.swift): each arrival there
+    // comes through this miss path, which stops before it.
+    let atBreakpoint = hasBreakpoints && breakpoints.contains(linear)
+    if atBreakpoint && stopsAtBreakpoint() { return nil }
+    var cacheable = memory.isPlainRAM(phys) && !atBreakpoint
     var header = cacheable ? blocks.headers + slot : blocks.scratchHeader
     var ops = cacheable ? blocks.instructions + slot * BlockCache.capacity : blocks.scratch
     var count = 0
@@ -124,6 +134,8 @@ extension CPU {
     var address = linear
     var next = rip
     while count < BlockCache.capacity {
+      // A breakpoint address starts a block of its own, so that only block starts need checking.
+      if count > 0 && hasBreakpoints && breakpoints.contains(address) { break }
       var bytes = LinearInstructionBytes(cpu: self, address: address, user: cpl == 3, keep: strict && count == 0)
       let inst: Instruction
       do throws(Fault) {
@@ -174,7 +186,9 @@ extension CPU {
       if address >> 12 != linear >> 12 || inst.nextRIP < next { break }
       next = inst.nextRIP
     }
-    header.pointee.rip = rip
+    // The run loop re-runs a block whose end jumps to its own start without a lookup; a block at a
+    // breakpoint must be looked up (and stopped at) every time.
+    header.pointee.rip = atBreakpoint ? ~0 : rip
     header.pointee.count = UInt32(count)
     header.pointee.cyclesBeforeLast = cycles &- UInt32(ops[count - 1].cycles)
     if cacheable {

@@ -16,6 +16,8 @@ public enum CPUMode: UInt8, Sendable {
 /// Why the CPU stopped executing a slice early.
 enum CPUExit {
   case none, halted, tripleFault(String), unimplemented([UInt8], UInt64), stopRequested
+  /// A debugger breakpoint or watchpoint (Debug/).
+  case breakpoint, watchpoint
 }
 
 public final class CPU {
@@ -135,6 +137,18 @@ public final class CPU {
   /// page skip the TLB. Cleared whenever translations or privilege change (`invalidateFetchPage`).
   var fetchLinearPage: UInt64 = ~0
   var fetchPhysicalPage: UInt64 = 0
+
+  // Debugger state (Debug/): consulted only where blocks are decoded and on the slow access paths.
+  /// Linear addresses execution stops before.
+  var breakpoints: Set<UInt64> = []
+  var hasBreakpoints = false
+  /// The stop the debugger resumed from: its instruction count and linear RIP.
+  var breakpointResume: (instructions: UInt64, linear: UInt64)?
+  var watched: [Watchpoint] = []
+  /// Linear page number -> which fast tags its TLB entries must not have (bit 0 read, bit 1 write).
+  var watchedPages: [UInt64: UInt8] = [:]
+  var hasWatchpoints = false
+  var watchHit: WatchpointHit?
 
   public init(memory: PhysicalMemory, ports: PortBus) {
     self.memory = memory

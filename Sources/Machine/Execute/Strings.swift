@@ -12,7 +12,8 @@ extension CPU {
       try stringIteration(i, size: size, step: step, mask: addressMask, source: source)
       return
     }
-    if (i.op == .movs || i.op == .stos) && !direction && i.addrSize != 2 {
+    // Watched memory must see every element: the element loop's accesses are checked.
+    if (i.op == .movs || i.op == .stos) && !direction && i.addrSize != 2 && !hasWatchpoints {
       if try fastRepeat(i, size: size, mask: addressMask, source: source) {
         nextRIP = rip  // the slice ended: resume this instruction in the next one
         return
@@ -29,7 +30,8 @@ extension CPU {
         let z = zero
         if (i.rep == 1 && !z) || (i.rep == 2 && z) { return }
       }
-      if cycles >= sliceLimit && count > 1 {
+      // A watchpoint hit stops after this iteration, RIP still on the instruction (SDM Vol. 3A 17.3.1.2).
+      if (cycles >= sliceLimit || watchHit != nil) && count > 1 {
         nextRIP = rip
         return
       }

@@ -33,6 +33,7 @@ extension CPU {
     e.pointee.perms = perms
     e.pointee.host = memory.hostPage(phys)
     tlb(user: user).arm(e, codePage: isCodePage(phys))
+    if hasWatchpoints { withholdWatchedTags(e) }
     return e
   }
 
@@ -113,6 +114,7 @@ extension CPU {
 
   @inline(always)
   func readLinear(_ linear: UInt64, size: Int, user: Bool) throws(Fault) -> UInt64 {
+    if hasWatchpoints { checkWatchpoints(linear, size: size, isWrite: false) }
     let offset = Int(linear & 0xFFF)
     if offset + size <= 0x1000 {
       let e = try translate(linear, .read, user: user)
@@ -135,6 +137,7 @@ extension CPU {
 
   @inline(always)
   func writeLinear(_ linear: UInt64, size: Int, user: Bool, _ value: UInt64) throws(Fault) {
+    if hasWatchpoints { checkWatchpoints(linear, size: size, isWrite: true) }
     let offset = Int(linear & 0xFFF)
     if offset + size <= 0x1000 {
       let e = try translate(linear, .write, user: user)
@@ -144,6 +147,7 @@ extension CPU {
         memory.noteWrite(e.pointee.phys)
         endSlice()
         tlb(user: user).arm(e, codePage: false)
+        if hasWatchpoints { withholdWatchedTags(e) }
       }
       if let h = e.pointee.host {
         memory.storeHost(h + offset, size: size, value: value)

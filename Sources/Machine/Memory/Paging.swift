@@ -5,7 +5,10 @@ extension CPU {
 
   /// Walks the paging structures for `linear`, sets accessed/dirty bits, checks permissions and returns
   /// the physical address of the 4 KiB page plus the permissions to cache. Throws #PF with CR2 set.
-  func walk(_ linear: UInt64, _ access: Access, user: Bool) throws(Fault) -> (phys: UInt64, perms: UInt8) {
+  /// A `probe` (the debugger looking) changes nothing: no accessed or dirty bit, no CR2.
+  func walk(_ linear: UInt64, _ access: Access, user: Bool, probe: Bool = false) throws(Fault)
+    -> (phys: UInt64, perms: UInt8)
+  {
     if !pagingEnabled {
       return (linear & 0xFFFF_F000 & ~0xFFF, TLBPerm.all)
     }
@@ -20,7 +23,7 @@ extension CPU {
       if user { code |= 4 }
       if reserved { code |= 8 }
       if access == .execute && nxe && cr4 & ControlBit.pae != 0 { code |= 16 }
-      cr2 = linear
+      if !probe { cr2 = linear }
       return Fault(14, errorCode: code)
     }
 
@@ -32,7 +35,7 @@ extension CPU {
       if pde & 1 == 0 { throw pageFault(present: false) }
       writable = pde & 2 != 0
       userOK = pde & 4 != 0
-      if pde & 0x20 == 0 { memory.write(pdeAddress, size: 4, value: pde | 0x20) }
+      if pde & 0x20 == 0 && !probe { memory.write(pdeAddress, size: 4, value: pde | 0x20) }
       if pde & 0x80 != 0 && cr4 & ControlBit.pse != 0 {
         leafAddress = pdeAddress
         leafEntry = pde | 0x20
@@ -44,7 +47,7 @@ extension CPU {
         if pte & 1 == 0 { throw pageFault(present: false) }
         writable = writable && pte & 2 != 0
         userOK = userOK && pte & 4 != 0
-        if pte & 0x20 == 0 { memory.write(pteAddress, size: 4, value: pte | 0x20) }
+        if pte & 0x20 == 0 && !probe { memory.write(pteAddress, size: 4, value: pte | 0x20) }
         leafAddress = pteAddress
         leafEntry = pte | 0x20
         leafSize = 4
@@ -74,7 +77,7 @@ extension CPU {
         writable = writable && entry & 2 != 0
         userOK = userOK && entry & 4 != 0
         if nxe && entry & (1 << 63) != 0 { noExec = true }
-        if entry & 0x20 == 0 { memory.write(entryAddress, size: 8, value: entry | 0x20) }
+        if entry & 0x20 == 0 && !probe { memory.write(entryAddress, size: 8, value: entry | 0x20) }
         if shift == 12 || ((shift == 21 || shift == 30) && entry & 0x80 != 0) {
           let pageMask: UInt64 = (1 << shift) - 1
           leafAddress = entryAddress
@@ -94,7 +97,7 @@ extension CPU {
     if access == .execute && noExec { throw pageFault(present: true) }
 
     var dirty = leafEntry & 0x40 != 0
-    if access == .write && !dirty {
+    if access == .write && !dirty && !probe {
       memory.write(leafAddress, size: leafSize, value: leafEntry | 0x40)
       dirty = true
     }

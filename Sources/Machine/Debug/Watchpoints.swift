@@ -1,0 +1,89 @@
+// Debugger watchpoints: a data access to a watched range stops the machine after the accessing
+// instruction, as a hardware data breakpoint does (SDM Vol. 3A 17.2.4: data breakpoints are traps).
+//
+// Why no per-access cost: the TLB withholds its fast read or write tag from every linear page a
+// watchpoint touches (the way it withholds the write tag from code pages), so only accesses to those
+// pages take the slow path, and only the slow path compares against the watched ranges. Instruction
+// fetches and page walks are not data accesses and never trigger; reads and writes made by the
+// debugger itself go through `debugRead`/`debugWrite`, which do not look at watchpoints.
+
+/// A watched range of linear addresses.
+public struct Watchpoint: Hashable, Sendable {
+  public enum Kind: Sendable {
+    case write, read, access
+  }
+  public var kind: Kind
+  public var address: UInt64
+  public var length: UInt64
+
+  public init(kind: Kind, address: UInt64, length: UInt64) {
+    self.kind = kind
+    self.address = address
+    self.length = max(1, length)
+  }
+
+  func matches(_ linear: UInt64, size: Int, isWrite: Bool) -> Bool {
+    switch kind {
+    case .write: if !isWrite { return false }
+    case .read: if isWrite { return false }
+    case .access: break
+    }
+    return linear < address &+ length && address < linear &+ UInt64(size)
+  }
+
+  /// The linear pages the range touches.
+  var pages: ClosedRange<UInt64> { (address >> 12)...((address &+ length &- 1) >> 12) }
+}
+
+/// The watchpoint that stopped the machine and the address of the access that hit it.
+public struct WatchpointHit: Equatable, Sendable {
+  public var watchpoint: Watchpoint
+  public var address: UInt64
+}
+
+extension CPU {
+  public var watchpoints: [Watchpoint] { watched }
+
+  /// Adds or removes a watchpoint. Every TLB entry is dropped so that the pages it covers lose their
+  /// fast tags on the next fill.
+  public func setWatchpoint(_ w: Watchpoint, _ enabled: Bool) {
+    if enabled {
+      if !watched.contains(w) { watched.append(w) }
+    } else {
+      watched.removeAll { $0 == w }
+    }
+    watchedPages = [:]
+    for w in watched {
+      for page in w.pages { watchedPages[page, default: 0] |= w.kind == .write ? 2 : 3 }
+    }
+    hasWatchpoints = !watched.isEmpty
+    flushTLB()
+  }
+
+  /// Withholds the fast tags of a freshly armed TLB entry whose page is watched: bit 0 the read tag,
+  /// bit 1 the write tag.
+  func withholdWatchedTags(_ e: UnsafeMutablePointer<TLBEntry>) {
+    guard let bits = watchedPages[e.pointee.tag] else { return }
+    if bits & 1 != 0 { e.pointee.readTag = ~0 }
+    if bits & 2 != 0 { e.pointee.writeTag = ~0 }
+  }
+
+  /// Called by the slow access paths while watchpoints exist: a hit stops the machine once the
+  /// current instruction completes (a REP string stops after the current iteration).
+  func checkWatchpoints(_ linear: UInt64, size: Int, isWrite: Bool) {
+    guard watchHit == nil else { return }
+    for w in watched where w.matches(linear, size: size, isWrite: isWrite) {
+      watchHit = WatchpointHit(watchpoint: w, address: max(linear, w.address))
+      exit = .watchpoint
+      exitPending = true
+      endSlice()
+      return
+    }
+  }
+
+  /// Takes the hit that stopped the machine.
+  public func takeWatchpointHit() -> WatchpointHit? {
+    defer { watchHit = nil }
+    return watchHit
+  }
+}

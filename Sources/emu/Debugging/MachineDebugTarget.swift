@@ -1,0 +1,126 @@
+// MachineDebugTarget.swift: the emulated PC as the gdb stub's DebugTarget.
+//
+// It keeps the debugger's breakpoints and watchpoints itself and applies them to whichever PC the
+// session runs, so they survive a guest reset (the session then builds a new PC).
+
+import GDBRemote
+import Machine
+
+final class MachineDebugTarget: DebugTarget {
+  let session: Session
+  /// Why the guest is stopped now (the reply to `?`).
+  var stopEvent: StopEvent = .signal(5)
+  private var breakpoints: Set<UInt64> = []
+  private var watchpoints: [Watchpoint] = []
+
+  var machine: Machine { session.pc.machine }
+  var cpu: CPU { session.pc.machine.cpu }
+
+  init(session: Session) {
+    self.session = session
+  }
+
+  /// Puts the breakpoints and watchpoints into the session's current PC (after a reset).
+  func apply() {
+    for address in breakpoints where !cpu.breakpointAddresses.contains(address) {
+      cpu.setBreakpoint(at: address, true)
+    }
+    for w in watchpoints where !cpu.watchpoints.contains(w) { cpu.setWatchpoint(w, true) }
+  }
+
+  /// Removes every breakpoint and watchpoint (gdb detached).
+  func clearAll() {
+    for address in breakpoints { cpu.setBreakpoint(at: address, false) }
+    for w in watchpoints { cpu.setWatchpoint(w, false) }
+    breakpoints = []
+    watchpoints = []
+  }
+
+  // MARK: Registers (X86Registers.all order)
+
+  /// gdb's amd64 general-register order in this CPU's numbering (SDM Vol. 2A 2.1.5 table 2-2).
+  private static let generalOrder = [Reg.rax, Reg.rbx, Reg.rcx, Reg.rdx, Reg.rsi, Reg.rdi, Reg.rbp, Reg.rsp]
+  private static let selectorOrder = [Seg.cs, Seg.ss, Seg.ds, Seg.es, Seg.fs, Seg.gs]
+
+  func readRegister(_ number: Int) -> [UInt8] {
+    let size = X86Registers.all[number].bytes
+    return Array(Self.littleEndian(value(of: number))[..<min(8, size)]) + [UInt8](repeating: 0, count: max(0, size - 8))
+  }
+
+  private func value(of number: Int) -> UInt64 {
+    switch number {
+    case 0..<8: return cpu.register(Self.generalOrder[number])
+    case 8..<16: return cpu.register(number)
+    case 16: return cpu.rip
+    case 17: return cpu.rflags & 0xFFFF_FFFF
+    case 18..<24: return UInt64(cpu.segment(Self.selectorOrder[number - 18]).selector)
+    case 24: return cpu.fsBase
+    case 25: return cpu.gsBase
+    case 26: return cpu.kernelGSBase
+    case 27: return cpu.cr0
+    case 28: return cpu.cr2
+    case 29: return cpu.cr3
+    case 30: return cpu.cr4
+    case 31: return cpu.cr8
+    case 32: return cpu.efer
+    case 41: return 0x37F  // fctrl after FNINIT
+    case 43: return 0xFFFF  // ftag: all empty
+    default: return 0
+    }
+  }
+
+  /// Writable: the general registers, RIP, RFLAGS, the FS/GS bases, KernelGSBase, CR2 and CR8. The
+  /// selectors and the other control registers change how the CPU decodes and translates, which only
+  /// the guest's own instructions may do consistently.
+  func writeRegister(_ number: Int, _ bytes: [UInt8]) -> Bool {
+    var v: UInt64 = 0
+    for (k, b) in bytes.prefix(8).enumerated() { v |= UInt64(b) << (8 * UInt64(k)) }
+    switch number {
+    case 0..<8: cpu.setRegister(Self.generalOrder[number], v)
+    case 8..<16: cpu.setRegister(number, v)
+    case 16: cpu.rip = v
+    case 17: cpu.rflags = v
+    case 24: cpu.fsBase = v
+    case 25: cpu.gsBase = v
+    case 26: cpu.kernelGSBase = v
+    case 28: cpu.cr2 = v
+    case 31: cpu.cr8 = v & 0xF
+    default: return false
+    }
+    return true
+  }
+
+  private static func littleEndian(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+
+  // MARK: Memory and breakpoints
+
+  func readMemory(at address: UInt64, count: Int) -> [UInt8]? {
+    cpu.debugRead(linear: address, count: count)
+  }
+
+  func writeMemory(at address: UInt64, _ bytes: [UInt8]) -> Bool {
+    cpu.debugWrite(linear: address, bytes)
+  }
+
+  func setBreakpoint(_ kind: BreakpointKind, at address: UInt64, length: UInt64, _ enabled: Bool) -> Bool {
+    switch kind {
+    case .software, .hardware:
+      if enabled { breakpoints.insert(address) } else { breakpoints.remove(address) }
+      cpu.setBreakpoint(at: address, enabled)
+    case .write, .read, .access:
+      let w = Watchpoint(
+        kind: kind == .write ? .write : kind == .read ? .read : .access, address: address, length: length)
+      if enabled {
+        if !watchpoints.contains(w) { watchpoints.append(w) }
+      } else {
+        watchpoints.removeAll { $0 == w }
+      }
+      cpu.setWatchpoint(w, enabled)
+    }
+    return true
+  }
+
+  func monitor(_ command: String) -> String {
+    MonitorCommands(cpu: cpu).run(command)
+  }
+}
