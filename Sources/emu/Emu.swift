@@ -87,7 +87,7 @@ struct Emu: ParsableCommand {
   var realtime = false
 
   @Option(
-    help: "Wait for gdb on 127.0.0.1:PORT before the first instruction (QEMU's -s -S); see the README.")
+    help: "Wait for gdb on 127.0.0.1:PORT before the first instruction (QEMU's -s -S); 0 picks a free port.")
   var gdb: UInt16?
 
   @Argument(help: "The kernel (an ELF with a Multiboot header or a PVH note).")

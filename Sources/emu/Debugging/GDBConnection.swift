@@ -9,7 +9,8 @@
 #endif
 
 final class GDBConnection {
-  let port: UInt16
+  /// The port listened on; with port 0 the system picks a free one (tests), reported here.
+  private(set) var port: UInt16
   private var listener: Int32 = -1
   private var client: Int32 = -1
 
@@ -43,6 +44,14 @@ final class GDBConnection {
       let reason = String(cString: strerror(errno))
       close(fd)
       throw EmuError.frontEnd("--gdb: cannot listen on 127.0.0.1:\(port): \(reason)")
+    }
+    if port == 0 {
+      var actual = sockaddr_in()
+      var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+      _ = withUnsafeMutablePointer(to: &actual) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+      }
+      port = UInt16(bigEndian: actual.sin_port)
     }
     listener = fd
   }

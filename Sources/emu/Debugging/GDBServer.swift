@@ -44,7 +44,7 @@ final class GDBServer {
     target = MachineDebugTarget(session: session)
     stub = GDBStub(target: target)
     session.afterReset = { [unowned self] in self.target.apply() }
-    FileHandle.standardError.write("emu: waiting for gdb on 127.0.0.1:\(port)\n".data(using: .utf8)!)
+    FileHandle.standardError.write("emu: waiting for gdb on 127.0.0.1:\(connection.port)\n".data(using: .utf8)!)
   }
 
   var isRunning: Bool { state == .running || state == .free }

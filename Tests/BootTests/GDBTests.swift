@@ -1,0 +1,131 @@
+// The debugger as a person uses it: Debian's gdb in batch mode against `emu --gdb`, on the kernel
+// built with DWARF; and the protocol below gdb with a raw socket (Ctrl-C, malformed input).
+
+import Foundation
+import XCTest
+
+final class GDBTests: XCTestCase {
+  private var kernel: URL { get throws { try PackagePaths.requireKernel(PackagePaths.kernel) } }
+
+  private func requireGDB() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb") else {
+      throw BootTestError.missing("gdb is not installed (scripts/ensure-deps gdb installs it)")
+    }
+  }
+
+  /// Hex numbers that follow `prefix` on the lines of gdb's output.
+  private func numbers(after prefix: String, in output: String) -> [UInt64] {
+    output.components(separatedBy: "\n").compactMap { line in
+      guard let range = line.range(of: prefix) else { return nil }
+      let rest = line[range.upperBound...].drop { $0 == " " }
+      guard rest.hasPrefix("0x") else { return nil }
+      return UInt64(rest.dropFirst(2).prefix { $0.isHexDigit }, radix: 16)
+    }
+  }
+
+  func testBreakpointsBySymbolAndSwiftLineAcrossTheSwitchToLongMode() throws {
+    try requireGDB()
+    let emu = try DebuggedEmulator(kernel: try kernel, arguments: ["--keys", "panic\\n"])
+    let output = try emu.gdb(
+      [
+        // Held before the first instruction: 32-bit protected mode, at the ELF's entry.
+        "info registers rip cs eflags",
+        "break kernel_main",
+        "break Shell.swift:66",
+        "continue",
+        // Now in 64-bit mode: the same register layout, so gdb reads it without complaint.
+        "info registers rip cs",
+        "continue",
+        "bt",
+        "x/2xb 0xb8002",
+        "x/2i $pc",
+        "stepi",
+        "info registers rip",
+        "monitor info registers",
+        "kill",
+      ], symbols: try kernel)
+    XCTAssertFalse(output.contains("too long"), output)
+    XCTAssertTrue(output.contains("_start () at Sources/Kernel/Boot/boot.S"), output)
+    XCTAssertTrue(output.contains("Breakpoint 1, ") && output.contains("kernel_main"), output)
+    XCTAssertTrue(
+      output.contains("Breakpoint 2, ") && output.contains("at Sources/Kernel/Runtime/Shell.swift:66"), output)
+    // bt: Shell.execute called from Shell.run (Shell.swift:23), called from kernelMain.
+    XCTAssertTrue(output.contains("Sources/Kernel/Runtime/Shell.swift:23"), output)
+    XCTAssertTrue(output.contains("Sources/Kernel/Main.swift"), output)
+    // The banner's 'S' with its attribute, read from VGA memory through the page tables.
+    XCTAssertTrue(output.contains("0xb8002:\t0x53\t0x"), output)
+    // stepi lands on the instruction gdb listed second.
+    let listed = output.components(separatedBy: "\n").filter { $0.hasPrefix("=> 0x") || $0.hasPrefix("   0x") }
+    let addresses = listed.compactMap { UInt64($0.drop { $0 != "x" }.dropFirst().prefix { $0.isHexDigit }, radix: 16) }
+    let rips = numbers(after: "rip", in: output)
+    XCTAssertEqual(addresses.count, 2, output)
+    XCTAssertEqual(rips.last, addresses.last, output)
+    XCTAssertEqual(rips.first, 0x100020, "the ELF entry point")
+    XCTAssertTrue(output.contains("CR3=") && output.contains("EFER=") && output.contains("LSTAR="), output)
+    let exit = emu.waitForExit()
+    XCTAssertEqual(exit?.crashed, false)
+  }
+
+  func testWatchpointOnAScreenCellStopsRightAfterTheStore() throws {
+    try requireGDB()
+    let emu = try DebuggedEmulator(kernel: try kernel)
+    let output = try emu.gdb(
+      ["watch *(char*)0xb8002", "continue", "x/1cb 0xb8002", "monitor info mem", "kill"], symbols: try kernel)
+    XCTAssertTrue(output.contains("Old value = 32 ' '\nNew value = 83 'S'"), output)
+    XCTAssertTrue(output.contains("0xb8002:\t83 'S'"), output)
+    // Stopped in the code that writes text, on the line after the store.
+    XCTAssertTrue(output.contains("Sources/Kernel/Core/TextWriter.swift"), output)
+    XCTAssertTrue(output.contains("0000000000000000-"), "info mem lists the identity map: \(output)")
+    XCTAssertEqual(emu.waitForExit()?.crashed, false)
+  }
+
+  func testCtrlCStopsARunningGuest() throws {
+    let emu = try DebuggedEmulator(kernel: try kernel)
+    let client = try RawGDBClient(port: emu.port)
+    client.send(packet: "c")
+    XCTAssertEqual(client.receive(timeout: 0.5), "+", "acknowledged, and no stop while the guest runs")
+    client.send([0x03])
+    let stop = client.receive(timeout: 10, until: "#")
+    XCTAssertTrue(stop.hasPrefix("$S02#"), stop)
+    client.send(Array("+".utf8))
+    client.send(packet: "p10")  // rip: somewhere in the kernel, past its entry
+    let rip = client.receive(timeout: 5, until: "#")
+    XCTAssertTrue(rip.hasPrefix("+$") && !rip.hasPrefix("+$2000100000000000"), rip)
+    client.send(packet: "k")
+    XCTAssertEqual(emu.waitForExit()?.crashed, false)
+  }
+
+  func testMalformedInputGetsErrorsNeverACrashOrAHang() throws {
+    let emu = try DebuggedEmulator(kernel: try kernel, maxCycles: 2_000_000_000)
+    do {
+      let client = try RawGDBClient(port: emu.port)
+      client.send(Array("$g#00".utf8))
+      XCTAssertEqual(client.receive(timeout: 5, until: "-"), "-", "a bad checksum asks for the packet again")
+      client.send(Array(("$" + String(repeating: "m", count: 70_000) + "#00").utf8))
+      XCTAssertTrue(client.receive(timeout: 5, until: "#").hasPrefix("+$E01#"), "an oversized packet is an error")
+      // Binary noise between packets, and inside one (which then fails its checksum or is too long).
+      var generator = SystemRandomNumberGenerator()
+      let noise = (0..<20_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+      client.send(noise.filter { $0 != 0x03 && $0 != UInt8(ascii: "$") })
+      client.send(
+        [UInt8(ascii: "$")] + noise.filter { $0 != UInt8(ascii: "#") && $0 != UInt8(ascii: "$") } + Array("#00".utf8))
+      _ = client.receive(timeout: 1)
+      for text in ["m", "mffffffffffffffff,10", "Mzz", "P1=", "Z2,,", "qXfer:features:read:target.xml:zz", "X1,1:"] {
+        client.send(packet: text)
+        let reply = client.receive(timeout: 5, until: "#")
+        XCTAssertTrue(reply.contains("$E"), "\(text) -> \(reply)")
+      }
+      client.send(packet: "qC")
+      XCTAssertTrue(client.receive(timeout: 5, until: "#").contains("$QC1#"), "the stub still answers")
+      // A second connection while one is open is refused.
+      XCTAssertThrowsError(try RawGDBClient(port: emu.port))
+      // A packet cut off by the connection dropping.
+      client.send(Array("$m1000,".utf8))
+    }
+    // gdb gone without detaching: the guest runs on by itself, here to the cycle limit.
+    let exit = emu.waitForExit(timeout: 60)
+    XCTAssertEqual(exit?.crashed, false)
+    XCTAssertEqual(exit?.status, 124, emu.standardError)
+    XCTAssertTrue(emu.serial.contains("Type 'help'"), "the kernel booted after gdb left")
+  }
+}
