@@ -31,6 +31,8 @@ final class WindowRunner {
     let cyclesPerSecond = Double(session.options.configuration.cyclesPerSecond)
     let frameTime = 1.0 / 60.0
     let started = Date()
+    // Pacing anchor: virtual time `startCycles` corresponds to wall time `origin`.
+    var origin = started
     var startCycles = session.totalCycles
     var stopped: SessionResult?
     var lastInstructions = session.totalInstructions
@@ -61,16 +63,17 @@ final class WindowRunner {
         try debugger.service(timeout: 0)
         if let result = debugger.finished { return result }
         if !debugger.isRunning {
-          startCycles = session.totalCycles &- UInt64(Date().timeIntervalSince(started) * cyclesPerSecond)
+          origin = Date()
+          startCycles = session.totalCycles
         }
       }
       if stopped == nil && debugger?.isRunning != false {
         // Virtual time follows wall time, at most a quarter second behind: a guest that cannot
         // keep up runs slow instead of trying to catch up forever.
-        let wall = Date().timeIntervalSince(started)
-        var target = startCycles + UInt64(wall * cyclesPerSecond)
+        var target = startCycles + UInt64(Date().timeIntervalSince(origin) * cyclesPerSecond)
         if target > session.totalCycles + UInt64(cyclesPerSecond / 4) {
-          startCycles -= target - (session.totalCycles + UInt64(cyclesPerSecond / 4))
+          origin = Date().addingTimeInterval(-0.25)
+          startCycles = session.totalCycles
           target = session.totalCycles + UInt64(cyclesPerSecond / 4)
         }
         if let result = try session.run(until: target) {

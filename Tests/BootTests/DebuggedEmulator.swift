@@ -9,8 +9,9 @@ final class DebuggedEmulator {
   private let errorFile: URL
   private let serialFile: URL
 
-  /// Without `maxCycles` the guest runs until gdb or the guest ends the run.
-  init(kernel: URL, arguments: [String] = [], maxCycles: UInt64? = nil) throws {
+  /// Without `maxCycles` the guest runs until gdb or the guest ends the run. With `display`, emu
+  /// opens its window there instead of running headless.
+  init(kernel: URL, arguments: [String] = [], maxCycles: UInt64? = nil, display: VirtualDisplay? = nil) throws {
     directory = try PackagePaths.temporaryDirectory()
     errorFile = directory.appendingPathComponent("stderr.txt")
     serialFile = directory.appendingPathComponent("serial.txt")
@@ -18,7 +19,8 @@ final class DebuggedEmulator {
     _ = FileManager.default.createFile(atPath: serialFile.path, contents: nil)
     process.executableURL = Emulator.executable
     let limit = maxCycles.map { ["--max-cycles", String($0)] } ?? []
-    process.arguments = ["--headless", "--gdb", "0"] + limit + arguments + [kernel.path]
+    process.arguments = (display == nil ? ["--headless"] : []) + ["--gdb", "0"] + limit + arguments + [kernel.path]
+    if let display { process.environment = display.environment }
     process.standardOutput = try FileHandle(forWritingTo: serialFile)
     process.standardError = try FileHandle(forWritingTo: errorFile)
     try process.run()

@@ -79,6 +79,19 @@ final class GDBTests: XCTestCase {
     XCTAssertEqual(emu.waitForExit()?.crashed, false)
   }
 
+  func testTheWindowRunsUnderGDBToo() throws {
+    try requireGDB()
+    let display = try VirtualDisplay()
+    let emu = try DebuggedEmulator(kernel: try kernel, arguments: ["--keys", "panic\\n"], display: display)
+    let output = try emu.gdb(
+      ["break Shell.swift:66", "continue", "stepi", "info registers rip", "kill"], symbols: try kernel)
+    XCTAssertTrue(output.contains("Breakpoint 1, ") && output.contains("Shell.swift:66"), output)
+    XCTAssertEqual(numbers(after: "rip", in: output).count, 1, output)
+    let exit = emu.waitForExit()
+    XCTAssertEqual(exit?.crashed, false, emu.standardError)
+    XCTAssertEqual(exit?.status, 0)
+  }
+
   func testCtrlCStopsARunningGuest() throws {
     let emu = try DebuggedEmulator(kernel: try kernel)
     let client = try RawGDBClient(port: emu.port)

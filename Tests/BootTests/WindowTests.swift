@@ -87,7 +87,7 @@ final class VirtualDisplay {
     try? FileManager.default.removeItem(at: directory)
   }
 
-  private var environment: [String: String] {
+  var environment: [String: String] {
     var environment = ProcessInfo.processInfo.environment
     environment["DISPLAY"] = name
     return environment
