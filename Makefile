@@ -24,7 +24,7 @@ SWIFT_FLAGS := -enable-experimental-feature Embedded -target x86_64-unknown-none
 	-wmo -parse-as-library -Osize -g -Xllvm -accel-tables=Disable -Xfrontend -no-clang-module-breadcrumbs -assert-config Debug -module-name Kernel \
 	-Xfrontend -function-sections -Xfrontend -disable-stack-protector \
 	-Xcc -mno-sse -Xcc -mno-red-zone -Xcc -fno-pic \
-	-import-bridging-header $(KERNEL_DIR)/Support/Hardware.h
+	-disable-bridging-pch -import-bridging-header $(KERNEL_DIR)/Support/Hardware.h
 ASM_FLAGS   := --target=x86_64-unknown-none-elf -c -fno-pic -g -gdwarf-4
 LD_FLAGS    := -T $(KERNEL_DIR)/Boot/linker.ld -z max-page-size=0x1000 -nostdlib -static \
 	--gc-sections --build-id=none

@@ -15,7 +15,7 @@ extension CPU {
     // Watched memory must see every element: the element loop's accesses are checked.
     if (i.op == .movs || i.op == .stos) && !direction && i.addrSize != 2 && !hasWatchpoints {
       if try fastRepeat(i, size: size, mask: addressMask, source: source) {
-        nextRIP = rip  // the slice ended: resume this instruction in the next one
+        suspendRepeat()
         return
       }
     }
@@ -32,10 +32,19 @@ extension CPU {
       }
       // A watchpoint hit stops after this iteration, RIP still on the instruction (SDM Vol. 3A 17.3.1.2).
       if (cycles >= sliceLimit || watchHit != nil) && count > 1 {
-        nextRIP = rip
+        suspendRepeat()
         return
       }
     }
+  }
+
+  /// Stops a REP instruction between iterations: it resumes with the next slice. It retires once,
+  /// when it completes, so the block loop's count of it is taken back: the number of instructions
+  /// retired must not depend on where slices end (a replay or a debugger cuts them elsewhere).
+  @inline(__always)
+  func suspendRepeat() {
+    nextRIP = rip
+    instructionsRetired &-= 1
   }
 
   @inline(__always)
