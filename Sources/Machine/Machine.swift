@@ -169,6 +169,13 @@ public final class Machine {
     }
   }
 
+  /// The earliest cycle a clocked device wants to run at (UInt64.max: never).
+  public var nextEventCycle: UInt64 {
+    var next = UInt64.max
+    for d in clockedDevices { next = min(next, d.nextEventCycle) }
+    return next
+  }
+
   /// Lets every device whose event is due catch up with the CPU's time.
   func advanceDevices() {
     for d in clockedDevices where d.nextEventCycle <= cpu.cycles {

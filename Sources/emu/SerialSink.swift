@@ -8,6 +8,8 @@ import Foundation
 final class SerialSink {
   private let file: OutputFile?
   private var buffer: [UInt8] = []
+  /// Set while a replay re-executes what already ran (reverse execution): that output was written.
+  var muted = false
 
   /// `path` "-" is standard output; nil discards the output.
   init(path: String?) throws {
@@ -20,7 +22,7 @@ final class SerialSink {
   }
 
   func write(_ byte: UInt8) {
-    guard file != nil else { return }
+    guard file != nil, !muted else { return }
     buffer.append(byte)
     if buffer.count >= 8192 { flush() }
   }

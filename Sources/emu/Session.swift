@@ -4,6 +4,12 @@
 // kernel again, as a real PC's firmware would boot it again; serial output and pending host input
 // carry on. Time is the CPU's cycle counter, so the whole run is deterministic: the same kernel
 // and the same input give the same screen at the same cycle.
+//
+// History: every input the guest receives is kept with the session cycle it arrived at
+// (GuestInput.swift). `restart` boots the kernel again and replays that history, so the session can
+// return to any earlier position (reverse execution) and a recording can be replayed. Positions
+// before the furthest one reached (`frontier`) are the past: there, inputs come only from the
+// history, output already written is not written again, and slices end where inputs arrived.
 
 import Devices
 import Foundation
@@ -89,6 +95,13 @@ final class Session {
   private var cyclesBeforeReset: UInt64 = 0
   private(set) var instructionsBeforeReset: UInt64 = 0
   private(set) var resets = 0
+  /// Every input so far, in order; entries from `replayNext` on are still to be replayed.
+  private(set) var history: [TimedInput] = []
+  private var replayNext = 0
+  /// The furthest session cycle reached; before it the session replays.
+  private(set) var frontier: UInt64 = 0
+  /// Terminal input that arrived while the session was in the past, given to the guest at the frontier.
+  private var heldTerminalInput: [UInt8] = []
   /// Called with the new PC after each reset (the debugger puts its breakpoints back).
   var afterReset: (() -> Void)?
 
@@ -132,6 +145,7 @@ final class Session {
   /// reached, in which case it returns nil so a window can redraw and call again.
   func run(until pause: UInt64 = .max) throws -> SessionResult? {
     while true {
+      replayDueInputs()
       let limit = min(options.maxCycles ?? .max, pause)
       if totalCycles >= limit {
         if let maxCycles = options.maxCycles, totalCycles >= maxCycles {
@@ -139,16 +153,27 @@ final class Session {
         }
         return nil
       }
+      // A recorded step is taken only when the run goes on past its position: a run that stops at
+      // that position stops where the debugger was before it stepped.
+      if let result = try replayStep() { return result }
       if let terminal = options.terminal {
         let (bytes, quit) = terminal.take()
         if quit { return .quit }
-        if !bytes.isEmpty {
-          pc.com1.enqueueInput(bytes)
-          pc.machine.interruptStateChanged()
+        heldTerminalInput += bytes
+        if isLive && !heldTerminalInput.isEmpty {
+          record(.serial(heldTerminalInput))
+          heldTerminalInput = []
         }
       }
-      let sliceEnd = min(limit, totalCycles + sliceCycles) - cyclesBeforeReset
-      let reason = pc.machine.run(until: sliceEnd)
+      var sliceEnd = min(limit, totalCycles + sliceCycles)
+      if !isLive {
+        // In the past: stop where the next recorded input arrives and at the frontier.
+        if replayNext < history.count { sliceEnd = min(sliceEnd, history[replayNext].cycle) }
+        if totalCycles < frontier { sliceEnd = min(sliceEnd, frontier) }
+      }
+      serial.muted = totalCycles < frontier
+      let reason = pc.machine.run(until: sliceEnd - cyclesBeforeReset)
+      frontier = max(frontier, totalCycles)
       serial.flush()
       switch reason {
       case .cycleLimit:
@@ -192,16 +217,15 @@ final class Session {
   /// Between slices: hand over serial input and type the next key when the guest is waiting for
   /// input, and notice when it has consumed everything it was given.
   private func lookIn() -> SessionResult? {
-    guard pc.machine.cpu.isHalted else { return nil }
+    guard pc.machine.cpu.isHalted, isLive else { return nil }
     if !pendingSerialInput.isEmpty {
-      pc.com1.enqueueInput(pendingSerialInput)
+      record(.serial(pendingSerialInput))
       pendingSerialInput = []
-      pc.machine.interruptStateChanged()
       return nil
     }
     guard pc.keyboard.pendingKeyboardBytes == 0 else { return nil }
     if let stroke = pendingKeys.popFirst() {
-      pc.enqueueKeys([stroke])
+      record(.keyboard(stroke.scancodes))
       return nil
     }
     if options.exitWhenIdle && pc.com1.pendingInputCount == 0 {
@@ -221,10 +245,115 @@ final class Session {
     afterReset?()
   }
 
-  /// Runs one instruction (a debugger's step). Nil when it ran; otherwise how the session ended or
-  /// stopped, as `run` reports it.
+  // MARK: History
+
+  /// True at the frontier with nothing left to replay: inputs come from the host again.
+  var isLive: Bool { replayNext == history.count && totalCycles >= frontier }
+
+  /// Gives an input to the guest now (unless the caller already did) and keeps it in the history.
+  func record(_ input: GuestInput, applied: Bool = false) {
+    history.append(TimedInput(cycle: totalCycles, input: input))
+    replayNext = history.count
+    if !applied { apply(input) }
+  }
+
+  /// Keys from the window: given now at the frontier; in the past they are dropped (the guest's
+  /// keys there are the ones in the history).
+  func type(_ scancodes: [UInt8]) {
+    if isLive { record(.keyboard(scancodes)) }
+  }
+
+  private func apply(_ input: GuestInput) {
+    switch input {
+    case .keyboard(let bytes):
+      pc.keyboard.enqueueScancodes(bytes)
+      pc.machine.interruptStateChanged()
+    case .serial(let bytes):
+      pc.com1.enqueueInput(bytes)
+      pc.machine.interruptStateChanged()
+    case .step:
+      _ = pc.machine.step()
+    case .registerWrite(let number, let bytes):
+      _ = MachineDebugTarget.write(register: number, bytes, to: pc.machine.cpu)
+    case .memoryWrite(let address, let bytes):
+      _ = pc.machine.cpu.debugWrite(linear: address, bytes)
+    }
+  }
+
+  /// Applies the recorded inputs due at the current cycle, up to a recorded step.
+  private func replayDueInputs() {
+    while replayNext < history.count && history[replayNext].cycle <= totalCycles && history[replayNext].input != .step {
+      apply(history[replayNext].input)
+      replayNext += 1
+    }
+  }
+
+  /// Takes the recorded step due at the current cycle, if one is; it can end the run, as it did
+  /// when it was recorded.
+  private func replayStep() throws -> SessionResult? {
+    guard replayNext < history.count, history[replayNext].cycle <= totalCycles, history[replayNext].input == .step
+    else { return nil }
+    // The step was taken from a breakpoint stop: a run through here stops there first, as it did.
+    if pc.machine.cpu.isAtBreakpoint { return .breakpoint }
+    replayNext += 1
+    let result = try map(pc.machine.step())
+    frontier = max(frontier, totalCycles)
+    if let result, result != .breakpoint { return result }
+    return nil
+  }
+
+  /// A debugger changed the guest here (a register or memory write): what the history held after
+  /// this point no longer follows, so the session's future starts now.
+  func divergeHere() {
+    history.removeSubrange(replayNext...)
+    frontier = totalCycles
+  }
+
+  /// Boots the kernel again at cycle 0 with the history to replay: the way back to an earlier
+  /// position is `restart()` then `run(until:)` it.
+  func restart() throws {
+    cyclesBeforeReset = 0
+    instructionsBeforeReset = 0
+    resets = 0
+    replayNext = 0
+    pc = try Self.boot(kernel, options: options, serial: serial)
+    afterReset?()
+  }
+
+  /// The next cycle at which a device wants to run (UInt64.max when none will), in session cycles.
+  var nextDeviceEvent: UInt64 {
+    let next = pc.machine.nextEventCycle
+    return next == .max ? .max : cyclesBeforeReset + next
+  }
+
+  /// Runs one instruction for a debugger. At the frontier it is Machine.step (no pending interrupt
+  /// entered) and becomes part of the history; in the past it goes to the next position the history
+  /// went through. Nil when it ran; otherwise how the session ended or stopped, as `run` reports it.
   func step() throws -> SessionResult? {
-    let reason = pc.machine.step()
+    if isLive {
+      history.append(TimedInput(cycle: totalCycles, input: .step))
+      replayNext = history.count
+      let result = try map(pc.machine.step())
+      frontier = max(frontier, totalCycles)
+      return result
+    }
+    let start = totalCycles
+    while totalCycles == start {
+      replayDueInputs()
+      if replayNext < history.count, history[replayNext].cycle <= totalCycles, history[replayNext].input == .step {
+        return try replayStep()
+      }
+      // Halted with nothing to take: time goes to the next device event; otherwise one instruction
+      // (after the interrupt delivery the history made there, if any).
+      let waiting = pc.machine.cpu.isHalted && !pc.machine.interruptPending
+      let target = waiting ? min(nextDeviceEvent, frontier) : totalCycles + 1
+      if let result = try run(until: max(target, totalCycles + 1)) { return result }
+    }
+    return nil
+  }
+
+  /// A machine stop reason from a step, as `run` would report it.
+  private func map(_ reason: StopReason) throws -> SessionResult? {
     serial.flush()
     switch reason {
     case .stepped, .cycleLimit:

@@ -49,10 +49,7 @@ final class WindowRunner {
         case .screenshotRequested:
           saveScreenshot()
         case .keyDown, .keyUp:
-          if stopped == nil {
-            session.pc.keyboard.enqueueScancodes(SDLWindow.ps2Bytes(for: event))
-            session.pc.machine.interruptStateChanged()
-          }
+          if stopped == nil { session.type(SDLWindow.ps2Bytes(for: event)) }
         case .resized:
           needsRedraw = true
         }

@@ -79,6 +79,76 @@ final class GDBTests: XCTestCase {
     XCTAssertEqual(emu.waitForExit()?.crashed, false)
   }
 
+  func testReverseStepAndReverseContinue() throws {
+    try requireGDB()
+    let emu = try DebuggedEmulator(kernel: try kernel)
+    let output = try emu.gdb(
+      [
+        "break kernel_main", "continue",
+        "watch *(char*)0xb8002", "continue",
+        "echo HIT1\\n", "info registers rip",
+        "stepi", "echo STEP1\\n", "info registers", "x/8xg $rsp", "x/8xb 0xb8000", "echo END\\n",
+        "stepi", "echo STEP2\\n", "info registers rip",
+        "reverse-stepi", "echo BACK1\\n", "info registers", "x/8xg $rsp", "x/8xb 0xb8000", "echo END\\n",
+        // Back past the watchpoint hits to the breakpoint, then forward again to the same hit.
+        "delete 2", "reverse-continue", "echo AT-BREAK\\n", "info registers rip",
+        "watch *(char*)0xb8002", "continue", "echo HIT2\\n", "info registers rip",
+        "delete", "reverse-continue", "echo BEGIN\\n", "info registers rip",
+        "kill",
+      ], symbols: try kernel)
+    func section(_ name: String) -> String {
+      guard let start = output.range(of: name + "\n"),
+        let end = output.range(of: "END\n", range: start.upperBound..<output.endIndex)
+      else { return "" }
+      return String(output[start.upperBound..<end.lowerBound])
+    }
+    // reverse-stepi gives back exactly the registers after the first step (all of them, as gdb shows
+    // them), the stack and the screen.
+    let afterStep = section("STEP1")
+    XCTAssertTrue(afterStep.contains("rsp ") && afterStep.contains("cr3 ") && afterStep.contains("0xb8000:"), output)
+    XCTAssertEqual(section("BACK1"), afterStep, output)
+    XCTAssertTrue(output.contains("Breakpoint 1, 0x"), output)
+    let rips = numbers(after: "rip", in: output)
+    // HIT1, STEP1 (full), STEP2, BACK1 (full), AT-BREAK, HIT2, BEGIN.
+    XCTAssertEqual(rips.count, 7, output)
+    guard rips.count == 7 else { return }
+    XCTAssertEqual(rips[3], rips[1], "reverse-stepi returns to the first step's RIP")
+    XCTAssertNotEqual(rips[2], rips[1])
+    XCTAssertEqual(rips[5], rips[0], "forward again to the same watchpoint hit")
+    XCTAssertEqual(rips[6], 0x100020, "the start of the history is the ELF entry")
+    XCTAssertTrue(output.contains("No more reverse-execution history."), output)
+    XCTAssertEqual(emu.waitForExit()?.crashed, false)
+  }
+
+  func testReverseContinueAcrossTypedInputAndInterrupts() throws {
+    try requireGDB()
+    // Each command line reaches Shell.execute after keyboard interrupts and timer ticks; going back
+    // replays them from the history, so the second arrival is the same as the first, and the
+    // output written before is not written again.
+    let emu = try DebuggedEmulator(kernel: try kernel, arguments: ["--keys", "echo once\\nhelp\\n"])
+    let output = try emu.gdb(
+      [
+        "break Shell.swift:51", "continue", "continue", "echo SECOND\\n", "info registers", "echo END\\n",
+        "reverse-continue", "echo FIRST\\n", "info registers rip", "echo END\\n",
+        "continue", "echo AGAIN\\n", "info registers", "echo END\\n",
+        "delete", "kill",
+      ], symbols: try kernel)
+    func section(_ name: String) -> String {
+      guard let start = output.range(of: name + "\n"),
+        let end = output.range(of: "END\n", range: start.upperBound..<output.endIndex)
+      else { return "" }
+      return String(output[start.upperBound..<end.lowerBound])
+    }
+    XCTAssertTrue(section("SECOND").contains("rip "), output)
+    XCTAssertEqual(section("AGAIN"), section("SECOND"), output)
+    XCTAssertEqual(
+      numbers(after: "rip", in: section("FIRST")), numbers(after: "rip", in: section("SECOND")), "the same line")
+    XCTAssertEqual(emu.waitForExit()?.crashed, false)
+    // The output before the breakpoint is written once, not again by the replay.
+    XCTAssertEqual(emu.serial.components(separatedBy: "> echo once\nonce\n").count, 2, emu.serial)
+    XCTAssertEqual(emu.serial.components(separatedBy: "Type 'help'").count, 2, emu.serial)
+  }
+
   func testTheWindowRunsUnderGDBToo() throws {
     try requireGDB()
     let display = try VirtualDisplay()

@@ -25,14 +25,19 @@ extension CPU {
     breakpointResume = (instructionsRetired, linear(Seg.cs, rip))
   }
 
-  /// The block lookup arrived at a breakpoint: stop, unless this is the instruction the
-  /// debugger resumed from.
-  func stopsAtBreakpoint() -> Bool {
+  /// True when RIP is at a breakpoint that the next instruction would stop at.
+  public var isAtBreakpoint: Bool {
     let here = linear(Seg.cs, rip)
     if let resume = breakpointResume, resume.instructions == instructionsRetired, resume.linear == here {
       return false
     }
-    guard breakpoints.contains(here) else { return false }
+    return hasBreakpoints && breakpoints.contains(here)
+  }
+
+  /// The block lookup arrived at a breakpoint: stop, unless this is the instruction the
+  /// debugger resumed from.
+  func stopsAtBreakpoint() -> Bool {
+    guard isAtBreakpoint else { return false }
     exit = .breakpoint
     exitPending = true
     endSlice()

@@ -24,10 +24,13 @@ extension Machine {
     return reason ?? .stepped
   }
 
+  /// An NMI or an interrupt request is waiting to be taken (whether IF allows it or not).
+  public var interruptPending: Bool { cpu.nmiPending || cpu.interruptController?.hasPendingInterrupt == true }
+
   /// HLT with IF=1 under a step: time moves to device events until one makes an interrupt pending.
   private func waitForInterrupt() -> StopReason {
     while true {
-      if cpu.nmiPending || cpu.interruptController?.hasPendingInterrupt == true {
+      if interruptPending {
         cpu.isHalted = false
         return .stepped
       }

@@ -94,13 +94,7 @@ final class GDBServer {
     case .breakpoint:
       report(.breakpoint(.software))
     case .watchpoint(let hit):
-      let kind: BreakpointKind =
-        switch hit.watchpoint.kind {
-        case .write: .write
-        case .read: .read
-        case .access: .access
-        }
-      report(.watchpoint(kind, address: hit.address))
+      report(.watchpoint(Self.kind(of: hit), address: hit.address))
     case .halted, .idleForever, .inputConsumed:
       // Nothing will happen until gdb interrupts (QEMU: the vCPU just sits in HLT).
       state = .stuck
@@ -129,14 +123,94 @@ final class GDBServer {
       } else {
         report(.signal(5))
       }
-    case .reverseStep, .reverseContinue:
-      // Not advertised in qSupported yet; an error tells gdb the target cannot do it.
-      connection.write(Packet.frame("E01"))
+    case .reverseStep:
+      try reverseStep()
+    case .reverseContinue:
+      try reverseContinue()
     case .kill:
       finished = .quit
       connection.disconnect()
     case .detach:
       detach()
+    }
+  }
+
+  // MARK: Reverse execution
+  //
+  // The session's history (Session.swift) makes every earlier position reachable: boot again and
+  // replay to it. Positions are session cycles at instruction boundaries; the one before the
+  // current position is found by replaying to a little before it and stepping forward through
+  // the positions the history went through.
+
+  private func reverseStep() throws {
+    let now = session.totalCycles
+    var margin: UInt64 = 4096
+    while true {
+      let from = now > margin ? now - margin : 0
+      try replay(to: from)
+      var previous: UInt64? = session.totalCycles < now ? session.totalCycles : nil
+      while session.totalCycles < now {
+        let before = session.totalCycles
+        _ = try session.step()
+        if session.totalCycles <= before { break }  // the guest cannot move on (halted for good)
+        if session.totalCycles < now { previous = session.totalCycles }
+      }
+      if let previous {
+        try replay(to: previous)
+        report(previous == 0 ? .historyBegin : .signal(5))
+        return
+      }
+      if from == 0 {
+        try replay(to: 0)
+        report(.historyBegin)
+        return
+      }
+      margin *= 16
+    }
+  }
+
+  private func reverseContinue() throws {
+    let now = session.totalCycles
+    // Run the history again with the breakpoints and watchpoints in, noting every stop before now.
+    try session.restart()
+    var last: (cycle: UInt64, event: StopEvent)?
+    while session.totalCycles < now {
+      guard let result = try session.run(until: now) else { break }
+      let here = session.totalCycles
+      switch result {
+      case .breakpoint:
+        if here < now { last = (here, .breakpoint(.software)) }
+        target.cpu.resumeOverBreakpoint()
+      case .watchpoint(let hit):
+        if here < now { last = (here, .watchpoint(Self.kind(of: hit), address: hit.address)) }
+      default:
+        break
+      }
+      if session.totalCycles < here || result.endsTheMachine { break }
+      if case .breakpoint = result { continue }
+      if case .watchpoint = result { continue }
+      break
+    }
+    try replay(to: last?.cycle ?? 0)
+    report(last?.event ?? .historyBegin)
+  }
+
+  /// Boots again and replays the history to `position`, with no breakpoint or watchpoint on the way.
+  private func replay(to position: UInt64) throws {
+    session.afterReset = nil
+    defer {
+      session.afterReset = { [unowned self] in self.target.apply() }
+      target.apply()
+    }
+    try session.restart()
+    if position > 0 { _ = try session.run(until: position) }
+  }
+
+  private static func kind(of hit: WatchpointHit) -> BreakpointKind {
+    switch hit.watchpoint.kind {
+    case .write: return .write
+    case .read: return .read
+    case .access: return .access
     }
   }
 

@@ -73,6 +73,13 @@ final class MachineDebugTarget: DebugTarget {
   /// selectors and the other control registers change how the CPU decodes and translates, which only
   /// the guest's own instructions may do consistently.
   func writeRegister(_ number: Int, _ bytes: [UInt8]) -> Bool {
+    guard Self.write(register: number, bytes, to: cpu) else { return false }
+    session.divergeHere()
+    session.record(.registerWrite(number: number, bytes: bytes), applied: true)
+    return true
+  }
+
+  static func write(register number: Int, _ bytes: [UInt8], to cpu: CPU) -> Bool {
     var v: UInt64 = 0
     for (k, b) in bytes.prefix(8).enumerated() { v |= UInt64(b) << (8 * UInt64(k)) }
     switch number {
@@ -99,7 +106,10 @@ final class MachineDebugTarget: DebugTarget {
   }
 
   func writeMemory(at address: UInt64, _ bytes: [UInt8]) -> Bool {
-    cpu.debugWrite(linear: address, bytes)
+    guard cpu.debugWrite(linear: address, bytes) else { return false }
+    session.divergeHere()
+    session.record(.memoryWrite(address: address, bytes: bytes), applied: true)
+    return true
   }
 
   func setBreakpoint(_ kind: BreakpointKind, at address: UInt64, length: UInt64, _ enabled: Bool) -> Bool {
