@@ -3,7 +3,7 @@
 //   emu [--headless] [--dump-vga FILE|-] [--serial FILE|-] [--max-cycles N] [--memory MIB]
 //       [--append CMDLINE] [--stats] [--strict] [--keys STRING] [--serial-in FILE|-]
 //       [--screenshot FILE.png] [--font FILE] [--realtime] [--reboot] [--rtc virtual|host]
-//       [--gdb PORT] [KERNEL.elf]
+//       [--gdb PORT] [--record FILE | --replay FILE] [KERNEL.elf]
 //
 // With no kernel it boots the package's own (.build/kernel/kernel.elf, built by `make kernel`).
 // Exit statuses are listed in ExitStatus.swift and the README.
@@ -90,6 +90,12 @@ struct Emu: ParsableCommand {
     help: "Wait for gdb on 127.0.0.1:PORT before the first instruction (QEMU's -s -S); 0 picks a free port.")
   var gdb: UInt16?
 
+  @Option(help: "Write every input the run receives, with the cycle it arrived at, to FILE when it ends.")
+  var record: String?
+
+  @Option(help: "Repeat the run recorded in FILE exactly (its options and inputs; see the README).")
+  var replay: String?
+
   @Argument(help: "The kernel (an ELF with a Multiboot header or a PVH note).")
   var kernel: String?
 
@@ -99,6 +105,11 @@ struct Emu: ParsableCommand {
     }
     guard rtc == "virtual" || rtc == "host" else {
       throw ValidationError("--rtc takes 'virtual' or 'host'")
+    }
+    if replay != nil {
+      guard keys == nil, serialIn == nil, record == nil else {
+        throw ValidationError("--replay takes its input from the recording: no --keys, --serial-in or --record")
+      }
     }
   }
 
@@ -114,6 +125,10 @@ struct Emu: ParsableCommand {
       options.configuration.memoryMiB = memory
       options.configuration.strict = strict
       options.configuration.rtcSource = rtc == "host" ? .host : .deterministic
+      if rtc == "host" && (record != nil || gdb != nil) {
+        // The host's clock, read once: a recording (and reverse execution) must see the same time again.
+        options.configuration.rtcSource = .virtual(epoch: Int64(Date().timeIntervalSince1970))
+      }
       options.maxCycles = maxCycles
       options.rebootOnTripleFault = reboot
       options.exitWhenIdle = exitWhenIdle
@@ -135,14 +150,17 @@ struct Emu: ParsableCommand {
       }
       // The font is read up front so a missing font is reported before anything runs.
       let displayFont = headless && screenshot == nil ? nil : try loadFont()
+      let recording = try replay.map { try RecordReplay.load($0, into: &options) }
       let sink = try SerialSink(path: serial ?? "-")
       // Every output path is opened before the guest runs: a bad one is an error up front.
       let screenFile = try dumpVGA.flatMap { $0 == "-" ? nil : try OutputFile(path: $0, what: "--dump-vga file") }
       let screenshotFile = try screenshot.map { try OutputFile(path: $0, what: "screenshot") }
-      let session = try Session(options: options, serial: sink)
+      let recordFile = try record.map { try OutputFile(path: $0, what: "recording") }
+      let session = try Session(
+        options: options, serial: sink, history: recording?.inputs ?? [], frontier: recording?.endCycle ?? 0)
       let debugger = try gdb.map { try GDBServer(session: session, port: $0) }
       let started = Date()
-      let result: SessionResult
+      var result: SessionResult
       if headless {
         result = try debugger?.runHeadless() ?? runHeadless(session)
       } else {
@@ -150,6 +168,8 @@ struct Emu: ParsableCommand {
       }
       let elapsed = Date().timeIntervalSince(started)
       sink.flush()
+      if let recording { result = try RecordReplay.check(result, of: session, against: recording) }
+      if let recordFile { try recordFile.write(RecordReplay.recording(of: session, result: result).encoded()) }
       try finish(session, font: displayFont, screenFile: screenFile, screenshotFile: screenshotFile)
       if result.status != ExitStatus.normal && !result.endsTheMachine {
         FileHandle.standardError.write("emu: \(result.message)\n".data(using: .utf8)!)

@@ -18,6 +18,8 @@ import Machine
 /// Everything a run needs that does not change across resets.
 struct SessionOptions {
   var kernelPath: String
+  /// The name the guest sees (the start of the Multiboot command line); the path when nil.
+  var kernelName: String?
   var commandLine = ""
   var configuration = PCConfiguration()
   var maxCycles: UInt64?
@@ -98,8 +100,10 @@ final class Session {
   /// Every input so far, in order; entries from `replayNext` on are still to be replayed.
   private(set) var history: [TimedInput] = []
   private var replayNext = 0
-  /// The furthest session cycle reached; before it the session replays.
+  /// The furthest session cycle reached (or recorded); before it the session replays.
   private(set) var frontier: UInt64 = 0
+  /// The furthest session cycle this process has run to: the guest's output before it was written.
+  private var outputWritten: UInt64 = 0
   /// Terminal input that arrived while the session was in the past, given to the guest at the frontier.
   private var heldTerminalInput: [UInt8] = []
   /// Called with the new PC after each reset (the debugger puts its breakpoints back).
@@ -108,9 +112,13 @@ final class Session {
   /// One millisecond of virtual time: how often the host looks in on the guest (keys, limits).
   var sliceCycles: UInt64 { max(1, options.configuration.cyclesPerSecond / 1000) }
 
-  init(options: SessionOptions, serial: SerialSink) throws {
+  /// `history` and `frontier` come from a recording being replayed: the session is in the past
+  /// until `frontier`.
+  init(options: SessionOptions, serial: SerialSink, history: [TimedInput] = [], frontier: UInt64 = 0) throws {
     self.options = options
     self.serial = serial
+    self.history = history
+    self.frontier = frontier
     guard let data = FileManager.default.contents(atPath: options.kernelPath) else {
       throw EmuError.load("cannot read the kernel file \(options.kernelPath)")
     }
@@ -124,7 +132,8 @@ final class Session {
     let pc = PC(configuration: options.configuration, serialOutput: { serial.write($0) })
     do {
       // QEMU passes the kernel's file name as it was given on its command line.
-      try pc.machine.loadKernel(kernel, name: options.kernelPath, commandLine: options.commandLine)
+      try pc.machine.loadKernel(
+        kernel, name: options.kernelName ?? options.kernelPath, commandLine: options.commandLine)
     } catch {
       throw EmuError.load("\(options.kernelPath): \(error)")
     }
@@ -137,6 +146,9 @@ final class Session {
     }
     return pc
   }
+
+  /// The kernel file's bytes, as loaded at each reset.
+  var kernelImage: [UInt8] { kernel }
 
   var totalCycles: UInt64 { cyclesBeforeReset + pc.machine.stats.cycles }
   var totalInstructions: UInt64 { instructionsBeforeReset + pc.machine.stats.instructionsRetired }
@@ -170,10 +182,12 @@ final class Session {
         // In the past: stop where the next recorded input arrives and at the frontier.
         if replayNext < history.count { sliceEnd = min(sliceEnd, history[replayNext].cycle) }
         if totalCycles < frontier { sliceEnd = min(sliceEnd, frontier) }
+        if totalCycles < outputWritten { sliceEnd = min(sliceEnd, outputWritten) }
       }
-      serial.muted = totalCycles < frontier
+      serial.muted = totalCycles < outputWritten
       let reason = pc.machine.run(until: sliceEnd - cyclesBeforeReset)
       frontier = max(frontier, totalCycles)
+      outputWritten = max(outputWritten, totalCycles)
       serial.flush()
       switch reason {
       case .cycleLimit:
@@ -298,6 +312,7 @@ final class Session {
     replayNext += 1
     let result = try map(pc.machine.step())
     frontier = max(frontier, totalCycles)
+    outputWritten = max(outputWritten, totalCycles)
     if let result, result != .breakpoint { return result }
     return nil
   }
@@ -335,6 +350,7 @@ final class Session {
       replayNext = history.count
       let result = try map(pc.machine.step())
       frontier = max(frontier, totalCycles)
+      outputWritten = max(outputWritten, totalCycles)
       return result
     }
     let start = totalCycles
