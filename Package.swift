@@ -19,13 +19,16 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
+    // Saving and restoring component state with one listing per component (snapshots).
+    .target(name: "StateCoding"),
     // The CPU, memory and port buses, the loader and the clock: the PC minus its devices.
     .target(
       name: "Machine",
+      dependencies: ["StateCoding"],
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
     ),
     // Device models: plain types driven through their register reads and writes.
-    .target(name: "Devices"),
+    .target(name: "Devices", dependencies: ["StateCoding"]),
     // The gdb remote serial protocol over an abstract debug target: framing, packets, target XML.
     .target(name: "GDBRemote"),
     // What a person sees: console fonts, the text-mode renderer shared by window and PNG, PNG output.
@@ -36,7 +39,7 @@ let package = Package(
     .executableTarget(
       name: "emu",
       dependencies: [
-        "Machine", "Devices", "Display", "CSDL2", "GDBRemote",
+        "Machine", "Devices", "Display", "CSDL2", "GDBRemote", "StateCoding",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -4,6 +4,8 @@
 // hw/acpi/core.c acpi_pm1_cnt_write. A kernel powers off with `outw(0x604, 0x2000)`.
 
 /// A PM1a control register whose only effect is powering the machine off.
+import StateCoding
+
 public final class ACPIPowerOff {
   public static let defaultPort: UInt16 = 0x604
   /// PM1_CNT bit 13: SLP_EN.
@@ -39,5 +41,14 @@ public final class ACPIPowerOff {
     if word & Self.sleepEnable != 0 && (word >> 10) & 7 == 0 {
       onPowerOff()
     }
+  }
+}
+
+// MARK: Snapshot
+
+extension ACPIPowerOff: StateCodable {
+  public func code(_ coder: inout StateCoder) {
+    coder.section(0x604)
+    coder.code(&control)
   }
 }

@@ -10,6 +10,8 @@
 // runs are reproducible; `.host` shows the host's wall clock. Guest writes to the time registers move the
 // clock by an offset. Periodic, alarm and update-ended interrupts are timed in virtual cycles.
 
+import StateCoding
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -362,4 +364,20 @@ func secondsSinceEpoch(_ t: CivilTime) -> Int64 {
   let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
   let days = era * 146_097 + doe - 719_468
   return Int64(days) * 86_400 + Int64(t.hour * 3600 + t.minute * 60 + t.second)
+}
+
+// MARK: Snapshot
+
+extension CMOS: StateCodable {
+  public func code(_ coder: inout StateCoder) {
+    coder.section(0x146818)
+    coder.code(&index)
+    coder.code(&nmiMasked)
+    coder.code(&cycle)
+    coder.code(&ram)
+    if ram.count != 128 { coder.fail("CMOS RAM is not 128 bytes") }
+    coder.code(&offset)
+    coder.code(&frozen)
+    coder.code(&interruptAsserted)
+  }
 }

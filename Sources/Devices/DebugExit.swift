@@ -5,6 +5,8 @@
 // hands v to the host, which decides how to stop (`exitStatus(for:)` gives QEMU's status).
 
 /// isa-debug-exit: a write reports its value to the host, which exits.
+import StateCoding
+
 public final class DebugExit {
   public static let defaultBase: UInt16 = 0xF4
   public static let defaultSize: UInt16 = 4
@@ -49,5 +51,14 @@ public final class DebugExit {
     let masked = value & allOnes(size: size)
     lastValue = masked
     onExit(masked)
+  }
+}
+
+// MARK: Snapshot
+
+extension DebugExit: StateCodable {
+  public func code(_ coder: inout StateCoder) {
+    coder.section(0xF4)
+    coder.code(&lastValue)
   }
 }

@@ -11,6 +11,8 @@
 // instantly, so IBF is never seen set.
 
 /// The 8042 controller and its keyboard, delivering set 1 scancodes one byte at a time on IRQ 1.
+import StateCoding
+
 public final class I8042 {
   public static let dataPort: UInt16 = 0x60
   public static let statusCommandPort: UInt16 = 0x64
@@ -385,5 +387,32 @@ public final class I8042 {
   private func resetKeyboardDefaults() {
     scancodeSet = 2
     ledState = 0
+  }
+}
+
+// MARK: Snapshot
+
+extension I8042: StateCodable {
+  public func code(_ coder: inout StateCoder) {
+    coder.section(0x8042)
+    coder.code(&configuration)
+    coder.code(&outputPort)
+    coder.code(&scanningEnabled)
+    coder.code(&ledState)
+    coder.code(&scancodeSet)
+    coder.code(&interruptAsserted)
+    coder.code(&outputBuffer)
+    coder.code(&outputFull)
+    coder.code(&outputFromController)
+    coder.code(&lastWriteWasCommand)
+    coder.code(&systemFlag)
+    coder.code(&pendingControllerCommand)
+    coder.code(&pendingKeyboardCommand)
+    coder.code(&keyboardQueue)
+    coder.code(&queueStart)
+    if queueStart > keyboardQueue.count { coder.fail("keyboard queue start past its end") }
+    coder.code(&controllerQueue)
+    coder.code(&keyboardReplies)
+    coder.code(&lastKeyboardByte)
   }
 }

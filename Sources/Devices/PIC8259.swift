@@ -13,6 +13,8 @@
 //     already high must fall and rise again to request (datasheet: "the edge sense circuit is reset").
 
 /// One 8259A: IRR, ISR, IMR, the priority resolver and the initialization sequence.
+import StateCoding
+
 public final class PIC8259 {
   /// Interrupt request register: requests latched and not yet acknowledged (bit n = IR n).
   public private(set) var irr: UInt8 = 0
@@ -216,5 +218,30 @@ public final class PIC8259 {
     default:  // 0b010: no operation
       break
     }
+  }
+}
+
+// MARK: Snapshot
+
+extension PIC8259: StateCodable {
+  public func code(_ coder: inout StateCoder) {
+    coder.section(0x8259_0000 | (isMaster ? 1 : 2))
+    coder.code(&irr)
+    coder.code(&isr)
+    coder.code(&imr)
+    coder.code(&vectorBase)
+    coder.code(&cascadeConfiguration)
+    coder.code(&autoEOI)
+    coder.code(&levelTriggered)
+    coder.code(&specialFullyNested)
+    coder.code(&specialMask)
+    coder.code(&priorityBase)
+    coder.code(&rotateOnAutoEOI)
+    coder.code(&readISR)
+    coder.code(&pollPending)
+    coder.code(&lineLevels)
+    coder.code(&initStep)
+    coder.code(&needsICW4)
+    coder.code(&singleMode)
   }
 }

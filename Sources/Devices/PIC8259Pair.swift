@@ -6,6 +6,8 @@
 // `hasPendingInterrupt` between instructions and runs the INTA cycle with `acknowledge()`.
 
 /// The master/slave 8259A pair of a PC, seen as IRQ 0-15.
+import StateCoding
+
 public final class PIC8259Pair: InterruptLine {
   /// Command (ICW1/OCW2/OCW3, IRR/ISR read) and data (ICW2-4, IMR) ports of each chip.
   public static let masterCommandPort: UInt16 = 0x20
@@ -116,5 +118,14 @@ public final class PIC8259Pair: InterruptLine {
   /// Keeps the master's IR2 equal to the slave's INT output.
   private func updateCascade() {
     master.setLevel(Self.cascadeIRQ, slave.pendingRequest != nil)
+  }
+}
+
+// MARK: Snapshot
+
+extension PIC8259Pair: StateCodable {
+  public func code(_ coder: inout StateCoder) {
+    master.code(&coder)
+    slave.code(&coder)
   }
 }

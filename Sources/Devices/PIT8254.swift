@@ -12,6 +12,8 @@
 // (as QEMU's i8254 does), so reading it or skipping ahead in time costs nothing.
 
 /// The 8254 timer: three channels, channel 0's OUT on IRQ 0, channel 2 gated through port 0x61.
+import StateCoding
+
 public final class PIT8254 {
   /// The PIT's input clock in Hz (14.31818 MHz / 12, as QEMU rounds it).
   public static let frequency: UInt64 = 1_193_182
@@ -433,5 +435,44 @@ private struct Channel {
       readLSBNext.toggle()
       return readLSBNext ? UInt8(value >> 8) : UInt8(value & 0xFF)
     }
+  }
+}
+
+// MARK: Snapshot
+
+extension PIT8254: StateCodable {
+  public func code(_ coder: inout StateCoder) {
+    coder.section(0x8254)
+    coder.code(&cycle)
+    coder.code(&irqLevel)
+    coder.code(&portBLatch)
+    coder.code(&channels, blank: Channel()) { coder, c in c.code(&coder) }
+  }
+}
+
+extension Channel {
+  mutating func code(_ coder: inout StateCoder) {
+    coder.code(&mode)
+    coder.code(&access)
+    coder.code(&bcd)
+    coder.code(&reload)
+    coder.code(&hasCount)
+    coder.code(&start)
+    coder.code(&gate)
+    coder.code(&pausedElapsed)
+    var reloadCount = pendingReload?.count
+    var reloadTick = pendingReload?.tick
+    coder.code(&reloadCount)
+    coder.code(&reloadTick)
+    if coder.direction == .restore {
+      pendingReload = reloadCount.flatMap { count in reloadTick.map { (count: count, tick: $0) } }
+    }
+    coder.code(&nullCount)
+    coder.code(&writeLSBNext)
+    coder.code(&writtenLSB)
+    coder.code(&readLSBNext)
+    coder.code(&latchedCount)
+    coder.code(&latchedLSBNext)
+    coder.code(&latchedStatus)
   }
 }

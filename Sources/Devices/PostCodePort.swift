@@ -4,6 +4,8 @@
 // Reads return all ones, like the undriven bus on a machine without a POST card.
 
 /// Port 0x80: records the last POST code written.
+import StateCoding
+
 public final class PostCodePort {
   public static let port: UInt16 = 0x80
 
@@ -31,5 +33,15 @@ public final class PostCodePort {
     guard port == Self.port else { return }
     lastValue = UInt8(truncatingIfNeeded: value)
     writeCount += 1
+  }
+}
+
+// MARK: Snapshot
+
+extension PostCodePort: StateCodable {
+  public func code(_ coder: inout StateCoder) {
+    coder.section(0x80)
+    coder.code(&lastValue)
+    coder.code(&writeCount)
   }
 }

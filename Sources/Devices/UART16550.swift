@@ -11,6 +11,8 @@
 // never has a byte "still on the wire" when the guest looks.
 
 /// A 16550 UART with 16-byte FIFOs, divisor latch, loopback and the PC's OUT2 interrupt gate.
+import StateCoding
+
 public final class UART16550 {
   /// Standard PC base ports and IRQs.
   public static let com1Base: UInt16 = 0x3F8
@@ -359,5 +361,29 @@ public final class UART16550 {
     default:
       scratch = value
     }
+  }
+}
+
+// MARK: Snapshot
+
+extension UART16550: StateCodable {
+  public func code(_ coder: inout StateCoder) {
+    coder.section(0x1655_0000 | UInt32(base))
+    coder.code(&interruptEnable)
+    coder.code(&lineControl)
+    coder.code(&modemControl)
+    coder.code(&scratch)
+    coder.code(&divisor)
+    coder.code(&fifosEnabled)
+    coder.code(&triggerLevel)
+    coder.code(&interruptAsserted)
+    coder.code(&rxFIFO)
+    coder.code(&lineErrors)
+    coder.code(&thrInterruptPending)
+    coder.code(&modemInputs)
+    coder.code(&modemStatus)
+    coder.code(&backlog)
+    coder.code(&backlogStart)
+    if backlogStart > backlog.count { coder.fail("UART backlog start past its end") }
   }
 }

@@ -13,6 +13,8 @@
 // light grey on black (0x0720) and the cursor on scan lines 13-14.
 
 /// The cursor as the CRTC describes it.
+import StateCoding
+
 public struct VGACursor: Equatable {
   /// Cursor Location (CR0E:CR0F), in character cells from the start of text memory.
   public var location: Int
@@ -259,5 +261,24 @@ public final class VGATextDevice {
       return
     }
     crtc[index] = value
+  }
+}
+
+// MARK: Snapshot
+
+extension VGATextDevice: StateCodable {
+  public func code(_ coder: inout StateCoder) {
+    coder.section(0x0B8000)
+    coder.code(raw: memory, count: Self.memorySize)
+    coder.code(&crtcIndex)
+    coder.code(&attributeIndex)
+    coder.code(&miscellaneousOutput)
+    coder.code(&crtc)
+    coder.code(&attribute)
+    if crtc.count != Self.mode3CRTC.count || attribute.count != Self.mode3Attribute.count {
+      coder.fail("VGA register files of the wrong size")
+    }
+    coder.code(&attributeFlipFlopIsData)
+    coder.code(&statusReads)
   }
 }

@@ -90,6 +90,13 @@ struct Emu: ParsableCommand {
     help: "Wait for gdb on 127.0.0.1:PORT before the first instruction (QEMU's -s -S); 0 picks a free port.")
   var gdb: UInt16?
 
+  @Option(name: .customLong("save-state"), help: "Write a snapshot of the whole machine to FILE when the run stops.")
+  var saveState: String?
+
+  @Option(
+    name: .customLong("load-state"), help: "Start from a snapshot written by --save-state (same kernel and --memory).")
+  var loadState: String?
+
   @Option(help: "Write every input the run receives, with the cycle it arrived at, to FILE when it ends.")
   var record: String?
 
@@ -106,9 +113,13 @@ struct Emu: ParsableCommand {
     guard rtc == "virtual" || rtc == "host" else {
       throw ValidationError("--rtc takes 'virtual' or 'host'")
     }
+    if loadState != nil && record != nil {
+      throw ValidationError("--record starts at the boot: it cannot follow --load-state")
+    }
     if replay != nil {
-      guard keys == nil, serialIn == nil, record == nil else {
-        throw ValidationError("--replay takes its input from the recording: no --keys, --serial-in or --record")
+      guard keys == nil, serialIn == nil, record == nil, loadState == nil else {
+        throw ValidationError(
+          "--replay takes its input from the recording: no --keys, --serial-in, --record or --load-state")
       }
     }
   }
@@ -156,8 +167,15 @@ struct Emu: ParsableCommand {
       let screenFile = try dumpVGA.flatMap { $0 == "-" ? nil : try OutputFile(path: $0, what: "--dump-vga file") }
       let screenshotFile = try screenshot.map { try OutputFile(path: $0, what: "screenshot") }
       let recordFile = try record.map { try OutputFile(path: $0, what: "recording") }
+      let stateFile = try saveState.map { try OutputFile(path: $0, what: "state file") }
       let session = try Session(
         options: options, serial: sink, history: recording?.inputs ?? [], frontier: recording?.endCycle ?? 0)
+      if let loadState {
+        guard let data = FileManager.default.contents(atPath: loadState) else {
+          throw EmuError.load("cannot read the state file \(loadState)")
+        }
+        try session.loadStateFile(Array(data), path: loadState)
+      }
       let debugger = try gdb.map { try GDBServer(session: session, port: $0) }
       let started = Date()
       var result: SessionResult
@@ -170,6 +188,7 @@ struct Emu: ParsableCommand {
       sink.flush()
       if let recording { result = try RecordReplay.check(result, of: session, against: recording) }
       if let recordFile { try recordFile.write(RecordReplay.recording(of: session, result: result).encoded()) }
+      if let stateFile { try stateFile.write(session.stateFile()) }
       try finish(session, font: displayFont, screenFile: screenFile, screenshotFile: screenshotFile)
       if result.status != ExitStatus.normal && !result.endsTheMachine {
         FileHandle.standardError.write("emu: \(result.message)\n".data(using: .utf8)!)

@@ -88,22 +88,29 @@ final class Session {
   let options: SessionOptions
   let serial: SerialSink
   private let kernel: [UInt8]
-  private(set) var pc: PC
+  var pc: PC
   private var pendingKeys: ArraySlice<KeyStroke>
   /// --serial-in FILE: handed to the UART once the guest first waits for input, so the kernel's
   /// UART initialisation (which clears the FIFOs) cannot swallow it.
   private var pendingSerialInput: [UInt8]
   /// Cycles run by PCs before the last reset, so --max-cycles counts the whole session.
-  private var cyclesBeforeReset: UInt64 = 0
-  private(set) var instructionsBeforeReset: UInt64 = 0
-  private(set) var resets = 0
+  var cyclesBeforeReset: UInt64 = 0
+  var instructionsBeforeReset: UInt64 = 0
+  var resets = 0
   /// Every input so far, in order; entries from `replayNext` on are still to be replayed.
-  private(set) var history: [TimedInput] = []
-  private var replayNext = 0
+  var history: [TimedInput] = []
+  var replayNext = 0
   /// The furthest session cycle reached (or recorded); before it the session replays.
-  private(set) var frontier: UInt64 = 0
+  var frontier: UInt64 = 0
   /// The furthest session cycle this process has run to: the guest's output before it was written.
-  private var outputWritten: UInt64 = 0
+  var outputWritten: UInt64 = 0
+  /// States to return to without booting again: the loaded state (if any) and the debugger's
+  /// periodic checkpoints, in cycle order (Snapshots.swift).
+  var checkpoints: [Checkpoint] = []
+  /// The state the session was loaded from (--load-state), which stands for the boot.
+  var origin: Checkpoint?
+  var keepsCheckpoints = false
+  var namedSnapshots: [String: Checkpoint] = [:]
   /// Terminal input that arrived while the session was in the past, given to the guest at the frontier.
   private var heldTerminalInput: [UInt8] = []
   /// Called with the new PC after each reset (the debugger puts its breakpoints back).
@@ -128,7 +135,7 @@ final class Session {
     pc = try Self.boot(kernel, options: options, serial: serial)
   }
 
-  private static func boot(_ kernel: [UInt8], options: SessionOptions, serial: SerialSink) throws -> PC {
+  static func boot(_ kernel: [UInt8], options: SessionOptions, serial: SerialSink) throws -> PC {
     let pc = PC(configuration: options.configuration, serialOutput: { serial.write($0) })
     do {
       // QEMU passes the kernel's file name as it was given on its command line.
@@ -189,6 +196,7 @@ final class Session {
       frontier = max(frontier, totalCycles)
       outputWritten = max(outputWritten, totalCycles)
       serial.flush()
+      takeCheckpointIfDue()
       switch reason {
       case .cycleLimit:
         if let result = lookIn() { return result }
@@ -322,16 +330,22 @@ final class Session {
   func divergeHere() {
     history.removeSubrange(replayNext...)
     frontier = totalCycles
+    checkpoints.removeAll { $0.cycle > totalCycles }
   }
 
-  /// Boots the kernel again at cycle 0 with the history to replay: the way back to an earlier
-  /// position is `restart()` then `run(until:)` it.
-  func restart() throws {
-    cyclesBeforeReset = 0
-    instructionsBeforeReset = 0
-    resets = 0
-    replayNext = 0
-    pc = try Self.boot(kernel, options: options, serial: serial)
+  /// Goes back to the start of the history (the boot, or the state the session was loaded from),
+  /// or to the latest checkpoint at or before `position`, with the history after it to replay: the
+  /// way back to an earlier position is `restart(toward:)` then `run(until:)` it.
+  func restart(toward position: UInt64 = 0) throws {
+    if let checkpoint = checkpoints.last(where: { $0.cycle <= position }) ?? origin {
+      try restore(checkpoint)
+    } else {
+      cyclesBeforeReset = 0
+      instructionsBeforeReset = 0
+      resets = 0
+      replayNext = 0
+      pc = try Self.boot(kernel, options: options, serial: serial)
+    }
     afterReset?()
   }
 

@@ -149,6 +149,31 @@ final class GDBTests: XCTestCase {
     XCTAssertEqual(emu.serial.components(separatedBy: "Type 'help'").count, 2, emu.serial)
   }
 
+  func testSavevmAndLoadvmFromTheMonitor() throws {
+    try requireGDB()
+    let emu = try DebuggedEmulator(kernel: try kernel, arguments: ["--keys", "echo once\\nhelp\\n"])
+    let output = try emu.gdb(
+      [
+        "break Shell.swift:51", "continue", "monitor savevm first", "echo SAVED\\n", "info registers", "echo END\\n",
+        "continue", "echo LATER\\n", "info registers", "echo END\\n",
+        "monitor loadvm first", "flushregs", "echo LOADED\\n", "info registers", "echo END\\n",
+        "monitor info snapshots", "monitor loadvm nothing", "delete", "kill",
+      ], symbols: try kernel)
+    func section(_ name: String) -> String {
+      guard let start = output.range(of: name + "\n"),
+        let end = output.range(of: "END\n", range: start.upperBound..<output.endIndex)
+      else { return "" }
+      return String(output[start.upperBound..<end.lowerBound])
+    }
+    XCTAssertTrue(output.contains("saved snapshot 'first'"), output)
+    XCTAssertTrue(section("SAVED").contains("rip "), output)
+    XCTAssertNotEqual(section("LATER"), section("SAVED"))
+    XCTAssertEqual(section("LOADED"), section("SAVED"), output)
+    XCTAssertTrue(output.contains("first  cycle "), output)
+    XCTAssertTrue(output.contains("no snapshot named 'nothing'"), output)
+    XCTAssertEqual(emu.waitForExit()?.crashed, false)
+  }
+
   func testTheWindowRunsUnderGDBToo() throws {
     try requireGDB()
     let display = try VirtualDisplay()

@@ -44,6 +44,7 @@ final class GDBServer {
     target = MachineDebugTarget(session: session)
     stub = GDBStub(target: target)
     session.afterReset = { [unowned self] in self.target.apply() }
+    session.keepsCheckpoints = true
     FileHandle.standardError.write("emu: waiting for gdb on 127.0.0.1:\(connection.port)\n".data(using: .utf8)!)
   }
 
@@ -171,28 +172,38 @@ final class GDBServer {
 
   private func reverseContinue() throws {
     let now = session.totalCycles
-    // Run the history again with the breakpoints and watchpoints in, noting every stop before now.
-    try session.restart()
-    var last: (cycle: UInt64, event: StopEvent)?
-    while session.totalCycles < now {
-      guard let result = try session.run(until: now) else { break }
-      let here = session.totalCycles
-      switch result {
-      case .breakpoint:
-        if here < now { last = (here, .breakpoint(.software)) }
-        target.cpu.resumeOverBreakpoint()
-      case .watchpoint(let hit):
-        if here < now { last = (here, .watchpoint(Self.kind(of: hit), address: hit.address)) }
-      default:
+    // Run the history again with the breakpoints and watchpoints in, noting every stop before now:
+    // from the latest checkpoint first, then from the one before it, and so on back to the start.
+    var end = now
+    let starts = [0] + session.checkpoints.map(\.cycle).filter { $0 > 0 && $0 < now }
+    for start in starts.reversed() {
+      try session.restart(toward: start)
+      var last: (cycle: UInt64, event: StopEvent)?
+      while session.totalCycles < end {
+        guard let result = try session.run(until: end) else { break }
+        let here = session.totalCycles
+        switch result {
+        case .breakpoint:
+          if here < end { last = (here, .breakpoint(.software)) }
+          target.cpu.resumeOverBreakpoint()
+          continue
+        case .watchpoint(let hit):
+          if here < end { last = (here, .watchpoint(Self.kind(of: hit), address: hit.address)) }
+          continue
+        default:
+          break
+        }
         break
       }
-      if session.totalCycles < here || result.endsTheMachine { break }
-      if case .breakpoint = result { continue }
-      if case .watchpoint = result { continue }
-      break
+      if let last {
+        try replay(to: last.cycle)
+        report(last.event)
+        return
+      }
+      end = start
     }
-    try replay(to: last?.cycle ?? 0)
-    report(last?.event ?? .historyBegin)
+    try replay(to: 0)
+    report(.historyBegin)
   }
 
   /// Boots again and replays the history to `position`, with no breakpoint or watchpoint on the way.
@@ -202,8 +213,8 @@ final class GDBServer {
       session.afterReset = { [unowned self] in self.target.apply() }
       target.apply()
     }
-    try session.restart()
-    if position > 0 { _ = try session.run(until: position) }
+    try session.restart(toward: position)
+    if position > session.totalCycles { _ = try session.run(until: position) }
   }
 
   private static func kind(of hit: WatchpointHit) -> BreakpointKind {

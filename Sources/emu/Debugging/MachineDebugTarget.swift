@@ -131,6 +131,6 @@ final class MachineDebugTarget: DebugTarget {
   }
 
   func monitor(_ command: String) -> String {
-    MonitorCommands(cpu: cpu).run(command)
+    MonitorCommands(session: session).run(command)
   }
 }

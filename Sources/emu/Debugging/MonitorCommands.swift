@@ -1,10 +1,11 @@
 // MonitorCommands.swift: gdb's `monitor ...` (qRcmd), with QEMU's monitor commands and output shapes
-// where they exist: info registers, info mem, info gdt, info idt, xp.
+// where they exist: info registers, info mem, info gdt, info idt, xp, savevm, loadvm, info snapshots.
 
 import Machine
 
 struct MonitorCommands {
-  let cpu: CPU
+  let session: Session
+  var cpu: CPU { session.pc.machine.cpu }
 
   func run(_ line: String) -> String {
     let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -14,6 +15,21 @@ struct MonitorCommands {
     case ("info", "gdt"?): return descriptorTable(cpu.gdtr, name: "GDT")
     case ("info", "idt"?): return interruptTable()
     case ("xp", _): return physical(Array(words.dropFirst()))
+    case ("savevm", let name?):
+      session.saveSnapshot(named: name)
+      return "saved snapshot '\(name)' at cycle \(session.totalCycles)\n"
+    case ("loadvm", let name?):
+      do {
+        try session.loadSnapshot(named: name)
+      } catch {
+        return "loadvm: \(error)\n"
+      }
+      // gdb keeps the registers it read: `flushregs` makes it read the restored ones.
+      return "loaded snapshot '\(name)': cycle \(session.totalCycles); run 'flushregs' in gdb\n"
+    case ("info", "snapshots"?):
+      let names = session.namedSnapshots.sorted { $0.value.cycle < $1.value.cycle }
+      if names.isEmpty { return "no snapshots\n" }
+      return names.map { "\($0.key)  cycle \($0.value.cycle)  \($0.value.state.count >> 10) KiB\n" }.joined()
     case ("help", _), (nil, _):
       return """
         info registers   all registers with the hidden segment parts, tables and MSRs
@@ -21,6 +37,9 @@ struct MonitorCommands {
         info gdt         the descriptors in the GDT
         info idt         the gates in the IDT
         xp /NFU ADDR     physical memory: N units of U (b h w g) in format F (x d u c)
+        savevm NAME      keep a snapshot of the whole machine under NAME
+        loadvm NAME      return to it (what happened after it is forgotten)
+        info snapshots   the snapshots kept
 
         """
     default:

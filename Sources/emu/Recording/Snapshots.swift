@@ -1,0 +1,167 @@
+// Snapshots.swift: the whole PC saved and restored: in memory (reverse execution's checkpoints,
+// the monitor's savevm/loadvm) and in files (--save-state / --load-state).
+//
+// A snapshot is the session's counters and the PC: CPU with its hidden state, RAM (its pages that
+// are not all zero), every device, taken between slices where no event is pending. It is restored
+// into a freshly built PC, which replaces the running one only when the whole state read back, so
+// a damaged snapshot leaves the session as it was.
+//
+// File format, version 1 (little-endian): "EMUSTATE", u32 version, u64 kernel size, u32 kernel
+// CRC-32, u64 RAM bytes, u64 length of the state, the state (StateCoder), u32 CRC-32 of all the
+// bytes before it.
+
+import Devices
+import Display
+import Foundation
+import StateCoding
+
+/// A state of the session at `cycle`, with the number of history entries given before it.
+struct Checkpoint {
+  var cycle: UInt64
+  var historyCount: Int
+  var state: [UInt8]
+}
+
+extension PC: StateCodable {
+  func code(_ coder: inout StateCoder) {
+    machine.code(&coder)
+    let devices: [StateCodable] = [pic, pit, cmos, keyboard, com1, com2, vga, debugExit, post, powerOff]
+    for device in devices { device.code(&coder) }
+  }
+}
+
+extension Session {
+  /// How often, in cycles of guest time, the session keeps a checkpoint for reverse execution
+  /// while `keepsCheckpoints` (the debugger sets it).
+  static let checkpointSpacing: UInt64 = 50_000_000
+
+  /// The session's state now, as bytes.
+  func snapshotState() -> [UInt8] {
+    var coder = StateCoder.saving()
+    coder.section(0x5E55_1011)
+    coder.code(&cyclesBeforeReset)
+    coder.code(&instructionsBeforeReset)
+    coder.code(&resets)
+    pc.code(&coder)
+    return coder.bytes
+  }
+
+  /// Restores a state from `snapshotState` into a new PC.
+  func restoreState(_ bytes: [UInt8]) throws {
+    let fresh = PC(configuration: options.configuration, serialOutput: { [serial] in serial.write($0) })
+    var coder = StateCoder.restoring(bytes)
+    var before: UInt64 = 0, instructions: UInt64 = 0, count = 0
+    coder.section(0x5E55_1011)
+    coder.code(&before)
+    coder.code(&instructions)
+    coder.code(&count)
+    fresh.code(&coder)
+    if let failure = coder.failure { throw EmuError.load("the snapshot is damaged: \(failure)") }
+    guard coder.isComplete else { throw EmuError.load("the snapshot is damaged: bytes after its end") }
+    cyclesBeforeReset = before
+    instructionsBeforeReset = instructions
+    resets = count
+    pc = fresh
+  }
+
+  func checkpoint() -> Checkpoint {
+    Checkpoint(cycle: totalCycles, historyCount: history.count, state: snapshotState())
+  }
+
+  /// Back to a checkpoint of this timeline: the history after it is replayed from there.
+  func restore(_ checkpoint: Checkpoint) throws {
+    try restoreState(checkpoint.state)
+    replayNext = min(checkpoint.historyCount, history.count)
+  }
+
+  /// The debugger's periodic checkpoints: one each `checkpointSpacing` cycles at the frontier.
+  func takeCheckpointIfDue() {
+    guard keepsCheckpoints, isLive else { return }
+    let last = checkpoints.last?.cycle ?? 0
+    if totalCycles >= last + Self.checkpointSpacing && pc.event == nil {
+      checkpoints.append(checkpoint())
+    }
+  }
+
+  // MARK: Named snapshots (savevm / loadvm)
+
+  func saveSnapshot(named name: String) {
+    namedSnapshots[name] = checkpoint()
+  }
+
+  /// Returns to a named snapshot: what happened after it is forgotten, and the guest goes on live
+  /// from there (as QEMU's loadvm).
+  func loadSnapshot(named name: String) throws {
+    guard let snapshot = namedSnapshots[name] else { throw EmuError.frontEnd("no snapshot named '\(name)'") }
+    try restoreState(snapshot.state)
+    history.removeSubrange(min(snapshot.historyCount, history.count)...)
+    replayNext = history.count
+    frontier = snapshot.cycle
+    outputWritten = snapshot.cycle
+    checkpoints.removeAll { $0.cycle > snapshot.cycle }
+    afterReset?()
+  }
+
+  // MARK: Files
+
+  static let fileMagic = Array("EMUSTATE".utf8)
+  static let fileVersion: UInt32 = 1
+
+  /// The state as a file, naming the kernel it runs.
+  func stateFile() -> [UInt8] {
+    var coder = StateCoder.saving()
+    for var byte in Self.fileMagic { coder.code(&byte) }
+    var version = Self.fileVersion
+    var size = UInt64(kernelImage.count)
+    var crc = CRC32.checksum(kernelImage)
+    var ram = pc.machine.memory.ramSize
+    var state = snapshotState()
+    coder.code(&version)
+    coder.code(&size)
+    coder.code(&crc)
+    coder.code(&ram)
+    coder.code(&state)
+    var sum = CRC32.checksum(coder.bytes)
+    coder.code(&sum)
+    return coder.bytes
+  }
+
+  /// Loads a state file made with the same kernel and RAM size; the loaded state becomes the start
+  /// of the history.
+  func loadStateFile(_ bytes: [UInt8], path: String) throws {
+    guard bytes.count >= 12, Array(bytes.prefix(8)) == Self.fileMagic else {
+      throw EmuError.load("\(path) is not an emu state file")
+    }
+    guard
+      CRC32.checksum(bytes.dropLast(4))
+        == bytes.suffix(4).enumerated().reduce(UInt32(0), { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) })
+    else { throw EmuError.load("\(path) is damaged (its checksum does not match)") }
+    var coder = StateCoder.restoring(Array(bytes.dropFirst(8).dropLast(4)))
+    var version: UInt32 = 0, size: UInt64 = 0, crc: UInt32 = 0, ram: UInt64 = 0
+    var state: [UInt8] = []
+    coder.code(&version)
+    guard version == Self.fileVersion else {
+      throw EmuError.load("\(path) is state format version \(version); this emu reads version \(Self.fileVersion)")
+    }
+    coder.code(&size)
+    coder.code(&crc)
+    coder.code(&ram)
+    coder.code(&state)
+    guard coder.isComplete else { throw EmuError.load("\(path) is damaged: \(coder.failure ?? "bytes after its end")") }
+    guard size == UInt64(kernelImage.count), crc == CRC32.checksum(kernelImage) else {
+      throw EmuError.load("\(path) was saved with another kernel (\(size) bytes, CRC-32 \(Recording.hex32(crc)))")
+    }
+    guard ram == pc.machine.memory.ramSize else {
+      throw EmuError.load("\(path) has \(ram >> 20) MiB of RAM; give --memory \(ram >> 20)")
+    }
+    do {
+      try restoreState(state)
+    } catch EmuError.load(let message) {
+      throw EmuError.load("\(path): \(message)")
+    }
+    origin = checkpoint()
+    checkpoints = []
+    frontier = totalCycles
+    outputWritten = totalCycles
+  }
+}
