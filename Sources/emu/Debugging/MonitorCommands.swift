@@ -28,8 +28,12 @@ struct MonitorCommands {
       return "loaded snapshot '\(name)': cycle \(session.totalCycles); run 'flushregs' in gdb\n"
     case ("info", "snapshots"?):
       let names = session.namedSnapshots.sorted { $0.value.cycle < $1.value.cycle }
-      if names.isEmpty { return "no snapshots\n" }
+      let kept = session.checkpoints.reduce(0) { $0 + $1.state.count }
+      let automatic =
+        "reverse-execution checkpoints: \(session.checkpoints.count), \(kept >> 10) KiB (one each \(Session.checkpointSpacing) cycles)\n"
+      if names.isEmpty { return "no snapshots\n" + automatic }
       return names.map { "\($0.key)  cycle \($0.value.cycle)  \($0.value.state.count >> 10) KiB\n" }.joined()
+        + automatic
     case ("help", _), (nil, _):
       return """
         info registers   all registers with the hidden segment parts, tables and MSRs
