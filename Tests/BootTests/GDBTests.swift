@@ -13,6 +13,14 @@ final class GDBTests: XCTestCase {
     }
   }
 
+  /// What gdb printed between `echo NAME` and the next `echo END`.
+  static func section(_ name: String, of output: String) -> String {
+    guard let start = output.range(of: name + "\n"),
+      let end = output.range(of: "END\n", range: start.upperBound..<output.endIndex)
+    else { return "" }
+    return String(output[start.upperBound..<end.lowerBound])
+  }
+
   /// Hex numbers that follow `prefix` on the lines of gdb's output.
   private func numbers(after prefix: String, in output: String) -> [UInt64] {
     output.components(separatedBy: "\n").compactMap { line in
@@ -96,12 +104,7 @@ final class GDBTests: XCTestCase {
         "delete", "reverse-continue", "echo BEGIN\\n", "info registers rip",
         "kill",
       ], symbols: try kernel)
-    func section(_ name: String) -> String {
-      guard let start = output.range(of: name + "\n"),
-        let end = output.range(of: "END\n", range: start.upperBound..<output.endIndex)
-      else { return "" }
-      return String(output[start.upperBound..<end.lowerBound])
-    }
+    let section = { (name: String) in Self.section(name, of: output) }
     // reverse-stepi gives back exactly the registers after the first step (all of them, as gdb shows
     // them), the stack and the screen.
     let afterStep = section("STEP1")
@@ -133,12 +136,7 @@ final class GDBTests: XCTestCase {
         "continue", "echo AGAIN\\n", "info registers", "echo END\\n",
         "delete", "kill",
       ], symbols: try kernel)
-    func section(_ name: String) -> String {
-      guard let start = output.range(of: name + "\n"),
-        let end = output.range(of: "END\n", range: start.upperBound..<output.endIndex)
-      else { return "" }
-      return String(output[start.upperBound..<end.lowerBound])
-    }
+    let section = { (name: String) in Self.section(name, of: output) }
     XCTAssertTrue(section("SECOND").contains("rip "), output)
     XCTAssertEqual(section("AGAIN"), section("SECOND"), output)
     XCTAssertEqual(
@@ -159,12 +157,7 @@ final class GDBTests: XCTestCase {
         "monitor loadvm first", "flushregs", "echo LOADED\\n", "info registers", "echo END\\n",
         "monitor info snapshots", "monitor loadvm nothing", "delete", "kill",
       ], symbols: try kernel)
-    func section(_ name: String) -> String {
-      guard let start = output.range(of: name + "\n"),
-        let end = output.range(of: "END\n", range: start.upperBound..<output.endIndex)
-      else { return "" }
-      return String(output[start.upperBound..<end.lowerBound])
-    }
+    let section = { (name: String) in Self.section(name, of: output) }
     XCTAssertTrue(output.contains("saved snapshot 'first'"), output)
     XCTAssertTrue(section("SAVED").contains("rip "), output)
     XCTAssertNotEqual(section("LATER"), section("SAVED"))
