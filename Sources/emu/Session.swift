@@ -110,6 +110,8 @@ final class Session {
   /// The state the session was loaded from (--load-state), which stands for the boot.
   var origin: Checkpoint?
   var keepsCheckpoints = false
+  /// The PC is new (boot, reset, a full restore): the next checkpoint must hold all of RAM.
+  var checkpointNeedsBase = true
   var namedSnapshots: [String: Checkpoint] = [:]
   /// Terminal input that arrived while the session was in the past, given to the guest at the frontier.
   private var heldTerminalInput: [UInt8] = []
@@ -263,6 +265,7 @@ final class Session {
     resets += 1
     let pending = pc.com1.pendingInput
     pc = try Self.boot(kernel, options: options, serial: serial)
+    checkpointNeedsBase = true
     pc.com1.enqueueInput(pending)
     afterReset?()
   }
@@ -345,6 +348,7 @@ final class Session {
       resets = 0
       replayNext = 0
       pc = try Self.boot(kernel, options: options, serial: serial)
+      checkpointNeedsBase = true
     }
     afterReset?()
   }

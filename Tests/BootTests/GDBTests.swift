@@ -167,6 +167,29 @@ final class GDBTests: XCTestCase {
     XCTAssertEqual(emu.waitForExit()?.crashed, false)
   }
 
+  func testReverseThroughCheckpointsKeepsTheWholeMachine() throws {
+    try requireGDB()
+    // Late in the benchmark guest (740 M cycles, 14 checkpoints, RAM rewritten by every phase),
+    // step back through a checkpoint and run to the end: the guest's checksum over all its work
+    // must come out as in a run without the debugger, so every restored page and device is right.
+    let benchmark = try PackagePaths.requireKernel(PackagePaths.testKernel("Benchmark"))
+    let plain = try Emulator.run(kernel: benchmark)
+    XCTAssertEqual(plain.status, 33, plain.standardError)
+    let emu = try DebuggedEmulator(kernel: benchmark)
+    let output = try emu.gdb(
+      [
+        // hashNumbers runs 60 times, the last ones near the end.
+        "break Benchmark.swift:77", "ignore 1 58", "continue", "delete", "monitor info snapshots",
+        "stepi", "echo A\\n", "info registers", "echo END\\n", "stepi", "stepi",
+        "reverse-stepi", "reverse-stepi", "echo B\\n", "info registers", "echo END\\n", "continue",
+      ], symbols: benchmark, timeout: 120)
+    XCTAssertTrue(output.contains("reverse-execution checkpoints: 14,"), output)
+    XCTAssertEqual(Self.section("B", of: output), Self.section("A", of: output), output)
+    XCTAssertTrue(output.contains("exited with code 041"), output)
+    XCTAssertEqual(emu.waitForExit()?.crashed, false)
+    XCTAssertEqual(emu.serial, plain.serial)
+  }
+
   func testTheWindowRunsUnderGDBToo() throws {
     try requireGDB()
     let display = try VirtualDisplay()

@@ -132,6 +132,7 @@ public final class CPU {
   /// Raw views of memory's page arrays, so the hot paths do not chase object references.
   let pageGeneration: UnsafeMutablePointer<UInt32>
   let codePages: UnsafeMutablePointer<UInt8>
+  let dirtyPages: UnsafeMutablePointer<UInt8>
   let ramPages: Int
   /// The linear page RIP was last fetched from and its physical page: consecutive instructions on one
   /// page skip the TLB. Cleared whenever translations or privilege change (`invalidateFetchPage`).
@@ -162,6 +163,7 @@ public final class CPU {
     faultingBlock = blocks.scratch
     pageGeneration = memory.pageGeneration
     codePages = memory.codePages
+    dirtyPages = memory.dirtyPages
     ramPages = memory.pageCount
     memory.mapChanged = { [unowned self] in self.flushTLB() }
     ports.accessed = { [unowned self] rescheduled in

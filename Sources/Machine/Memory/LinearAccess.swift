@@ -32,7 +32,7 @@ extension CPU {
     e.pointee.phys = phys
     e.pointee.perms = perms
     e.pointee.host = memory.hostPage(phys)
-    tlb(user: user).arm(e, codePage: isCodePage(phys))
+    tlb(user: user).arm(e, codePage: withholdsWriteTag(phys))
     if hasWatchpoints { withholdWatchedTags(e) }
     return e
   }
@@ -45,6 +45,15 @@ extension CPU {
   @inline(always)
   func segmentFault(_ error: Fault, _ segment: Int) -> Fault {
     segment == Seg.ss && error == Fault.gp(0) ? Fault.ss(0) : error
+  }
+
+  /// True when stores to the page of `phys` must take the slow path: it holds decoded code, or it
+  /// is clean while dirty pages are tracked.
+  @inline(always)
+  func withholdsWriteTag(_ phys: UInt64) -> Bool {
+    let page = Int(truncatingIfNeeded: phys >> 12)
+    guard page < ramPages else { return false }
+    return codePages[page] != 0 || (memory.tracksDirtyPages && dirtyPages[page] == 0)
   }
 
   /// True when decoded blocks hold code from the RAM page of `phys`.
@@ -141,11 +150,12 @@ extension CPU {
     let offset = Int(linear & 0xFFF)
     if offset + size <= 0x1000 {
       let e = try translate(linear, .write, user: user)
-      if isCodePage(e.pointee.phys) {
+      if withholdsWriteTag(e.pointee.phys) {
         // The store may change code a decoded block holds, maybe the running one: drop the page's
         // blocks and end the slice after this instruction, then let writes to the page run fast.
+        // (A clean page under dirty tracking only needs marking.)
+        if isCodePage(e.pointee.phys) { endSlice() }
         memory.noteWrite(e.pointee.phys)
-        endSlice()
         tlb(user: user).arm(e, codePage: false)
         if hasWatchpoints { withholdWatchedTags(e) }
       }

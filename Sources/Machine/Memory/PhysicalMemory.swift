@@ -43,6 +43,10 @@ public final class PhysicalMemory {
 
   /// One byte per RAM page: non-zero when a device range overlaps the page, so RAM must not answer.
   let devicePages: UnsafeMutablePointer<UInt8>
+  /// 1 for each RAM page written since dirty tracking was last reset (Snapshot/DirtyPages.swift).
+  let dirtyPages: UnsafeMutablePointer<UInt8>
+  /// While true, writes mark `dirtyPages` (and the CPU's TLB withholds fast write tags from clean pages).
+  var tracksDirtyPages = false
 
   /// Callback run after the address map changes, so translation caches holding host pointers can drop them.
   var mapChanged: (() -> Void)?
@@ -67,6 +71,8 @@ public final class PhysicalMemory {
     pageGeneration.initialize(repeating: 0, count: pageCount)
     devicePages = .allocate(capacity: pageCount)
     devicePages.initialize(repeating: 0, count: pageCount)
+    dirtyPages = .allocate(capacity: pageCount)
+    dirtyPages.initialize(repeating: 0, count: pageCount)
   }
 
   deinit {
@@ -74,6 +80,7 @@ public final class PhysicalMemory {
     codePages.deallocate()
     pageGeneration.deallocate()
     devicePages.deallocate()
+    dirtyPages.deallocate()
   }
 
   /// Maps a callback device at `start..<start+length`. Later mappings win over earlier ones and over RAM.
@@ -182,10 +189,12 @@ public final class PhysicalMemory {
   @inline(always)
   func noteWrite(_ address: UInt64) {
     let page = Int(truncatingIfNeeded: address >> 12)
-    if page < pageCount && codePages[page] != 0 {
+    guard page < pageCount else { return }
+    if codePages[page] != 0 {
       codePages[page] = 0
       pageGeneration[page] &+= 1
     }
+    if tracksDirtyPages { dirtyPages[page] = 1 }
   }
 
   /// Copies bytes into physical memory (loader use).

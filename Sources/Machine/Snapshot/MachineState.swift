@@ -107,7 +107,7 @@ extension PhysicalMemory: StateCodable {
     }
   }
 
-  private func isZero(page: Int) -> Bool {
+  func isZero(page: Int) -> Bool {
     let words = (ram + page << 12).assumingMemoryBound(to: UInt64.self)
     for k in 0..<512 where words[k] != 0 { return false }
     return true

@@ -28,7 +28,7 @@ struct MonitorCommands {
       return "loaded snapshot '\(name)': cycle \(session.totalCycles); run 'flushregs' in gdb\n"
     case ("info", "snapshots"?):
       let names = session.namedSnapshots.sorted { $0.value.cycle < $1.value.cycle }
-      let kept = session.checkpoints.reduce(0) { $0 + $1.state.count }
+      let kept = session.checkpoints.reduce(0) { $0 + $1.byteCount }
       let automatic =
         "reverse-execution checkpoints: \(session.checkpoints.count), \(kept >> 10) KiB (one each \(Session.checkpointSpacing) cycles)\n"
       if names.isEmpty { return "no snapshots\n" + automatic }

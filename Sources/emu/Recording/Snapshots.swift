@@ -15,16 +15,24 @@ import Display
 import Foundation
 import StateCoding
 
-/// A state of the session at `cycle`, with the number of history entries given before it.
+/// A state of the session at `cycle`, with the number of history entries given before it. `state`
+/// holds everything but RAM when `pages` is set: then RAM is `pages` applied over the RAM of the
+/// checkpoints before it, back to the last one whose `isBase` (its pages are all the used ones).
 struct Checkpoint {
   var cycle: UInt64
   var historyCount: Int
   var state: [UInt8]
+  var pages: [(page: Int, bytes: [UInt8])]?
+  var isBase = false
+
+  var byteCount: Int { state.count + (pages?.count ?? 0) * 0x1000 }
 }
 
 extension PC: StateCodable {
-  func code(_ coder: inout StateCoder) {
-    machine.code(&coder)
+  func code(_ coder: inout StateCoder) { code(&coder, ram: true) }
+
+  func code(_ coder: inout StateCoder, ram: Bool) {
+    if ram { machine.code(&coder) } else { machine.cpu.code(&coder) }
     let devices: [StateCodable] = [pic, pit, cmos, keyboard, com1, com2, vga, debugExit, post, powerOff]
     for device in devices { device.code(&coder) }
   }
@@ -35,19 +43,20 @@ extension Session {
   /// while `keepsCheckpoints` (the debugger sets it).
   static let checkpointSpacing: UInt64 = 50_000_000
 
-  /// The session's state now, as bytes.
-  func snapshotState() -> [UInt8] {
+  /// The session's state now, as bytes (with RAM unless `ram` is false).
+  func snapshotState(ram: Bool = true) -> [UInt8] {
     var coder = StateCoder.saving()
     coder.section(0x5E55_1011)
     coder.code(&cyclesBeforeReset)
     coder.code(&instructionsBeforeReset)
     coder.code(&resets)
-    pc.code(&coder)
+    pc.code(&coder, ram: ram)
     return coder.bytes
   }
 
-  /// Restores a state from `snapshotState` into a new PC.
-  func restoreState(_ bytes: [UInt8]) throws {
+  /// Restores a state from `snapshotState` into a new PC, which replaces the running one only when
+  /// all of it read back. Without `ram`, RAM is left zero for the caller to fill.
+  func restoreState(_ bytes: [UInt8], ram: Bool = true) throws {
     let fresh = PC(configuration: options.configuration, serialOutput: { [serial] in serial.write($0) })
     var coder = StateCoder.restoring(bytes)
     var before: UInt64 = 0, instructions: UInt64 = 0, count = 0
@@ -55,32 +64,56 @@ extension Session {
     coder.code(&before)
     coder.code(&instructions)
     coder.code(&count)
-    fresh.code(&coder)
+    fresh.code(&coder, ram: ram)
     if let failure = coder.failure { throw EmuError.load("the snapshot is damaged: \(failure)") }
     guard coder.isComplete else { throw EmuError.load("the snapshot is damaged: bytes after its end") }
     cyclesBeforeReset = before
     instructionsBeforeReset = instructions
     resets = count
     pc = fresh
+    checkpointNeedsBase = true
   }
 
+  /// A complete snapshot (savevm, the loaded state).
   func checkpoint() -> Checkpoint {
     Checkpoint(cycle: totalCycles, historyCount: history.count, state: snapshotState())
   }
 
   /// Back to a checkpoint of this timeline: the history after it is replayed from there.
   func restore(_ checkpoint: Checkpoint) throws {
-    try restoreState(checkpoint.state)
+    guard checkpoint.pages != nil, let index = checkpoints.firstIndex(where: { $0.cycle == checkpoint.cycle }),
+      let base = checkpoints[...index].lastIndex(where: \.isBase)
+    else {
+      try restoreState(checkpoint.state)
+      replayNext = min(checkpoint.historyCount, history.count)
+      return
+    }
+    try restoreState(checkpoint.state, ram: false)
+    // RAM at the checkpoint: its base's pages, then each later checkpoint's written pages in order.
+    for k in base...index {
+      for (page, bytes) in checkpoints[k].pages ?? [] { pc.machine.restorePage(page, bytes) }
+    }
+    pc.machine.trackDirtyPages(true)
+    checkpointNeedsBase = false
     replayNext = min(checkpoint.historyCount, history.count)
   }
 
-  /// The debugger's periodic checkpoints: one each `checkpointSpacing` cycles at the frontier.
+  /// The debugger's periodic checkpoints: one each `checkpointSpacing` cycles at the frontier. The
+  /// first after a new PC (boot, reset, loaded state) holds every used RAM page; the others only
+  /// the pages written since the one before (Machine's dirty-page tracking).
   func takeCheckpointIfDue() {
     guard keepsCheckpoints, isLive else { return }
     let last = checkpoints.last?.cycle ?? 0
-    if totalCycles >= last + Self.checkpointSpacing && pc.event == nil {
-      checkpoints.append(checkpoint())
-    }
+    guard totalCycles >= last + Self.checkpointSpacing && pc.event == nil else { return }
+    let machine = pc.machine
+    let base = checkpointNeedsBase || !machine.tracksDirtyPages
+    let written = base ? machine.usedPages() : machine.takeDirtyPages()
+    if base { machine.trackDirtyPages(true) }
+    checkpoints.append(
+      Checkpoint(
+        cycle: totalCycles, historyCount: history.count, state: snapshotState(ram: false),
+        pages: written.map { ($0, machine.copyOfPage($0)) }, isBase: base))
+    checkpointNeedsBase = false
   }
 
   // MARK: Named snapshots (savevm / loadvm)
@@ -94,11 +127,11 @@ extension Session {
   func loadSnapshot(named name: String) throws {
     guard let snapshot = namedSnapshots[name] else { throw EmuError.frontEnd("no snapshot named '\(name)'") }
     try restoreState(snapshot.state)
+    checkpoints.removeAll { $0.cycle > snapshot.cycle }
     history.removeSubrange(min(snapshot.historyCount, history.count)...)
     replayNext = history.count
     frontier = snapshot.cycle
     outputWritten = snapshot.cycle
-    checkpoints.removeAll { $0.cycle > snapshot.cycle }
     afterReset?()
   }
 
