@@ -359,11 +359,16 @@ final class Session {
     return next == .max ? .max : cyclesBeforeReset + next
   }
 
+  /// Whether a debugger's step at the frontier takes a pending interrupt first, as a free run does
+  /// (monitor `sstep irq on`); by default it does not (QEMU's SSTEP_NOIRQ).
+  var stepsEnterInterrupts = false
+
   /// Runs one instruction for a debugger. At the frontier it is Machine.step (no pending interrupt
-  /// entered) and becomes part of the history; in the past it goes to the next position the history
-  /// went through. Nil when it ran; otherwise how the session ended or stopped, as `run` reports it.
+  /// entered) and becomes part of the history, or with `stepsEnterInterrupts` the next position a
+  /// free run goes through (an interrupt delivery stops at the handler's first instruction); in the
+  /// past it goes to the next position the history went through. Nil when it ran; otherwise how the session ended or stopped, as `run` reports it.
   func step() throws -> SessionResult? {
-    if isLive {
+    if isLive && !stepsEnterInterrupts {
       history.append(TimedInput(cycle: totalCycles, input: .step))
       replayNext = history.count
       let result = try map(pc.machine.step())
@@ -380,7 +385,7 @@ final class Session {
       // Halted with nothing to take: time goes to the next device event; otherwise one instruction
       // (after the interrupt delivery the history made there, if any).
       let waiting = pc.machine.cpu.isHalted && !pc.machine.interruptPending
-      let target = waiting ? min(nextDeviceEvent, frontier) : totalCycles + 1
+      let target = waiting ? (isLive ? nextDeviceEvent : min(nextDeviceEvent, frontier)) : totalCycles + 1
       if let result = try run(until: max(target, totalCycles + 1)) { return result }
     }
     return nil

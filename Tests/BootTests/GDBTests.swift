@@ -219,6 +219,55 @@ final class GDBTests: XCTestCase {
     XCTAssertEqual(emu.waitForExit()?.crashed, false)
   }
 
+  func testStepsEnterPendingInterruptsOnlyWhenAsked() throws {
+    let emu = try DebuggedEmulator(kernel: try kernel)
+    let client = try RawGDBClient(port: emu.port)
+    func exchange(_ packet: String) -> String {
+      client.send(packet: packet)
+      let reply = client.receive(timeout: 10, until: "#")
+      client.send(Array("+".utf8))
+      guard let start = reply.firstIndex(of: "$"), let end = reply.lastIndex(of: "#") else { return "" }
+      return String(reply[reply.index(after: start)..<end])
+    }
+    func monitor(_ command: String) -> String {
+      let hex = exchange("qRcmd," + command.utf8.map { String(format: "%02x", $0) }.joined())
+      let bytes = stride(from: 0, to: hex.count - 1, by: 2).compactMap {
+        UInt8(hex.dropFirst($0).prefix(2), radix: 16)
+      }
+      return String(decoding: bytes, as: UTF8.self)
+    }
+    func rip() -> UInt64 {
+      let le = exchange("p10")
+      return stride(from: 0, to: 16, by: 2).reversed().reduce(UInt64(0)) {
+        $0 << 8 | UInt64(le.dropFirst($1).prefix(2), radix: 16)!
+      }
+    }
+    // Let the shell reach its idle loop, where the timer interrupt keeps coming.
+    client.send(packet: "c")
+    _ = client.receive(timeout: 0.5)
+    client.send([0x03])
+    XCTAssertTrue(client.receive(timeout: 10, until: "#").contains("$S02#"))
+    client.send(Array("+".utf8))
+    let gates = Set(
+      monitor("info idt").components(separatedBy: "0008:").dropFirst().compactMap { UInt64($0.prefix(16), radix: 16) })
+    XCTAssertGreaterThan(gates.count, 32)
+    // QEMU's default: a step never enters the pending timer interrupt.
+    var entered = false
+    for _ in 0..<20 {
+      _ = exchange("s")
+      if gates.contains(rip()) { entered = true }
+    }
+    XCTAssertFalse(entered, "a step entered an interrupt handler")
+    XCTAssertTrue(monitor("sstep irq on").contains("enters"))
+    for _ in 0..<20 where !entered {
+      _ = exchange("s")
+      if gates.contains(rip()) { entered = true }
+    }
+    XCTAssertTrue(entered, "with sstep irq on a step stops at the handler of the pending interrupt")
+    client.send(packet: "k")
+    XCTAssertEqual(emu.waitForExit()?.crashed, false)
+  }
+
   func testMalformedInputGetsErrorsNeverACrashOrAHang() throws {
     let emu = try DebuggedEmulator(kernel: try kernel, maxCycles: 2_000_000_000)
     do {

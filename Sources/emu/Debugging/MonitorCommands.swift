@@ -26,6 +26,14 @@ struct MonitorCommands {
       }
       // gdb keeps the registers it read: `flushregs` makes it read the restored ones.
       return "loaded snapshot '\(name)': cycle \(session.totalCycles); run 'flushregs' in gdb\n"
+    case ("sstep", "irq"?):
+      switch words.dropFirst(2).first {
+      case "on"?: session.stepsEnterInterrupts = true
+      case "off"?: session.stepsEnterInterrupts = false
+      case nil: break
+      default: return "usage: sstep irq [on|off]\n"
+      }
+      return "stepping \(session.stepsEnterInterrupts ? "enters" : "does not enter") pending interrupts\n"
     case ("info", "snapshots"?):
       let names = session.namedSnapshots.sorted { $0.value.cycle < $1.value.cycle }
       let kept = session.checkpoints.reduce(0) { $0 + $1.byteCount }
@@ -44,6 +52,7 @@ struct MonitorCommands {
         savevm NAME      keep a snapshot of the whole machine under NAME
         loadvm NAME      return to it (what happened after it is forgotten)
         info snapshots   the snapshots kept
+        sstep irq on|off whether stepi takes a pending interrupt first (default off, as QEMU)
 
         """
     default:
