@@ -170,6 +170,7 @@ struct Emu: ParsableCommand {
       let stateFile = try saveState.map { try OutputFile(path: $0, what: "state file") }
       let session = try Session(
         options: options, serial: sink, history: recording?.inputs ?? [], frontier: recording?.endCycle ?? 0)
+      session.replayEnd = recording?.result
       if let loadState {
         guard let data = FileManager.default.contents(atPath: loadState) else {
           throw EmuError.load("cannot read the state file \(loadState)")

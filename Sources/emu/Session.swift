@@ -113,6 +113,8 @@ final class Session {
   /// The PC is new (boot, reset, a full restore): the next checkpoint must hold all of RAM.
   var checkpointNeedsBase = true
   var namedSnapshots: [String: Checkpoint] = [:]
+  /// How the recording being replayed ended; the run reaching its end cycle ends so.
+  var replayEnd: SessionResult?
   /// Terminal input that arrived while the session was in the past, given to the guest at the frontier.
   private var heldTerminalInput: [UInt8] = []
   /// Called with the new PC after each reset (the debugger puts its breakpoints back).

@@ -83,6 +83,29 @@ final class RecordReplayTests: XCTestCase {
     XCTAssertEqual(statsLine(again.standardError), statsLine(first.standardError))
   }
 
+  func testARecordingReplaysUnderGDBWithReverseExecution() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb") else {
+      throw BootTestError.missing("gdb is not installed (scripts/ensure-deps gdb installs it)")
+    }
+    let directory = try PackagePaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recording = directory.appendingPathComponent("debug.rec")
+    let first = try Emulator.run(
+      kernel: try kernel, arguments: ["--keys", "echo a\\necho b\\n", "--exit-when-idle", "--record", recording.path])
+    XCTAssertEqual(first.status, 0, first.standardError)
+    let emu = try DebuggedEmulator(kernel: try kernel, arguments: ["--replay", recording.path])
+    let output = try emu.gdb(
+      [
+        "break Shell.swift:51", "continue", "continue", "reverse-continue", "echo BACK\\n", "info registers rip",
+        "delete", "continue",
+      ], symbols: try kernel)
+    XCTAssertEqual(output.components(separatedBy: "Breakpoint 1, ").count, 4, output)
+    XCTAssertTrue(output.contains("exited normally"), "the recorded run ended with input consumed: \(output)")
+    let exit = emu.waitForExit()
+    XCTAssertEqual(exit?.status, 0, emu.standardError)
+    XCTAssertEqual(emu.serial, first.serial, "the replay under gdb wrote the recorded run's output once")
+  }
+
   func testDamagedTruncatedAndForeignRecordingsAreErrors() throws {
     let directory = try PackagePaths.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }

@@ -103,6 +103,9 @@ final class GDBServer {
       connection.write(stub.consoleOutput("emu: \(text)\n"))
       fatal = result
       report(.signal(result == .tripleFault(text) ? 11 : 4))
+    case .cycleLimit where session.replayEnd != nil:
+      // The end of a replayed recording: gdb hears how the recorded run ended.
+      end(session.replayEnd!)
     case .debugExit, .powerOff, .cycleLimit, .quit:
       end(result)
     }
