@@ -124,8 +124,7 @@ public final class Machine {
         return .stopRequested
       }
       if cpu.cycles >= cycleLimit { return .cycleLimit }
-      var nextEvent = UInt64.max
-      for d in clockedDevices { nextEvent = min(nextEvent, d.nextEventCycle) }
+      let nextEvent = nextEventCycle
       let target = min(nextEvent, cycleLimit)
 
       if cpu.isHalted {

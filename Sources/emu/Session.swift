@@ -197,47 +197,25 @@ final class Session {
       }
       serial.muted = totalCycles < outputWritten
       let reason = pc.machine.run(until: sliceEnd - cyclesBeforeReset)
-      frontier = max(frontier, totalCycles)
-      outputWritten = max(outputWritten, totalCycles)
-      serial.flush()
+      noteProgress()
       takeCheckpointIfDue()
       switch reason {
       case .cycleLimit:
         if let result = lookIn() { return result }
-      case .stopRequested:
-        switch pc.takeEvent() {
-        case .debugExit(let value)?:
-          return .debugExit(value)
-        case .powerOff?:
-          return .powerOff
-        case .resetRequested?:
-          try reset()
-        case nil:
-          break
-        }
-      case .halted:
-        return .halted
-      case .idle:
-        if !pendingKeys.isEmpty || !pendingSerialInput.isEmpty {
-          if let result = lookIn() { return result }
-          continue
-        }
-        return .idleForever
-      case .tripleFault(let diagnostic):
-        if options.rebootOnTripleFault {
-          FileHandle.standardError.write("emu: \(diagnostic); rebooting\n".data(using: .utf8)!)
-          try reset()
-        } else {
-          return .tripleFault(diagnostic)
-        }
-      case .unimplementedOpcode:
-        return .unimplementedOpcode(reason.description)
-      case .breakpoint, .stepped:
-        return .breakpoint
-      case .watchpoint(let hit):
-        return .watchpoint(hit)
+      case .idle where !pendingKeys.isEmpty || !pendingSerialInput.isEmpty:
+        if let result = lookIn() { return result }
+      default:
+        if let result = try map(reason) { return result }
       }
     }
+  }
+
+  /// After the machine ran: the frontier and the output written move with it, and its serial
+  /// output goes out.
+  private func noteProgress() {
+    frontier = max(frontier, totalCycles)
+    outputWritten = max(outputWritten, totalCycles)
+    serial.flush()
   }
 
   /// Between slices: hand over serial input and type the next key when the guest is waiting for
@@ -318,16 +296,25 @@ final class Session {
   /// Takes the recorded step due at the current cycle, if one is; it can end the run, as it did
   /// when it was recorded.
   private func replayStep() throws -> SessionResult? {
-    guard replayNext < history.count, history[replayNext].cycle <= totalCycles, history[replayNext].input == .step
-    else { return nil }
+    guard recordedStepIsDue else { return nil }
     // The step was taken from a breakpoint stop: a run through here stops there first, as it did.
     if pc.machine.cpu.isAtBreakpoint { return .breakpoint }
     replayNext += 1
-    let result = try map(pc.machine.step())
-    frontier = max(frontier, totalCycles)
-    outputWritten = max(outputWritten, totalCycles)
+    let result = try machineStep()
     if let result, result != .breakpoint { return result }
     return nil
+  }
+
+  /// The next input to replay is a debugger's step at (or before) the current cycle.
+  private var recordedStepIsDue: Bool {
+    replayNext < history.count && history[replayNext].cycle <= totalCycles && history[replayNext].input == .step
+  }
+
+  /// Machine.step, as `run` reports what stopped it.
+  private func machineStep() throws -> SessionResult? {
+    let reason = pc.machine.step()
+    noteProgress()
+    return try map(reason)
   }
 
   /// A debugger changed the guest here (a register or memory write): what the history held after
@@ -371,19 +358,13 @@ final class Session {
   /// past it goes to the next position the history went through. Nil when it ran; otherwise how the session ended or stopped, as `run` reports it.
   func step() throws -> SessionResult? {
     if isLive && !stepsEnterInterrupts {
-      history.append(TimedInput(cycle: totalCycles, input: .step))
-      replayNext = history.count
-      let result = try map(pc.machine.step())
-      frontier = max(frontier, totalCycles)
-      outputWritten = max(outputWritten, totalCycles)
-      return result
+      record(.step, applied: true)
+      return try machineStep()
     }
     let start = totalCycles
     while totalCycles == start {
       replayDueInputs()
-      if replayNext < history.count, history[replayNext].cycle <= totalCycles, history[replayNext].input == .step {
-        return try replayStep()
-      }
+      if recordedStepIsDue { return try replayStep() }
       // Halted with nothing to take: time goes to the next device event; otherwise one instruction
       // (after the interrupt delivery the history made there, if any).
       let waiting = pc.machine.cpu.isHalted && !pc.machine.interruptPending
@@ -393,9 +374,9 @@ final class Session {
     return nil
   }
 
-  /// A machine stop reason from a step, as `run` would report it.
+  /// How the session goes on from a machine stop reason: nil to go on (after a guest reset if it
+  /// asked for one), or the result to report.
   private func map(_ reason: StopReason) throws -> SessionResult? {
-    serial.flush()
     switch reason {
     case .stepped, .cycleLimit:
       return nil
@@ -411,6 +392,7 @@ final class Session {
     case .idle: return .idleForever
     case .tripleFault(let text):
       if options.rebootOnTripleFault {
+        FileHandle.standardError.write("emu: \(text); rebooting\n".data(using: .utf8)!)
         try reset()
         return nil
       }

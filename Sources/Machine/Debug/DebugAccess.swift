@@ -5,12 +5,7 @@
 extension CPU {
   /// The physical address a supervisor read of `linear` would reach, or nil when it would fault.
   public func debugTranslate(_ linear: UInt64) -> UInt64? {
-    if isLongModeActive {
-      let top = Int64(bitPattern: linear) >> 47
-      if top != 0 && top != -1 { return nil }
-    } else if linear > 0xFFFF_FFFF {
-      return nil
-    }
+    guard (try? checkCanonical(linear)) != nil, isLongModeActive || linear <= 0xFFFF_FFFF else { return nil }
     guard let (frame, _) = try? walk(linear, .read, user: false, probe: true) else { return nil }
     return frame | (linear & 0xFFF)
   }

@@ -34,8 +34,7 @@ extension Machine {
         cpu.isHalted = false
         return .stepped
       }
-      var next = UInt64.max
-      for d in clockedDevices { next = min(next, d.nextEventCycle) }
+      let next = nextEventCycle
       if next == .max { return .idle }
       cpu.cycles = max(cpu.cycles, next)
       advanceDevices()

@@ -43,7 +43,7 @@ final class GDBServer {
     connection = try GDBConnection(port: port)
     target = MachineDebugTarget(session: session)
     stub = GDBStub(target: target)
-    session.afterReset = { [unowned self] in self.target.apply() }
+    putMarksBackAfterResets()
     session.keepsCheckpoints = true
     FileHandle.standardError.write("emu: waiting for gdb on 127.0.0.1:\(connection.port)\n".data(using: .utf8)!)
   }
@@ -91,18 +91,17 @@ final class GDBServer {
 
   /// The session returned while the guest ran under gdb.
   func guestStopped(_ result: SessionResult) throws {
+    if let event = Self.debugStop(result) { return report(event) }
     switch result {
-    case .breakpoint:
-      report(.breakpoint(.software))
-    case .watchpoint(let hit):
-      report(.watchpoint(Self.kind(of: hit), address: hit.address))
+    case .breakpoint, .watchpoint:
+      break  // reported above
     case .halted, .idleForever, .inputConsumed:
       // Nothing will happen until gdb interrupts (QEMU: the vCPU just sits in HLT).
       state = .stuck
     case .tripleFault(let text), .unimplementedOpcode(let text):
       connection.write(stub.consoleOutput("emu: \(text)\n"))
       fatal = result
-      report(.signal(result == .tripleFault(text) ? 11 : 4))
+      report(.signal(Self.signal(for: result)))
     case .cycleLimit where session.replayEnd != nil:
       // The end of a replayed recording: gdb hears how the recorded run ended.
       end(session.replayEnd!)
@@ -113,7 +112,7 @@ final class GDBServer {
 
   private func perform(_ action: ResumeAction) throws {
     if let fatal, action != .detach {
-      end(fatal, signal: fatal.status == ExitStatus.tripleFault ? 11 : 4)
+      end(fatal, signal: Self.signal(for: fatal))
       return
     }
     switch action {
@@ -183,20 +182,10 @@ final class GDBServer {
       try session.restart(toward: start)
       var last: (cycle: UInt64, event: StopEvent)?
       while session.totalCycles < end {
-        guard let result = try session.run(until: end) else { break }
+        guard let result = try session.run(until: end), let event = Self.debugStop(result) else { break }
         let here = session.totalCycles
-        switch result {
-        case .breakpoint:
-          if here < end { last = (here, .breakpoint(.software)) }
-          target.cpu.resumeOverBreakpoint()
-          continue
-        case .watchpoint(let hit):
-          if here < end { last = (here, .watchpoint(Self.kind(of: hit), address: hit.address)) }
-          continue
-        default:
-          break
-        }
-        break
+        if here < end { last = (here, event) }
+        if case .breakpoint = result { target.cpu.resumeOverBreakpoint() }
       }
       if let last {
         try replay(to: last.cycle)
@@ -213,19 +202,42 @@ final class GDBServer {
   private func replay(to position: UInt64) throws {
     session.afterReset = nil
     defer {
-      session.afterReset = { [unowned self] in self.target.apply() }
+      putMarksBackAfterResets()
       target.apply()
     }
     try session.restart(toward: position)
     if position > session.totalCycles { _ = try session.run(until: position) }
   }
 
-  private static func kind(of hit: WatchpointHit) -> BreakpointKind {
-    switch hit.watchpoint.kind {
-    case .write: return .write
-    case .read: return .read
-    case .access: return .access
+  /// Each PC the session builds (a guest reset, a restart) gets the debugger's breakpoints and
+  /// watchpoints.
+  private func putMarksBackAfterResets() {
+    session.afterReset = { [unowned self] in self.target.apply() }
+  }
+
+  /// The stop reply for a breakpoint or watchpoint stop; nil for any other result.
+  private static func debugStop(_ result: SessionResult) -> StopEvent? {
+    switch result {
+    case .breakpoint:
+      return .breakpoint(.software)
+    case .watchpoint(let hit):
+      let kind: BreakpointKind
+      switch hit.watchpoint.kind {
+      case .write: kind = .write
+      case .read: kind = .read
+      case .access: kind = .access
+      }
+      return .watchpoint(kind, address: hit.address)
+    default:
+      return nil
     }
+  }
+
+  /// The signal gdb hears for a stop the run cannot go on from: SIGSEGV for a triple fault,
+  /// SIGILL for strict mode's unimplemented opcode.
+  private static func signal(for fatal: SessionResult) -> UInt8 {
+    if case .tripleFault = fatal { return 11 }
+    return 4
   }
 
   private func detach() {

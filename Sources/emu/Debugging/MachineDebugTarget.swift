@@ -13,7 +13,6 @@ final class MachineDebugTarget: DebugTarget {
   private var breakpoints: Set<UInt64> = []
   private var watchpoints: [Watchpoint] = []
 
-  var machine: Machine { session.pc.machine }
   var cpu: CPU { session.pc.machine.cpu }
 
   init(session: Session) {

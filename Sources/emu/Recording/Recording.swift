@@ -22,6 +22,7 @@
 
 import Display
 import Foundation
+import GDBRemote
 
 struct Recording: Equatable {
   static let magic = "emu-recording"
@@ -219,21 +220,13 @@ struct Recording: Equatable {
 
     func bytes(_ text: String) throws -> [UInt8] {
       if text == "-" { return [] }
-      let digits = Array(text.utf8)
-      guard digits.count % 2 == 0 else { throw error("odd number of hex digits") }
-      var out: [UInt8] = []
-      for k in stride(from: 0, to: digits.count, by: 2) {
-        guard let v = UInt8(String(decoding: digits[k...k + 1], as: UTF8.self), radix: 16) else {
-          throw error("bad hex '\(text.prefix(16))'")
-        }
-        out.append(v)
-      }
-      return out
+      guard let bytes = Hex.decode(Array(text.utf8)) else { throw error("bad hex '\(text.prefix(16))'") }
+      return bytes
     }
   }
 
   static func hex(_ bytes: [UInt8]) -> String {
-    bytes.isEmpty ? "-" : bytes.map { String($0 >> 4, radix: 16) + String($0 & 15, radix: 16) }.joined()
+    bytes.isEmpty ? "-" : Hex.encode(bytes)
   }
 
   static func hex32(_ v: UInt32) -> String {
