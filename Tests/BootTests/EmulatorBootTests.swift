@@ -87,9 +87,9 @@ final class EmulatorBootTests: XCTestCase {
     let run = try Emulator.run(
       kernel: PackagePaths.kernel, arguments: ["--serial-in", input.path, "--exit-when-idle"])
     XCTAssertEqual(run.status, 0, run.standardError)
-    XCTAssertTrue(run.serial.contains("> echo via serial\nvia serial\n> "), run.serial)
+    XCTAssertTrue(run.serial.contains("> echo via serial\r\nvia serial\r\n> "), run.serial)
     // Erasing on a terminal is "\b \b"; the line that ran is "echo typo".
-    XCTAssertTrue(run.serial.contains("\ntypo\n> "), run.serial)
+    XCTAssertTrue(run.serial.contains("\r\ntypo\r\n> "), run.serial)
     let rows = ScreenFixture.renderRows(run.screen)
     XCTAssertTrue(rows.contains { $0.hasPrefix("> echo typo ") }, rows.joined(separator: "\n"))
   }
@@ -100,7 +100,7 @@ final class EmulatorBootTests: XCTestCase {
     let qemu = try QEMU(kernel: PackagePaths.requireKernel(PackagePaths.kernel), serialInput: true)
     try qemu.waitForSerial(containing: KernelSession.prompt)
     try qemu.sendSerial(input)
-    try qemu.waitForSerial(containing: "\ntypo\n> ")
+    try qemu.waitForSerial(containing: "\r\ntypo\r\n> ")
     let qemuScreen = try qemu.screen()
     let qemuSerial = qemu.serialOutput
     try qemu.quit()
@@ -145,6 +145,6 @@ final class EmulatorBootTests: XCTestCase {
   func testPoweroffEndsTheRun() throws {
     let run = try Emulator.run(kernel: PackagePaths.kernel, arguments: ["--keys", "poweroff\\n"])
     XCTAssertEqual(run.status, 0, run.standardError)
-    XCTAssertTrue(run.serial.hasSuffix("Powering off.\n"), run.serial)
+    XCTAssertTrue(run.serial.hasSuffix("Powering off.\r\n"), run.serial)
   }
 }

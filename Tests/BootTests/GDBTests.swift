@@ -143,7 +143,7 @@ final class GDBTests: XCTestCase {
       numbers(after: "rip", in: section("FIRST")), numbers(after: "rip", in: section("SECOND")), "the same line")
     XCTAssertEqual(emu.waitForExit()?.crashed, false)
     // The output before the breakpoint is written once, not again by the replay.
-    XCTAssertEqual(emu.serial.components(separatedBy: "> echo once\nonce\n").count, 2, emu.serial)
+    XCTAssertEqual(emu.serial.components(separatedBy: "> echo once\r\nonce\r\n").count, 2, emu.serial)
     XCTAssertEqual(emu.serial.components(separatedBy: "Type 'help'").count, 2, emu.serial)
   }
 

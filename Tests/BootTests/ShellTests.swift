@@ -40,7 +40,7 @@ final class ShellTests: XCTestCase {
     try session.run("echo " + text)
     let serial = session.qemu.serialOutput
     try session.qemu.quit()
-    XCTAssertTrue(serial.contains("> echo \(text)\n\(text)\n> "), serial)
+    XCTAssertTrue(serial.contains("> echo \(text)\r\n\(text)\r\n> "), serial)
   }
 
   func testUptimeAdvances() throws {

@@ -38,7 +38,7 @@ final class WindowTests: XCTestCase {
     try display.xdotool(["search", "--name", "emu", "key", "Return"])
     try display.waitUntilShowing(expected, window: window)
     let serial = (try? String(contentsOf: serialFile, encoding: .utf8)) ?? ""
-    XCTAssertTrue(serial.contains("> echo Hi there\nHi there\n> "), serial)
+    XCTAssertTrue(serial.contains("> echo Hi there\r\nHi there\r\n> "), serial)
   }
 
   /// The PNG `emu --headless --screenshot` renders for the boot screen (after `keys`, if any).

@@ -34,8 +34,8 @@ struct SerialPort {
     hw_out8(modemControl, 0x0B)  // DTR, RTS, OUT2 (OUT2 gates the IRQ line on PCs)
   }
 
-  /// Sends one byte, waiting until the transmit holding register is empty (LSR bit 5).
-  func write(byte: UInt8) {
+  /// Sends one byte as it is, waiting until the transmit holding register is empty (LSR bit 5).
+  func transmit(_ byte: UInt8) {
     while hw_in8(lineStatus) & 0x20 == 0 {
       hw_pause()
     }
@@ -55,4 +55,12 @@ struct SerialPort {
   }
 }
 
-extension SerialPort: ByteSink {}
+// As a text sink the port is the line to a terminal, which moves down on LF and back to the first
+// column only on CR: each LF goes out as CR LF, as Linux's serial console and a tty's ONLCR send it.
+// Without the CR, a terminal in raw mode (screen, minicom, QEMU's -serial mon:stdio) staircases.
+extension SerialPort: ByteSink {
+  func write(byte: UInt8) {
+    if byte == 0x0A { transmit(0x0D) }
+    transmit(byte)
+  }
+}
