@@ -11,6 +11,8 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "emu", targets: ["emu"]),
+    // A whole PC in process, for a kernel's own tests (README "Testing your kernel in process").
+    .library(name: "NakedPC", targets: ["NakedPC"]),
     .library(name: "GDBRemote", targets: ["GDBRemote"]),
     .library(name: "Machine", targets: ["Machine"]),
     .library(name: "Devices", targets: ["Devices"]),
@@ -36,10 +38,14 @@ let package = Package(
     // libSDL2 from the system (Debian: libsdl2-dev), for the emulator's window.
     .systemLibrary(
       name: "CSDL2", pkgConfig: "sdl2", providers: [.apt(["libsdl2-dev"])]),
+    // The standard PC (machine plus devices), its session across resets, recording, snapshots and
+    // the gdb server: everything emu runs, as a library.
+    .target(name: "NakedPC", dependencies: ["Machine", "Devices", "Display", "GDBRemote", "StateCoding"]),
+    // The command line and the SDL window over NakedPC.
     .executableTarget(
       name: "emu",
       dependencies: [
-        "Machine", "Devices", "Display", "CSDL2", "GDBRemote", "StateCoding",
+        "NakedPC", "Machine", "Devices", "Display", "CSDL2",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -52,7 +58,7 @@ let package = Package(
     .testTarget(name: "DisplayTests", dependencies: ["Display"]),
     .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote"]),
     // Whole-system tests: boot kernel.elf and the test kernels in QEMU (and in emu), compare with Fixtures/.
-    .testTarget(name: "BootTests", dependencies: ["Display"]),
+    .testTarget(name: "BootTests", dependencies: ["Display", "NakedPC"]),
   ],
   swiftLanguageModes: [.v5]
 )

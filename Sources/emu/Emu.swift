@@ -13,6 +13,7 @@ import Devices
 import Display
 import Foundation
 import Machine
+import NakedPC
 
 @main
 struct Emu: ParsableCommand {
@@ -230,7 +231,7 @@ struct Emu: ParsableCommand {
 
   /// The outputs written when the run stops.
   private func finish(_ session: Session, font: VGAFont?, screenFile: OutputFile?, screenshotFile: OutputFile?) throws {
-    let screen = session.pc.vga.screen()
+    let screen = session.board.vga.screen()
     if dumpVGA == "-" {
       print(ScreenText.rows(screen.cells).joined(separator: "\n"))
     } else if let screenFile {
@@ -247,7 +248,7 @@ struct Emu: ParsableCommand {
     let text = String(
       format: "emu: %llu instructions, %llu cycles, %.3f s, %.1f MIPS, %.1f instructions per block%@\n",
       instructions, session.totalCycles, seconds, mips,
-      Double(session.pc.machine.stats.instructionsRetired) / Double(max(1, session.pc.machine.stats.blocksRun)),
+      Double(session.board.machine.stats.instructionsRetired) / Double(max(1, session.board.machine.stats.blocksRun)),
       session.resets > 0 ? ", \(session.resets) resets" as NSString : "" as NSString)
     FileHandle.standardError.write(text.data(using: .utf8)!)
   }

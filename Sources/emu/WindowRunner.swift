@@ -10,6 +10,7 @@
 import Devices
 import Display
 import Foundation
+import NakedPC
 
 final class WindowRunner {
   private let session: Session
@@ -86,7 +87,7 @@ final class WindowRunner {
 
       // Draw only when something visible changed: an idle guest then costs (almost) nothing.
       let phases = TextModeRenderer.blinkPhases(atSeconds: Date().timeIntervalSince(started))
-      let screen = session.pc.vga.screen()
+      let screen = session.board.vga.screen()
       let frame = Frame(screen: screen, blink: phases.blink, cursor: phases.cursor)
       if frame != lastFrame || needsRedraw {
         window.present { pixels, pitch in
@@ -122,7 +123,7 @@ final class WindowRunner {
     screenshots += 1
     let path = "emu-screenshot-\(screenshots).png"
     do {
-      try Screenshot.write(session.pc.vga.screen(), renderer: renderer, to: path)
+      try Screenshot.write(session.board.vga.screen(), renderer: renderer, to: path)
       FileHandle.standardError.write("emu: saved \(path)\n".data(using: .utf8)!)
     } catch {
       FileHandle.standardError.write("emu: \(error)\n".data(using: .utf8)!)

@@ -6,21 +6,21 @@
 import GDBRemote
 import Machine
 
-final class MachineDebugTarget: DebugTarget {
-  let session: Session
+package final class MachineDebugTarget: DebugTarget {
+  package let session: Session
   /// Why the guest is stopped now (the reply to `?`).
-  var stopEvent: StopEvent = .signal(5)
+  package var stopEvent: StopEvent = .signal(5)
   private var breakpoints: Set<UInt64> = []
   private var watchpoints: [Watchpoint] = []
 
-  var cpu: CPU { session.pc.machine.cpu }
+  package var cpu: CPU { session.board.machine.cpu }
 
-  init(session: Session) {
+  package init(session: Session) {
     self.session = session
   }
 
   /// Puts the breakpoints and watchpoints into the session's current PC (after a reset).
-  func apply() {
+  package func apply() {
     for address in breakpoints where !cpu.breakpointAddresses.contains(address) {
       cpu.setBreakpoint(at: address, true)
     }
@@ -28,7 +28,7 @@ final class MachineDebugTarget: DebugTarget {
   }
 
   /// Removes every breakpoint and watchpoint (gdb detached).
-  func clearAll() {
+  package func clearAll() {
     for address in breakpoints { cpu.setBreakpoint(at: address, false) }
     for w in watchpoints { cpu.setWatchpoint(w, false) }
     breakpoints = []
@@ -41,7 +41,7 @@ final class MachineDebugTarget: DebugTarget {
   private static let generalOrder = [Reg.rax, Reg.rbx, Reg.rcx, Reg.rdx, Reg.rsi, Reg.rdi, Reg.rbp, Reg.rsp]
   private static let selectorOrder = [Seg.cs, Seg.ss, Seg.ds, Seg.es, Seg.fs, Seg.gs]
 
-  func readRegister(_ number: Int) -> [UInt8] {
+  package func readRegister(_ number: Int) -> [UInt8] {
     let size = X86Registers.all[number].bytes
     return Array(Self.littleEndian(value(of: number))[..<min(8, size)]) + [UInt8](repeating: 0, count: max(0, size - 8))
   }
@@ -71,14 +71,14 @@ final class MachineDebugTarget: DebugTarget {
   /// Writable: the general registers, RIP, RFLAGS, the FS/GS bases, KernelGSBase, CR2 and CR8. The
   /// selectors and the other control registers change how the CPU decodes and translates, which only
   /// the guest's own instructions may do consistently.
-  func writeRegister(_ number: Int, _ bytes: [UInt8]) -> Bool {
+  package func writeRegister(_ number: Int, _ bytes: [UInt8]) -> Bool {
     guard Self.write(register: number, bytes, to: cpu) else { return false }
     session.divergeHere()
     session.record(.registerWrite(number: number, bytes: bytes), applied: true)
     return true
   }
 
-  static func write(register number: Int, _ bytes: [UInt8], to cpu: CPU) -> Bool {
+  package static func write(register number: Int, _ bytes: [UInt8], to cpu: CPU) -> Bool {
     var v: UInt64 = 0
     for (k, b) in bytes.prefix(8).enumerated() { v |= UInt64(b) << (8 * UInt64(k)) }
     switch number {
@@ -100,18 +100,18 @@ final class MachineDebugTarget: DebugTarget {
 
   // MARK: Memory and breakpoints
 
-  func readMemory(at address: UInt64, count: Int) -> [UInt8]? {
+  package func readMemory(at address: UInt64, count: Int) -> [UInt8]? {
     cpu.debugRead(linear: address, count: count)
   }
 
-  func writeMemory(at address: UInt64, _ bytes: [UInt8]) -> Bool {
+  package func writeMemory(at address: UInt64, _ bytes: [UInt8]) -> Bool {
     guard cpu.debugWrite(linear: address, bytes) else { return false }
     session.divergeHere()
     session.record(.memoryWrite(address: address, bytes: bytes), applied: true)
     return true
   }
 
-  func setBreakpoint(_ kind: BreakpointKind, at address: UInt64, length: UInt64, _ enabled: Bool) -> Bool {
+  package func setBreakpoint(_ kind: BreakpointKind, at address: UInt64, length: UInt64, _ enabled: Bool) -> Bool {
     switch kind {
     case .software, .hardware:
       if enabled { breakpoints.insert(address) } else { breakpoints.remove(address) }
@@ -129,7 +129,7 @@ final class MachineDebugTarget: DebugTarget {
     return true
   }
 
-  func monitor(_ command: String) -> String {
+  package func monitor(_ command: String) -> String {
     MonitorCommands(session: session).run(command)
   }
 }

@@ -16,39 +16,53 @@ import Foundation
 import Machine
 
 /// Everything a run needs that does not change across resets.
-struct SessionOptions {
-  var kernelPath: String
+package struct SessionOptions {
+  package var kernelPath: String
   /// The name the guest sees (the start of the Multiboot command line); the path when nil.
-  var kernelName: String?
-  var commandLine = ""
-  var configuration = PCConfiguration()
-  var maxCycles: UInt64?
-  var rebootOnTripleFault = false
-  var keys: [KeyStroke] = []
-  var serialInput: [UInt8] = []
-  var exitWhenIdle = false
-  var verbose = false
+  package var kernelName: String?
+  package var commandLine = ""
+  package var configuration = BoardConfiguration()
+  package var maxCycles: UInt64?
+  package var rebootOnTripleFault = false
+  package var keys: [KeyStroke] = []
+  package var serialInput: [UInt8] = []
+  package var exitWhenIdle = false
+  package var verbose = false
   /// Live input from the terminal (`--serial-in -`), read as the user types.
-  var terminal: TerminalInput?
+  package var terminal: TerminalInput?
+
+  package init(kernelPath: String) {
+    self.kernelPath = kernelPath
+  }
 }
 
-/// How a session ended.
-enum SessionResult: Equatable {
+/// How a run of the guest ended or stopped.
+public enum SessionResult: Equatable, Sendable {
+  /// The guest wrote the value to isa-debug-exit (port 0xF4).
   case debugExit(UInt32)
+  /// The guest powered off through ACPI (port 0x604).
   case powerOff
+  /// The CPU halted with interrupts disabled: nothing can wake it.
   case halted
+  /// All typed and serial input was consumed and the guest waits (emu's `--exit-when-idle`).
   case inputConsumed
+  /// The CPU halted with interrupts enabled and no device that could ever interrupt it.
   case idleForever
+  /// A triple fault (the text is the diagnostic: the exceptions and the registers).
   case tripleFault(String)
+  /// An opcode the CPU does not implement, in strict mode (the text names the bytes and RIP).
   case unimplementedOpcode(String)
+  /// The cycle budget (the count) was reached first; the guest can go on.
   case cycleLimit(UInt64)
+  /// The user quit from the terminal (Ctrl-A x).
   case quit
-  /// A debugger breakpoint or watchpoint stopped the guest (--gdb); it can go on.
+  /// A debugger breakpoint stopped the guest (--gdb); it can go on.
   case breakpoint
+  /// A debugger watchpoint stopped the guest after the access; it can go on.
   case watchpoint(WatchpointHit)
 
-  /// The process exit status (ExitStatus.swift).
-  var status: Int32 {
+  /// The exit status emu gives this ending (ExitStatus.swift).
+  public var status: Int32 {
     switch self {
     case .debugExit(let value): return ExitStatus.debugExit(value)
     case .powerOff, .halted, .inputConsumed, .quit, .breakpoint, .watchpoint: return ExitStatus.normal
@@ -60,14 +74,15 @@ enum SessionResult: Equatable {
   }
 
   /// True when the machine is gone (powered off or exited), not merely stopped.
-  var endsTheMachine: Bool {
+  public var endsTheMachine: Bool {
     switch self {
     case .debugExit, .powerOff, .quit: return true
     default: return false
     }
   }
 
-  var message: String {
+  /// The ending in words, as emu prints it.
+  public var message: String {
     switch self {
     case .debugExit(let value): return "the guest wrote 0x\(String(value, radix: 16)) to isa-debug-exit"
     case .powerOff: return "the guest powered off"
@@ -84,48 +99,48 @@ enum SessionResult: Equatable {
   }
 }
 
-final class Session {
-  let options: SessionOptions
-  let serial: SerialSink
+package final class Session {
+  package let options: SessionOptions
+  package let serial: SerialSink
   private let kernel: [UInt8]
-  var pc: PC
+  package var board: Board
   private var pendingKeys: ArraySlice<KeyStroke>
   /// --serial-in FILE: handed to the UART once the guest first waits for input, so the kernel's
   /// UART initialisation (which clears the FIFOs) cannot swallow it.
   private var pendingSerialInput: [UInt8]
   /// Cycles run by PCs before the last reset, so --max-cycles counts the whole session.
-  var cyclesBeforeReset: UInt64 = 0
-  var instructionsBeforeReset: UInt64 = 0
-  var resets = 0
+  package var cyclesBeforeReset: UInt64 = 0
+  package var instructionsBeforeReset: UInt64 = 0
+  package var resets = 0
   /// Every input so far, in order; entries from `replayNext` on are still to be replayed.
-  var history: [TimedInput] = []
-  var replayNext = 0
+  package var history: [TimedInput] = []
+  package var replayNext = 0
   /// The furthest session cycle reached (or recorded); before it the session replays.
-  var frontier: UInt64 = 0
+  package var frontier: UInt64 = 0
   /// The furthest session cycle this process has run to: the guest's output before it was written.
-  var outputWritten: UInt64 = 0
+  package var outputWritten: UInt64 = 0
   /// States to return to without booting again: the loaded state (if any) and the debugger's
   /// periodic checkpoints, in cycle order (Snapshots.swift).
-  var checkpoints: [Checkpoint] = []
+  package var checkpoints: [Checkpoint] = []
   /// The state the session was loaded from (--load-state), which stands for the boot.
-  var origin: Checkpoint?
-  var keepsCheckpoints = false
+  package var origin: Checkpoint?
+  package var keepsCheckpoints = false
   /// The PC is new (boot, reset, a full restore): the next checkpoint must hold all of RAM.
-  var checkpointNeedsBase = true
-  var namedSnapshots: [String: Checkpoint] = [:]
+  package var checkpointNeedsBase = true
+  package var namedSnapshots: [String: Checkpoint] = [:]
   /// How the recording being replayed ended; the run reaching its end cycle ends so.
-  var replayEnd: SessionResult?
+  package var replayEnd: SessionResult?
   /// Terminal input that arrived while the session was in the past, given to the guest at the frontier.
   private var heldTerminalInput: [UInt8] = []
   /// Called with the new PC after each reset (the debugger puts its breakpoints back).
-  var afterReset: (() -> Void)?
+  package var afterReset: (() -> Void)?
 
   /// One millisecond of virtual time: how often the host looks in on the guest (keys, limits).
-  var sliceCycles: UInt64 { max(1, options.configuration.cyclesPerSecond / 1000) }
+  package var sliceCycles: UInt64 { max(1, options.configuration.cyclesPerSecond / 1000) }
 
   /// `history` and `frontier` come from a recording being replayed: the session is in the past
   /// until `frontier`.
-  init(options: SessionOptions, serial: SerialSink, history: [TimedInput] = [], frontier: UInt64 = 0) throws {
+  package init(options: SessionOptions, serial: SerialSink, history: [TimedInput] = [], frontier: UInt64 = 0) throws {
     self.options = options
     self.serial = serial
     self.history = history
@@ -136,37 +151,37 @@ final class Session {
     kernel = Array(data)
     pendingKeys = options.keys[...]
     pendingSerialInput = options.serialInput
-    pc = try Self.boot(kernel, options: options, serial: serial)
+    board = try Self.boot(kernel, options: options, serial: serial)
   }
 
-  static func boot(_ kernel: [UInt8], options: SessionOptions, serial: SerialSink) throws -> PC {
-    let pc = PC(configuration: options.configuration, serialOutput: { serial.write($0) })
+  package static func boot(_ kernel: [UInt8], options: SessionOptions, serial: SerialSink) throws -> Board {
+    let board = Board(configuration: options.configuration, serialOutput: { serial.write($0) })
     do {
       // QEMU passes the kernel's file name as it was given on its command line.
-      try pc.machine.loadKernel(
+      try board.machine.loadKernel(
         kernel, name: options.kernelName ?? options.kernelPath, commandLine: options.commandLine)
     } catch {
       throw EmuError.load("\(options.kernelPath): \(error)")
     }
     if options.verbose {
-      pc.machine.ports.onUnknownPort = { port, isWrite in
+      board.machine.ports.onUnknownPort = { port, isWrite in
         FileHandle.standardError.write(
           "emu: guest \(isWrite ? "wrote to" : "read from") unknown I/O port 0x\(String(port, radix: 16))\n"
             .data(using: .utf8)!)
       }
     }
-    return pc
+    return board
   }
 
   /// The kernel file's bytes, as loaded at each reset.
-  var kernelImage: [UInt8] { kernel }
+  package var kernelImage: [UInt8] { kernel }
 
-  var totalCycles: UInt64 { cyclesBeforeReset + pc.machine.stats.cycles }
-  var totalInstructions: UInt64 { instructionsBeforeReset + pc.machine.stats.instructionsRetired }
+  package var totalCycles: UInt64 { cyclesBeforeReset + board.machine.stats.cycles }
+  package var totalInstructions: UInt64 { instructionsBeforeReset + board.machine.stats.instructionsRetired }
 
   /// Runs until the guest stops, the cycle budget is spent, or `until` (a total cycle count) is
   /// reached, in which case it returns nil so a window can redraw and call again.
-  func run(until pause: UInt64 = .max) throws -> SessionResult? {
+  package func run(until pause: UInt64 = .max) throws -> SessionResult? {
     while true {
       replayDueInputs()
       let limit = min(options.maxCycles ?? .max, pause)
@@ -196,7 +211,7 @@ final class Session {
         if totalCycles < outputWritten { sliceEnd = min(sliceEnd, outputWritten) }
       }
       serial.muted = totalCycles < outputWritten
-      let reason = pc.machine.run(until: sliceEnd - cyclesBeforeReset)
+      let reason = board.machine.run(until: sliceEnd - cyclesBeforeReset)
       noteProgress()
       takeCheckpointIfDue()
       switch reason {
@@ -221,42 +236,52 @@ final class Session {
   /// Between slices: hand over serial input and type the next key when the guest is waiting for
   /// input, and notice when it has consumed everything it was given.
   private func lookIn() -> SessionResult? {
-    guard pc.machine.cpu.isHalted, isLive else { return nil }
+    guard board.machine.cpu.isHalted, isLive else { return nil }
     if !pendingSerialInput.isEmpty {
       record(.serial(pendingSerialInput))
       pendingSerialInput = []
       return nil
     }
-    guard pc.keyboard.pendingKeyboardBytes == 0 else { return nil }
+    guard board.keyboard.pendingKeyboardBytes == 0 else { return nil }
     if let stroke = pendingKeys.popFirst() {
       record(.keyboard(stroke.scancodes))
       return nil
     }
-    if options.exitWhenIdle && pc.com1.pendingInputCount == 0 {
+    if options.exitWhenIdle && board.com1.pendingInputCount == 0 {
       return .inputConsumed
     }
     return nil
   }
 
+  /// Keys to type once the guest waits for input, after those already waiting (as `--keys`).
+  package func enqueueKeys(_ strokes: [KeyStroke]) {
+    pendingKeys.append(contentsOf: strokes)
+  }
+
+  /// Bytes for COM1's receiver, handed over once the guest waits for input (as `--serial-in FILE`).
+  package func enqueueSerialInput(_ bytes: [UInt8]) {
+    pendingSerialInput += bytes
+  }
+
   /// A fresh PC with the kernel loaded again.
-  func reset() throws {
-    cyclesBeforeReset += pc.machine.stats.cycles
-    instructionsBeforeReset += pc.machine.stats.instructionsRetired
+  package func reset() throws {
+    cyclesBeforeReset += board.machine.stats.cycles
+    instructionsBeforeReset += board.machine.stats.instructionsRetired
     resets += 1
-    let pending = pc.com1.pendingInput
-    pc = try Self.boot(kernel, options: options, serial: serial)
+    let pending = board.com1.pendingInput
+    board = try Self.boot(kernel, options: options, serial: serial)
     checkpointNeedsBase = true
-    pc.com1.enqueueInput(pending)
+    board.com1.enqueueInput(pending)
     afterReset?()
   }
 
   // MARK: History
 
   /// True at the frontier with nothing left to replay: inputs come from the host again.
-  var isLive: Bool { replayNext == history.count && totalCycles >= frontier }
+  package var isLive: Bool { replayNext == history.count && totalCycles >= frontier }
 
   /// Gives an input to the guest now (unless the caller already did) and keeps it in the history.
-  func record(_ input: GuestInput, applied: Bool = false) {
+  package func record(_ input: GuestInput, applied: Bool = false) {
     history.append(TimedInput(cycle: totalCycles, input: input))
     replayNext = history.count
     if !applied { apply(input) }
@@ -264,24 +289,24 @@ final class Session {
 
   /// Keys from the window: given now at the frontier; in the past they are dropped (the guest's
   /// keys there are the ones in the history).
-  func type(_ scancodes: [UInt8]) {
+  package func type(_ scancodes: [UInt8]) {
     if isLive { record(.keyboard(scancodes)) }
   }
 
   private func apply(_ input: GuestInput) {
     switch input {
     case .keyboard(let bytes):
-      pc.keyboard.enqueueScancodes(bytes)
-      pc.machine.interruptStateChanged()
+      board.keyboard.enqueueScancodes(bytes)
+      board.machine.interruptStateChanged()
     case .serial(let bytes):
-      pc.com1.enqueueInput(bytes)
-      pc.machine.interruptStateChanged()
+      board.com1.enqueueInput(bytes)
+      board.machine.interruptStateChanged()
     case .step:
-      _ = pc.machine.step()
+      _ = board.machine.step()
     case .registerWrite(let number, let bytes):
-      _ = MachineDebugTarget.write(register: number, bytes, to: pc.machine.cpu)
+      _ = MachineDebugTarget.write(register: number, bytes, to: board.machine.cpu)
     case .memoryWrite(let address, let bytes):
-      _ = pc.machine.cpu.debugWrite(linear: address, bytes)
+      _ = board.machine.cpu.debugWrite(linear: address, bytes)
     }
   }
 
@@ -298,7 +323,7 @@ final class Session {
   private func replayStep() throws -> SessionResult? {
     guard recordedStepIsDue else { return nil }
     // The step was taken from a breakpoint stop: a run through here stops there first, as it did.
-    if pc.machine.cpu.isAtBreakpoint { return .breakpoint }
+    if board.machine.cpu.isAtBreakpoint { return .breakpoint }
     replayNext += 1
     let result = try machineStep()
     if let result, result != .breakpoint { return result }
@@ -312,14 +337,14 @@ final class Session {
 
   /// Machine.step, as `run` reports what stopped it.
   private func machineStep() throws -> SessionResult? {
-    let reason = pc.machine.step()
+    let reason = board.machine.step()
     noteProgress()
     return try map(reason)
   }
 
   /// A debugger changed the guest here (a register or memory write): what the history held after
   /// this point no longer follows, so the session's future starts now.
-  func divergeHere() {
+  package func divergeHere() {
     history.removeSubrange(replayNext...)
     frontier = totalCycles
     checkpoints.removeAll { $0.cycle > totalCycles }
@@ -328,7 +353,7 @@ final class Session {
   /// Goes back to the start of the history (the boot, or the state the session was loaded from),
   /// or to the latest checkpoint at or before `position`, with the history after it to replay: the
   /// way back to an earlier position is `restart(toward:)` then `run(until:)` it.
-  func restart(toward position: UInt64 = 0) throws {
+  package func restart(toward position: UInt64 = 0) throws {
     if let checkpoint = checkpoints.last(where: { $0.cycle <= position }) ?? origin {
       try restore(checkpoint)
     } else {
@@ -336,27 +361,27 @@ final class Session {
       instructionsBeforeReset = 0
       resets = 0
       replayNext = 0
-      pc = try Self.boot(kernel, options: options, serial: serial)
+      board = try Self.boot(kernel, options: options, serial: serial)
       checkpointNeedsBase = true
     }
     afterReset?()
   }
 
   /// The next cycle at which a device wants to run (UInt64.max when none will), in session cycles.
-  var nextDeviceEvent: UInt64 {
-    let next = pc.machine.nextEventCycle
+  package var nextDeviceEvent: UInt64 {
+    let next = board.machine.nextEventCycle
     return next == .max ? .max : cyclesBeforeReset + next
   }
 
   /// Whether a debugger's step at the frontier takes a pending interrupt first, as a free run does
   /// (monitor `sstep irq on`); by default it does not (QEMU's SSTEP_NOIRQ).
-  var stepsEnterInterrupts = false
+  package var stepsEnterInterrupts = false
 
   /// Runs one instruction for a debugger. At the frontier it is Machine.step (no pending interrupt
   /// entered) and becomes part of the history, or with `stepsEnterInterrupts` the next position a
   /// free run goes through (an interrupt delivery stops at the handler's first instruction); in the
   /// past it goes to the next position the history went through. Nil when it ran; otherwise how the session ended or stopped, as `run` reports it.
-  func step() throws -> SessionResult? {
+  package func step() throws -> SessionResult? {
     if isLive && !stepsEnterInterrupts {
       record(.step, applied: true)
       return try machineStep()
@@ -367,7 +392,7 @@ final class Session {
       if recordedStepIsDue { return try replayStep() }
       // Halted with nothing to take: time goes to the next device event; otherwise one instruction
       // (after the interrupt delivery the history made there, if any).
-      let waiting = pc.machine.cpu.isHalted && !pc.machine.interruptPending
+      let waiting = board.machine.cpu.isHalted && !board.machine.interruptPending
       let target = waiting ? (isLive ? nextDeviceEvent : min(nextDeviceEvent, frontier)) : totalCycles + 1
       if let result = try run(until: max(target, totalCycles + 1)) { return result }
     }
@@ -381,7 +406,7 @@ final class Session {
     case .stepped, .cycleLimit:
       return nil
     case .stopRequested:
-      switch pc.takeEvent() {
+      switch board.takeEvent() {
       case .debugExit(let value)?: return .debugExit(value)
       case .powerOff?: return .powerOff
       case .resetRequested?: try reset()

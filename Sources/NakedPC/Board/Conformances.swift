@@ -8,7 +8,7 @@ import Devices
 import Machine
 
 /// A port device that says which ports it decodes.
-protocol ISADevice: PortDevice {
+package protocol ISADevice: PortDevice {
   var portRanges: [ClosedRange<UInt16>] { get }
 }
 

@@ -3,11 +3,11 @@
 
 import Machine
 
-struct MonitorCommands {
-  let session: Session
-  var cpu: CPU { session.pc.machine.cpu }
+package struct MonitorCommands {
+  package let session: Session
+  package var cpu: CPU { session.board.machine.cpu }
 
-  func run(_ line: String) -> String {
+  package func run(_ line: String) -> String {
     let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
     switch (words.first, words.dropFirst().first) {
     case ("info", "registers"?), ("info", "reg"?): return registers()
@@ -256,12 +256,12 @@ struct MonitorCommands {
     return out + "\n"
   }
 
-  static func parseNumber(_ text: String) -> UInt64? {
+  package static func parseNumber(_ text: String) -> UInt64? {
     if text.hasPrefix("0x") || text.hasPrefix("0X") { return UInt64(text.dropFirst(2), radix: 16) }
     return UInt64(text)
   }
 
-  static func value<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+  package static func value<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
     var v: UInt64 = 0
     for (k, b) in bytes.enumerated() { v |= UInt64(b) << (8 * UInt64(k)) }
     return v

@@ -8,15 +8,15 @@
   import Glibc
 #endif
 
-final class GDBConnection {
+package final class GDBConnection {
   /// The port listened on; with port 0 the system picks a free one (tests), reported here.
-  private(set) var port: UInt16
+  package private(set) var port: UInt16
   private var listener: Int32 = -1
   private var client: Int32 = -1
 
-  var isConnected: Bool { client >= 0 }
+  package var isConnected: Bool { client >= 0 }
 
-  init(port: UInt16) throws {
+  package init(port: UInt16) throws {
     self.port = port
     try listen()
   }
@@ -57,7 +57,7 @@ final class GDBConnection {
   }
 
   /// Accepts a client, waiting at most `timeout` milliseconds (-1: forever). True once connected.
-  func accept(timeout: Int32) -> Bool {
+  package func accept(timeout: Int32) -> Bool {
     if client >= 0 { return true }
     guard listener >= 0, wait(listener, timeout) else { return false }
     let fd = Glibc.accept(listener, nil, nil)
@@ -72,7 +72,7 @@ final class GDBConnection {
 
   /// Bytes from the client, waiting at most `timeout` milliseconds: empty when none arrived, nil
   /// when the client has gone (the connection is then closed and listening resumes).
-  func read(timeout: Int32) -> [UInt8]? {
+  package func read(timeout: Int32) -> [UInt8]? {
     guard client >= 0 else { return nil }
     guard wait(client, timeout) else { return [] }
     var buffer = [UInt8](repeating: 0, count: 4096)
@@ -85,7 +85,7 @@ final class GDBConnection {
     return Array(buffer[..<n])
   }
 
-  func write(_ bytes: [UInt8]) {
+  package func write(_ bytes: [UInt8]) {
     guard client >= 0, !bytes.isEmpty else { return }
     var sent = 0
     while sent < bytes.count {
@@ -99,7 +99,7 @@ final class GDBConnection {
     }
   }
 
-  func disconnect() {
+  package func disconnect() {
     if client >= 0 { close(client) }
     client = -1
     if listener < 0 { try? listen() }

@@ -10,14 +10,14 @@
   import Glibc
 #endif
 
-final class OutputFile {
-  let path: String
+package final class OutputFile {
+  package let path: String
   private let descriptor: Int32
   /// False for standard output, which is not ours to close.
   private let owned: Bool
 
   /// Standard output ("-" on the command line).
-  static let standardOutput = OutputFile(descriptor: STDOUT_FILENO, path: "standard output")
+  package static let standardOutput = OutputFile(descriptor: STDOUT_FILENO, path: "standard output")
 
   private init(descriptor: Int32, path: String) {
     self.descriptor = descriptor
@@ -26,7 +26,7 @@ final class OutputFile {
   }
 
   /// Opens (creating or truncating) `path` for writing; `what` names the option in the error.
-  init(path: String, what: String) throws {
+  package init(path: String, what: String) throws {
     self.path = path
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
@@ -39,7 +39,7 @@ final class OutputFile {
   deinit { if owned { close(descriptor) } }
 
   /// Writes all of `bytes`, retrying short writes and EINTR.
-  func write(_ bytes: [UInt8]) throws {
+  package func write(_ bytes: [UInt8]) throws {
     var offset = 0
     while offset < bytes.count {
       let written = bytes.withUnsafeBytes { raw in

@@ -14,11 +14,11 @@ import Foundation
 import GDBRemote
 import Machine
 
-final class GDBServer {
-  let session: Session
-  let connection: GDBConnection
-  let target: MachineDebugTarget
-  let stub: GDBStub
+package final class GDBServer {
+  package let session: Session
+  package let connection: GDBConnection
+  package let target: MachineDebugTarget
+  package let stub: GDBStub
 
   private enum State {
     /// Waiting for gdb's next command.
@@ -31,14 +31,14 @@ final class GDBServer {
   }
   private var state = State.stopped
   /// Set once the run is over; the caller returns it.
-  private(set) var finished: SessionResult?
+  package private(set) var finished: SessionResult?
   /// A stop that ends the run on the next resume (a triple fault, strict mode's unknown opcode).
   private var fatal: SessionResult?
 
   /// One look at the socket per this many cycles of guest time (10 ms at the default clock).
   private var runChunk: UInt64 { session.sliceCycles * 10 }
 
-  init(session: Session, port: UInt16) throws {
+  package init(session: Session, port: UInt16) throws {
     self.session = session
     connection = try GDBConnection(port: port)
     target = MachineDebugTarget(session: session)
@@ -48,10 +48,10 @@ final class GDBServer {
     FileHandle.standardError.write("emu: waiting for gdb on 127.0.0.1:\(connection.port)\n".data(using: .utf8)!)
   }
 
-  var isRunning: Bool { state == .running || state == .free }
+  package var isRunning: Bool { state == .running || state == .free }
 
   /// Headless: serves gdb until the run ends.
-  func runHeadless() throws -> SessionResult {
+  package func runHeadless() throws -> SessionResult {
     while finished == nil {
       switch state {
       case .stopped, .stuck:
@@ -71,7 +71,7 @@ final class GDBServer {
   }
 
   /// Reads what gdb sent within `timeout` milliseconds (0: only what is there) and acts on it.
-  func service(timeout: Int32) throws {
+  package func service(timeout: Int32) throws {
     if !connection.isConnected {
       guard state != .free, connection.accept(timeout: timeout == -1 ? -1 : 0) else { return }
     }
@@ -90,7 +90,7 @@ final class GDBServer {
   }
 
   /// The session returned while the guest ran under gdb.
-  func guestStopped(_ result: SessionResult) throws {
+  package func guestStopped(_ result: SessionResult) throws {
     if let event = Self.debugStop(result) { return report(event) }
     switch result {
     case .breakpoint, .watchpoint:

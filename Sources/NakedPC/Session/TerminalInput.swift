@@ -7,13 +7,13 @@
 
 import Foundation
 
-final class TerminalInput {
+package final class TerminalInput {
   private let lock = NSLock()
   private var pending: [UInt8] = []
   private var quitRequested = false
   private var sawEscape = false
 
-  init() {
+  package init() {
     let thread = Thread { [self] in
       while true {
         let data = FileHandle.standardInput.availableData
@@ -27,7 +27,7 @@ final class TerminalInput {
   }
 
   /// Takes what arrived since the last call, and whether Ctrl-A x was typed.
-  func take() -> (bytes: [UInt8], quit: Bool) {
+  package func take() -> (bytes: [UInt8], quit: Bool) {
     lock.lock()
     defer {
       pending.removeAll()

@@ -3,10 +3,10 @@
 import Display
 import Foundation
 
-enum RecordReplay {
+package enum RecordReplay {
   /// Reads and checks a recording and sets the session options from it: the recording's options
   /// win, since they decide what the guest did. A damaged file or another kernel is a load error.
-  static func load(_ path: String, into options: inout SessionOptions) throws -> Recording {
+  package static func load(_ path: String, into options: inout SessionOptions) throws -> Recording {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw EmuError.load("cannot read the recording \(path)")
     }
@@ -37,7 +37,7 @@ enum RecordReplay {
   }
 
   /// The recording of a finished session.
-  static func recording(of session: Session, result: SessionResult) -> Recording {
+  package static func recording(of session: Session, result: SessionResult) -> Recording {
     let options = session.options
     let epoch: Int64
     if case .virtual(let e) = options.configuration.rtcSource { epoch = e } else { epoch = 0 }
@@ -53,7 +53,8 @@ enum RecordReplay {
   /// The replayed run's result, checked against the recording: it must end where the recording
   /// ended, after the same number of instructions. A run that the front end ended (input consumed,
   /// quit, the cycle limit, a closed window) ends at the recorded cycle with the recorded result.
-  static func check(_ result: SessionResult, of session: Session, against recording: Recording) throws -> SessionResult
+  package static func check(_ result: SessionResult, of session: Session, against recording: Recording) throws
+    -> SessionResult
   {
     var replayed = result
     if case .cycleLimit = result, session.totalCycles == recording.endCycle { replayed = recording.result }

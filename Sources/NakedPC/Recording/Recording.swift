@@ -24,33 +24,33 @@ import Display
 import Foundation
 import GDBRemote
 
-struct Recording: Equatable {
-  static let magic = "emu-recording"
-  static let version = 1
+package struct Recording: Equatable {
+  package static let magic = "emu-recording"
+  package static let version = 1
 
-  var kernelSize: Int
-  var kernelCRC: UInt32
-  var kernelName: String
-  var memoryMiB: Int
-  var cyclesPerSecond: UInt64
-  var rtcEpoch: Int64
-  var strict: Bool
-  var reboot: Bool
-  var commandLine: String
-  var inputs: [TimedInput]
-  var endCycle: UInt64
-  var endInstructions: UInt64
-  var result: SessionResult
+  package var kernelSize: Int
+  package var kernelCRC: UInt32
+  package var kernelName: String
+  package var memoryMiB: Int
+  package var cyclesPerSecond: UInt64
+  package var rtcEpoch: Int64
+  package var strict: Bool
+  package var reboot: Bool
+  package var commandLine: String
+  package var inputs: [TimedInput]
+  package var endCycle: UInt64
+  package var endInstructions: UInt64
+  package var result: SessionResult
 
-  struct FormatError: Error, CustomStringConvertible {
-    var line: Int
-    var reason: String
-    var description: String { line > 0 ? "line \(line): \(reason)" : reason }
+  package struct FormatError: Error, CustomStringConvertible {
+    package var line: Int
+    package var reason: String
+    package var description: String { line > 0 ? "line \(line): \(reason)" : reason }
   }
 
   // MARK: Writing
 
-  func encoded() -> [UInt8] {
+  package func encoded() -> [UInt8] {
     var text = "\(Self.magic) \(Self.version)\n"
     text += "kernel \(kernelSize) \(Self.hex32(kernelCRC)) \(Self.hex(Array(kernelName.utf8)))\n"
     text += "options memory-mib \(memoryMiB) cycles-per-second \(cyclesPerSecond) rtc-epoch \(rtcEpoch)"
@@ -89,7 +89,7 @@ struct Recording: Equatable {
 
   // MARK: Reading
 
-  static func decode(_ bytes: [UInt8]) throws -> Recording {
+  package static func decode(_ bytes: [UInt8]) throws -> Recording {
     // The checksum line is the last; everything before it is covered.
     guard let end = bytes.lastIndex(of: UInt8(ascii: "\n")), end == bytes.count - 1 else {
       throw FormatError(line: 0, reason: "the file is truncated (it does not end with a line)")
@@ -173,63 +173,63 @@ struct Recording: Equatable {
   }
 
   private struct LineReader {
-    let lines: [Substring]
-    var index = -1
+    package let lines: [Substring]
+    package var index = -1
 
-    mutating func next() -> [String]? {
+    package mutating func next() -> [String]? {
       index += 1
       guard index < lines.count else { return nil }
       return lines[index].split(separator: " ", omittingEmptySubsequences: false).map(String.init)
     }
 
-    func current(named name: String) throws -> [String] {
+    package func current(named name: String) throws -> [String] {
       guard index < lines.count else { throw error("the file ends before its '\(name)' line") }
       let fields = lines[index].split(separator: " ", omittingEmptySubsequences: false).map(String.init)
       guard fields.first == name else { throw error("expected '\(name)', found '\(fields.first ?? "")'") }
       return fields
     }
 
-    mutating func fields(_ count: Int, named name: String? = nil) throws -> [String] {
+    package mutating func fields(_ count: Int, named name: String? = nil) throws -> [String] {
       guard let fields = next() else { throw error("the file ends early") }
       if let name, fields.first != name { throw error("expected '\(name)', found '\(fields.first ?? "")'") }
       guard fields.count == count else { throw error("expected \(count) fields, found \(fields.count)") }
       return fields
     }
 
-    func error(_ reason: String) -> FormatError { FormatError(line: index + 1, reason: reason) }
+    package func error(_ reason: String) -> FormatError { FormatError(line: index + 1, reason: reason) }
 
-    func int(_ text: String) throws -> Int {
+    package func int(_ text: String) throws -> Int {
       guard let v = Int(text), v >= 0 else { throw error("bad number '\(text)'") }
       return v
     }
 
-    func signed(_ text: String) throws -> Int {
+    package func signed(_ text: String) throws -> Int {
       guard let v = Int(text) else { throw error("bad number '\(text)'") }
       return v
     }
 
-    func flag(_ text: String) throws -> Bool {
+    package func flag(_ text: String) throws -> Bool {
       guard text == "0" || text == "1" else { throw error("expected 0 or 1, found '\(text)'") }
       return text == "1"
     }
 
-    func hex32(_ text: String) throws -> UInt32 {
+    package func hex32(_ text: String) throws -> UInt32 {
       guard text.count == 8, let v = UInt32(text, radix: 16) else { throw error("bad checksum '\(text)'") }
       return v
     }
 
-    func bytes(_ text: String) throws -> [UInt8] {
+    package func bytes(_ text: String) throws -> [UInt8] {
       if text == "-" { return [] }
       guard let bytes = Hex.decode(Array(text.utf8)) else { throw error("bad hex '\(text.prefix(16))'") }
       return bytes
     }
   }
 
-  static func hex(_ bytes: [UInt8]) -> String {
+  package static func hex(_ bytes: [UInt8]) -> String {
     bytes.isEmpty ? "-" : Hex.encode(bytes)
   }
 
-  static func hex32(_ v: UInt32) -> String {
+  package static func hex32(_ v: UInt32) -> String {
     let s = String(v, radix: 16)
     return String(repeating: "0", count: 8 - s.count) + s
   }

@@ -6,7 +6,7 @@
 // recording and reverse execution rely on.
 
 /// One input to the guest.
-enum GuestInput: Equatable {
+package enum GuestInput: Equatable {
   /// PS/2 scancode bytes queued on the i8042 (a typed key from --keys or the window).
   case keyboard([UInt8])
   /// Bytes put into COM1's receiver (--serial-in, the terminal).
@@ -20,7 +20,7 @@ enum GuestInput: Equatable {
 }
 
 /// An input and the session cycle (Session.totalCycles) at which the guest received it.
-struct TimedInput: Equatable {
-  var cycle: UInt64
-  var input: GuestInput
+package struct TimedInput: Equatable {
+  package var cycle: UInt64
+  package var input: GuestInput
 }

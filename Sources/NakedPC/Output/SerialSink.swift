@@ -5,14 +5,18 @@
 
 import Foundation
 
-final class SerialSink {
+package final class SerialSink {
   private let file: OutputFile?
   private var buffer: [UInt8] = []
   /// Set while a replay re-executes what already ran (reverse execution): that output was written.
-  var muted = false
+  package var muted = false
+  /// Everything written so far, when the sink keeps it (the library's `PC.serialOutput`).
+  package private(set) var kept: [UInt8] = []
+  private let keepsOutput: Bool
 
-  /// `path` "-" is standard output; nil discards the output.
-  init(path: String?) throws {
+  /// `path` "-" is standard output; nil writes no file. `keepsOutput` also keeps every byte in `kept`.
+  package init(path: String?, keepsOutput: Bool = false) throws {
+    self.keepsOutput = keepsOutput
     switch path {
     case nil: file = nil
     case "-": file = OutputFile.standardOutput
@@ -21,13 +25,15 @@ final class SerialSink {
     buffer.reserveCapacity(8192)
   }
 
-  func write(_ byte: UInt8) {
-    guard file != nil, !muted else { return }
+  package func write(_ byte: UInt8) {
+    guard !muted else { return }
+    if keepsOutput { kept.append(byte) }
+    guard file != nil else { return }
     buffer.append(byte)
     if buffer.count >= 8192 { flush() }
   }
 
-  func flush() {
+  package func flush() {
     guard let file, !buffer.isEmpty else { return }
     // A write error (a full disk, a closed FIFO or pipe) must not stop the guest; the output is lost.
     try? file.write(buffer)
@@ -35,11 +41,11 @@ final class SerialSink {
   }
 }
 
-enum EmuError: Error, CustomStringConvertible {
+package enum EmuError: Error, CustomStringConvertible {
   case load(String)
   case frontEnd(String)
 
-  var description: String {
+  package var description: String {
     switch self {
     case .load(let text), .frontEnd(let text): return text
     }

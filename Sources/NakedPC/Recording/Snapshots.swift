@@ -18,20 +18,20 @@ import StateCoding
 /// A state of the session at `cycle`, with the number of history entries given before it. `state`
 /// holds everything but RAM when `pages` is set: then RAM is `pages` applied over the RAM of the
 /// checkpoints before it, back to the last one whose `isBase` (its pages are all the used ones).
-struct Checkpoint {
-  var cycle: UInt64
-  var historyCount: Int
-  var state: [UInt8]
-  var pages: [(page: Int, bytes: [UInt8])]?
-  var isBase = false
+package struct Checkpoint {
+  package var cycle: UInt64
+  package var historyCount: Int
+  package var state: [UInt8]
+  package var pages: [(page: Int, bytes: [UInt8])]?
+  package var isBase = false
 
-  var byteCount: Int { state.count + (pages?.count ?? 0) * 0x1000 }
+  package var byteCount: Int { state.count + (pages?.count ?? 0) * 0x1000 }
 }
 
-extension PC: StateCodable {
-  func code(_ coder: inout StateCoder) { code(&coder, ram: true) }
+extension Board: StateCodable {
+  package func code(_ coder: inout StateCoder) { code(&coder, ram: true) }
 
-  func code(_ coder: inout StateCoder, ram: Bool) {
+  package func code(_ coder: inout StateCoder, ram: Bool) {
     if ram { machine.code(&coder) } else { machine.cpu.code(&coder) }
     let devices: [StateCodable] = [pic, pit, cmos, keyboard, com1, com2, vga, debugExit, post, powerOff]
     for device in devices { device.code(&coder) }
@@ -41,23 +41,23 @@ extension PC: StateCodable {
 extension Session {
   /// How often, in cycles of guest time, the session keeps a checkpoint for reverse execution
   /// while `keepsCheckpoints` (the debugger sets it).
-  static let checkpointSpacing: UInt64 = 50_000_000
+  package static let checkpointSpacing: UInt64 = 50_000_000
 
   /// The session's state now, as bytes (with RAM unless `ram` is false).
-  func snapshotState(ram: Bool = true) -> [UInt8] {
+  package func snapshotState(ram: Bool = true) -> [UInt8] {
     var coder = StateCoder.saving()
     coder.section(0x5E55_1011)
     coder.code(&cyclesBeforeReset)
     coder.code(&instructionsBeforeReset)
     coder.code(&resets)
-    pc.code(&coder, ram: ram)
+    board.code(&coder, ram: ram)
     return coder.bytes
   }
 
   /// Restores a state from `snapshotState` into a new PC, which replaces the running one only when
   /// all of it read back. Without `ram`, RAM is left zero for the caller to fill.
-  func restoreState(_ bytes: [UInt8], ram: Bool = true) throws {
-    let fresh = PC(configuration: options.configuration, serialOutput: { [serial] in serial.write($0) })
+  package func restoreState(_ bytes: [UInt8], ram: Bool = true) throws {
+    let fresh = Board(configuration: options.configuration, serialOutput: { [serial] in serial.write($0) })
     var coder = StateCoder.restoring(bytes)
     var before: UInt64 = 0, instructions: UInt64 = 0, count = 0
     coder.section(0x5E55_1011)
@@ -70,17 +70,17 @@ extension Session {
     cyclesBeforeReset = before
     instructionsBeforeReset = instructions
     resets = count
-    pc = fresh
+    board = fresh
     checkpointNeedsBase = true
   }
 
   /// A complete snapshot (savevm, the loaded state).
-  func checkpoint() -> Checkpoint {
+  package func checkpoint() -> Checkpoint {
     Checkpoint(cycle: totalCycles, historyCount: history.count, state: snapshotState())
   }
 
   /// Back to a checkpoint of this timeline: the history after it is replayed from there.
-  func restore(_ checkpoint: Checkpoint) throws {
+  package func restore(_ checkpoint: Checkpoint) throws {
     guard checkpoint.pages != nil, let index = checkpoints.firstIndex(where: { $0.cycle == checkpoint.cycle }),
       let base = checkpoints[...index].lastIndex(where: \.isBase)
     else {
@@ -91,9 +91,9 @@ extension Session {
     try restoreState(checkpoint.state, ram: false)
     // RAM at the checkpoint: its base's pages, then each later checkpoint's written pages in order.
     for k in base...index {
-      for (page, bytes) in checkpoints[k].pages ?? [] { pc.machine.restorePage(page, bytes) }
+      for (page, bytes) in checkpoints[k].pages ?? [] { board.machine.restorePage(page, bytes) }
     }
-    pc.machine.trackDirtyPages(true)
+    board.machine.trackDirtyPages(true)
     checkpointNeedsBase = false
     replayNext = min(checkpoint.historyCount, history.count)
   }
@@ -101,11 +101,11 @@ extension Session {
   /// The debugger's periodic checkpoints: one each `checkpointSpacing` cycles at the frontier. The
   /// first after a new PC (boot, reset, loaded state) holds every used RAM page; the others only
   /// the pages written since the one before (Machine's dirty-page tracking).
-  func takeCheckpointIfDue() {
+  package func takeCheckpointIfDue() {
     guard keepsCheckpoints, isLive else { return }
     let last = checkpoints.last?.cycle ?? 0
-    guard totalCycles >= last + Self.checkpointSpacing && pc.event == nil else { return }
-    let machine = pc.machine
+    guard totalCycles >= last + Self.checkpointSpacing && board.event == nil else { return }
+    let machine = board.machine
     let base = checkpointNeedsBase || !machine.tracksDirtyPages
     let written = base ? machine.usedPages() : machine.takeDirtyPages()
     if base { machine.trackDirtyPages(true) }
@@ -118,13 +118,13 @@ extension Session {
 
   // MARK: Named snapshots (savevm / loadvm)
 
-  func saveSnapshot(named name: String) {
+  package func saveSnapshot(named name: String) {
     namedSnapshots[name] = checkpoint()
   }
 
   /// Returns to a named snapshot: what happened after it is forgotten, and the guest goes on live
   /// from there (as QEMU's loadvm).
-  func loadSnapshot(named name: String) throws {
+  package func loadSnapshot(named name: String) throws {
     guard let snapshot = namedSnapshots[name] else { throw EmuError.frontEnd("no snapshot named '\(name)'") }
     try restoreState(snapshot.state)
     checkpoints.removeAll { $0.cycle > snapshot.cycle }
@@ -137,17 +137,17 @@ extension Session {
 
   // MARK: Files
 
-  static let fileMagic = Array("EMUSTATE".utf8)
-  static let fileVersion: UInt32 = 1
+  package static let fileMagic = Array("EMUSTATE".utf8)
+  package static let fileVersion: UInt32 = 1
 
   /// The state as a file, naming the kernel it runs.
-  func stateFile() -> [UInt8] {
+  package func stateFile() -> [UInt8] {
     var coder = StateCoder.saving()
     for var byte in Self.fileMagic { coder.code(&byte) }
     var version = Self.fileVersion
     var size = UInt64(kernelImage.count)
     var crc = CRC32.checksum(kernelImage)
-    var ram = pc.machine.memory.ramSize
+    var ram = board.machine.memory.ramSize
     var state = snapshotState()
     coder.code(&version)
     coder.code(&size)
@@ -161,7 +161,7 @@ extension Session {
 
   /// Loads a state file made with the same kernel and RAM size; the loaded state becomes the start
   /// of the history.
-  func loadStateFile(_ bytes: [UInt8], path: String) throws {
+  package func loadStateFile(_ bytes: [UInt8], path: String) throws {
     guard bytes.count >= 12, Array(bytes.prefix(8)) == Self.fileMagic else {
       throw EmuError.load("\(path) is not an emu state file")
     }
@@ -184,7 +184,7 @@ extension Session {
     guard size == UInt64(kernelImage.count), crc == CRC32.checksum(kernelImage) else {
       throw EmuError.load("\(path) was saved with another kernel (\(size) bytes, CRC-32 \(Recording.hex32(crc)))")
     }
-    guard ram == pc.machine.memory.ramSize else {
+    guard ram == board.machine.memory.ramSize else {
       throw EmuError.load("\(path) has \(ram >> 20) MiB of RAM; give --memory \(ram >> 20)")
     }
     do {

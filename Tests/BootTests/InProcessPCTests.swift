@@ -1,0 +1,175 @@
+import Foundation
+import NakedPC
+import XCTest
+
+/// The NakedPC library as another package uses it: `import NakedPC` (no @testable), a PC built in
+/// this process, driven and inspected through its public API. Screens are compared with QEMU's
+/// (Fixtures/), so the library and emu's command line are held to the same reference.
+final class InProcessPCTests: XCTestCase {
+  private let budget: UInt64 = 2_000_000_000
+
+  private func shell() throws -> PC {
+    let pc = try PC(kernelPath: PackagePaths.requireKernel(PackagePaths.kernel).path)
+    try pc.run(untilSerialContains: "> ", maxCycles: budget)
+    return pc
+  }
+
+  func testTheIssuesExampleRunsAsWritten() throws {
+    let pc = try PC(kernelPath: PackagePaths.requireKernel(PackagePaths.kernel).path)
+    try pc.run(untilSerialContains: "> ", maxCycles: 2_000_000_000)
+    pc.type("echo hi\n")
+    try pc.run(untilSerialContains: "hi\r\n> ", maxCycles: 2_000_000_000)
+    XCTAssertEqual(pc.screenBytes.count, 4000)
+    XCTAssertEqual(pc.screenRows.count, 25)
+    XCTAssertTrue(pc.screenRows.contains("> echo hi"), pc.screenRows.joined(separator: "\n"))
+    XCTAssertTrue(pc.serialText.hasSuffix("> echo hi\r\nhi\r\n> "), pc.serialText)
+    XCTAssertNil(pc.exitStatus)
+  }
+
+  func testShellScreensEqualQEMUs() throws {
+    // The same sessions emu's --keys tests type, compared with the same QEMU fixtures.
+    let sessions: [(String, [String])] = [
+      ("shell-help", ["help"]),
+      ("shell-echo-mem", ["echo Hello,   World!", "mem", "frobnicate now"]),
+      ("shell-backspace", ["ecj\u{8}ho fixed\u{8}\u{8}\u{8}\u{8}\u{8}typo fixed"]),
+      ("shell-color", ["color yellow blue", "echo in colour", "color 7 0", "color"]),
+    ]
+    for (name, commands) in sessions {
+      let pc = try shell()
+      for (index, command) in commands.enumerated() {
+        pc.type(command + "\n")
+        let prompts = index + 2
+        try pc.run(until: "prompt \(prompts)", maxCycles: budget) { pc in
+          pc.serialText.components(separatedBy: "> ").count - 1 >= prompts
+        }
+      }
+      let expected = Array(try Data(contentsOf: ScreenFixture.url(name, "vga")))
+      if pc.screenBytes != expected {
+        XCTFail("\(name): " + ScreenFixture.describeDifference(expected, pc.screenBytes))
+      }
+      let expectedSerial = try String(contentsOf: ScreenFixture.url(name, "serial"), encoding: .utf8)
+      XCTAssertEqual(pc.serialText, expectedSerial, name)
+    }
+  }
+
+  func testATestKernelEndsThroughIsaDebugExit() throws {
+    let pc = try PC(kernelPath: PackagePaths.requireKernel(PackagePaths.testKernel("BasicBoot")).path)
+    let stop = try pc.run(maxCycles: budget)
+    XCTAssertEqual(stop, .debugExit(0x10))
+    XCTAssertEqual(pc.exitStatus, 33)
+    XCTAssertTrue(pc.serialText.contains("[ok]"), pc.serialText)
+    XCTAssertFalse(pc.serialText.contains("[failed]"), pc.serialText)
+    // Stopped for good: running again reports the same stop and runs nothing.
+    let cycles = pc.cycles
+    XCTAssertEqual(try pc.run(maxCycles: budget), .debugExit(0x10))
+    XCTAssertEqual(pc.cycles, cycles)
+  }
+
+  func testAGuestThatStopsFirstIsAnErrorThatSaysWhere() throws {
+    let pc = try PC(kernelPath: PackagePaths.requireKernel(PackagePaths.testKernel("BasicBoot")).path)
+    XCTAssertThrowsError(try pc.run(untilSerialContains: "never printed", maxCycles: budget)) { error in
+      guard case PCError.guestStopped(.debugExit(0x10), let report)? = error as? PCError else {
+        return XCTFail("\(error)")
+      }
+      XCTAssertTrue(report.contains("never printed"), report)
+      XCTAssertTrue("\(error)".contains("isa-debug-exit"), "\(error)")
+    }
+  }
+
+  func testTheCycleBudgetIsPerCallAndTheGuestGoesOn() throws {
+    let pc = try PC(kernelPath: PackagePaths.requireKernel(PackagePaths.kernel).path)
+    XCTAssertThrowsError(try pc.run(untilSerialContains: "> ", maxCycles: 10_000)) { error in
+      guard case PCError.timedOut(10_000, _)? = error as? PCError else { return XCTFail("\(error)") }
+    }
+    XCTAssertGreaterThanOrEqual(pc.cycles, 10_000)
+    XCTAssertLessThan(pc.cycles, 200_000)
+    try pc.run(untilSerialContains: "> ", maxCycles: budget)
+    XCTAssertEqual(try pc.run(maxCycles: 1_000_000), .cycleLimit(pc.cycles))
+  }
+
+  func testTheSameCallsGiveTheSameCycle() throws {
+    func session() throws -> (UInt64, UInt64, [UInt8]) {
+      let pc = try shell()
+      pc.type("mem\nuptime\n")
+      try pc.run(untilSerialContains: "> uptime", maxCycles: budget)
+      try pc.run(untilScreenContains: "up 0.", maxCycles: budget)
+      return (pc.cycles, pc.instructions, pc.screenBytes)
+    }
+    let first = try session()
+    let second = try session()
+    XCTAssertEqual(first.0, second.0)
+    XCTAssertEqual(first.1, second.1)
+    XCTAssertEqual(first.2, second.2)
+  }
+
+  func testRebootBootsTheKernelAgainAndSerialCarriesOn() throws {
+    let pc = try shell()
+    pc.type("reboot\n")
+    try pc.run(until: "a second boot's prompt", maxCycles: budget) { $0.resets == 1 }
+    try pc.run(untilSerialContains: "reboot\r\n", maxCycles: budget)
+    let afterReset = pc.serialOutput.count
+    try pc.run(until: "the prompt again", maxCycles: budget) { pc in
+      String(decoding: pc.serialOutput[afterReset...], as: UTF8.self).contains("> ")
+    }
+    XCTAssertEqual(pc.resets, 1)
+  }
+
+  func testPoweroffStopsThePC() throws {
+    let pc = try shell()
+    pc.type("poweroff\n")
+    XCTAssertEqual(try pc.run(maxCycles: budget), .powerOff)
+    XCTAssertEqual(pc.exitStatus, 0)
+  }
+
+  func testSerialInputReachesTheShell() throws {
+    let pc = try shell()
+    pc.sendSerial("echo over serial\r")
+    try pc.run(untilSerialContains: "over serial\r\n> ", maxCycles: budget)
+  }
+
+  func testAnUnknownKeyIsAnErrorOfTheNextRunAndTypesNothing() throws {
+    let pc = try shell()
+    pc.type("echo \\{nosuchkey}\n")
+    XCTAssertThrowsError(try pc.run(maxCycles: 1_000_000)) { error in
+      guard case PCError.invalidKeys(let text)? = error as? PCError else { return XCTFail("\(error)") }
+      XCTAssertTrue(text.contains("nosuchkey"), text)
+    }
+    pc.type("help\n")
+    try pc.run(untilSerialContains: "help\r\n", maxCycles: budget)
+    XCTAssertFalse(pc.serialText.contains("> echo"), pc.serialText)
+  }
+
+  func testBadKernelFilesAreLoadErrors() throws {
+    XCTAssertThrowsError(try PC(kernelPath: "/nonexistent/kernel.elf")) { error in
+      guard case PCError.load(let text)? = error as? PCError else { return XCTFail("\(error)") }
+      XCTAssertTrue(text.contains("/nonexistent/kernel.elf"), text)
+    }
+    let directory = try PackagePaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let bogus = directory.appendingPathComponent("bogus.elf")
+    try Data([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1] + [UInt8](repeating: 0xEE, count: 200)).write(to: bogus)
+    XCTAssertThrowsError(try PC(kernelPath: bogus.path)) { error in
+      guard case PCError.load? = error as? PCError else { return XCTFail("\(error)") }
+    }
+    XCTAssertThrowsError(try PC(kernelPath: PackagePaths.kernel.path, memoryMiB: 1))
+  }
+
+  func testScreenshotIsTheWindowsPNG() throws {
+    let pc = try shell()
+    let png = try pc.screenshotPNG()
+    XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    // IHDR: 720 x 400.
+    XCTAssertEqual(Array(png[16..<24]), [0, 0, 0x02, 0xD0, 0, 0, 0x01, 0x90])
+    // emu --screenshot of the same screen writes the same bytes.
+    let directory = try PackagePaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("screen.png")
+    let run = try Emulator.run(
+      kernel: PackagePaths.kernel, arguments: ["--exit-when-idle", "--screenshot", file.path])
+    XCTAssertEqual(run.status, 0, run.standardError)
+    let idle = try PC(kernelPath: PackagePaths.kernel.path)
+    try idle.run(untilSerialContains: "> ", maxCycles: budget)
+    XCTAssertEqual(try idle.screenshotPNG(), Array(try Data(contentsOf: file)))
+    XCTAssertThrowsError(try pc.screenshotPNG(fontPath: "/nonexistent.psf"))
+  }
+}
