@@ -12,6 +12,7 @@
 // This type keeps the font as found; VGAFont picks the 256 CP437 glyphs a text-mode screen needs.
 
 import Foundation
+import SystemZlib
 
 /// Why a console font could not be used.
 public enum ConsoleFontError: Error, Equatable, CustomStringConvertible {
@@ -19,7 +20,7 @@ public enum ConsoleFontError: Error, Equatable, CustomStringConvertible {
   case unreadable(path: String)
   case badMagic
   case truncated(String)
-  case compression(DecompressionError)
+  case compression(ZlibError)
   case unsupportedGlyphSize(width: Int, height: Int)
   case malformed(String)
 
@@ -73,8 +74,9 @@ public struct ConsoleFont {
   /// Parses a font from its file contents, gzipped or not.
   public init(bytes fileBytes: [UInt8]) throws {
     var bytes = fileBytes
-    if Gzip.isGzip(bytes) {
-      do { bytes = try Gzip.decompress(bytes) } catch let error as DecompressionError {
+    if Zlib.isGzip(bytes) {
+      // A console font is a few KiB; a limit keeps a hostile file from inflating without end.
+      do { bytes = try Zlib.decompress(bytes, format: .gzip, limit: 16 << 20) } catch {
         throw ConsoleFontError.compression(error)
       }
     }

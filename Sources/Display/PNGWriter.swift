@@ -2,8 +2,10 @@
 // signature, an IHDR chunk (8-bit RGBA, colour type 6, no interlace), one IDAT chunk holding the zlib stream
 // of the scanlines, each prefixed with filter type 0 (None), and IEND. Every chunk carries the CRC-32 of its
 // type and data. Filter None is enough: LZ77 already finds the runs and repeated rows of a text screen.
+// The compression and the CRC are zlib's (SystemZlib); the chunks are few and simple enough to write
+// here rather than take libpng, whose setjmp error handling Swift cannot call safely.
 
-import Foundation
+import SystemZlib
 
 public enum PNGWriter {
   public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
@@ -35,12 +37,6 @@ public enum PNGWriter {
   /// A PNG of ARGB8888 pixels (the renderer's format); the alpha byte is kept.
   public static func encode(argb: [UInt32], width: Int, height: Int) -> [UInt8] {
     encode(rgba: rgbaBytes(fromARGB: argb), width: width, height: height)
-  }
-
-  /// Writes `encode(argb:width:height:)` to `path`.
-  public static func write(argb: [UInt32], width: Int, height: Int, toFile path: String) throws {
-    let png = encode(argb: argb, width: width, height: height)
-    try Data(png).write(to: URL(fileURLWithPath: path))
   }
 
   /// ARGB8888 pixels as R, G, B, A bytes.

@@ -28,10 +28,12 @@ final class OutputPathTests: XCTestCase {
   func testSerialIntoAFIFOIsReadWhileEmuRuns() throws {
     let fifo = directory.appendingPathComponent("serial.fifo").path
     XCTAssertEqual(mkfifo(fifo, 0o600), 0)
-    var received = Data()
+    // Written by the reader thread before it finishes, read only after that.
+    final class Received: @unchecked Sendable { var data = Data() }
+    let received = Received()
     let reader = Thread {
       // Opening a FIFO for reading blocks until emu opens it for writing.
-      if let handle = FileHandle(forReadingAtPath: fifo) { received = handle.readDataToEndOfFile() }
+      if let handle = FileHandle(forReadingAtPath: fifo) { received.data = handle.readDataToEndOfFile() }
     }
     reader.start()
     let run = try Emulator.run(
@@ -39,7 +41,7 @@ final class OutputPathTests: XCTestCase {
     while !reader.isFinished { usleep(10_000) }
     XCTAssertEqual(run.status, 33, run.standardError)
     XCTAssertEqual(fileType(fifo), S_IFIFO, "the FIFO is still a FIFO")
-    XCTAssertTrue(String(decoding: received, as: UTF8.self).contains("5 passed, 0 failed"))
+    XCTAssertTrue(String(decoding: received.data, as: UTF8.self).contains("5 passed, 0 failed"))
   }
 
   func testASymlinkStaysASymlinkAndItsTargetIsWritten() throws {

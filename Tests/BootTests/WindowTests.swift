@@ -1,4 +1,5 @@
 import Display
+import SystemZlib
 import Foundation
 import XCTest
 

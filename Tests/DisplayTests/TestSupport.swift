@@ -1,32 +1,14 @@
-// Helpers shared by the Display tests: building gzip files and fonts in memory, decoding PNGs with the
-// package's own inflate, and running python3 (when present) as an independent zlib for cross-checks.
+// Helpers shared by the Display tests: building gzip files and fonts in memory, decoding PNGs, and
+// running python3 (when present) as an independent zlib for cross-checks.
 
 import Display
+import SystemZlib
 import Foundation
 import XCTest
 
-/// A gzip member around `data`, compressed with the package's own DEFLATE encoder (or stored, if asked).
-func gzipped(_ data: [UInt8], name: String? = nil, stored: Bool = false) -> [UInt8] {
-  var file: [UInt8] = [0x1F, 0x8B, 8, name == nil ? 0 : 0x08, 0, 0, 0, 0, 0, 3]
-  if let name { file += Array(name.utf8) + [0] }
-  file += stored ? storedDeflate(data) : Deflate.compress(data)
-  file += littleEndian32(CRC32.checksum(data)) + littleEndian32(UInt32(data.count))
-  return file
-}
-
-/// DEFLATE stored blocks (type 0) of at most 65535 bytes each.
-func storedDeflate(_ data: [UInt8]) -> [UInt8] {
-  var out: [UInt8] = []
-  var index = 0
-  repeat {
-    let count = min(65535, data.count - index)
-    let isFinal = index + count == data.count
-    out.append(isFinal ? 1 : 0)
-    out += [UInt8(count & 0xFF), UInt8(count >> 8), UInt8(~count & 0xFF), UInt8(~count >> 8 & 0xFF)]
-    out += data[index..<index + count]
-    index += count
-  } while index < data.count
-  return out
+/// A gzip member around `data`, compressed by zlib.
+func gzipped(_ data: [UInt8]) -> [UInt8] {
+  Zlib.compress(data, format: .gzip)
 }
 
 func littleEndian32(_ value: UInt32) -> [UInt8] {

@@ -1,6 +1,6 @@
 // RecordReplay.swift: `--record FILE` and `--replay FILE` around a session.
 
-import Display
+import SystemZlib
 import Foundation
 
 package enum RecordReplay {

@@ -20,7 +20,7 @@
 // kernel's name matters because the Multiboot command line starts with it. The checksum makes a
 // damaged or truncated file an error instead of a silent divergence.
 
-import Display
+import SystemZlib
 import Foundation
 import GDBRemote
 

@@ -11,7 +11,7 @@
 // bytes before it.
 
 import Devices
-import Display
+import SystemZlib
 import Foundation
 import StateCoding
 

@@ -1,7 +1,6 @@
 // The X Window Dump reader used to capture an SDL window under Xvfb (-fbdir): a synthetic dump in Xvfb's
 // layout, and, when Xvfb is installed, a real one.
 
-import Display
 import Foundation
 import XCTest
 
@@ -48,4 +47,8 @@ final class XWDImageTests: XCTestCase {
       XCTAssertEqual($0 as? XWDImage.Error, .truncated)
     }
   }
+}
+
+private func littleEndian32(_ value: UInt32) -> [UInt8] {
+  [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24)]
 }

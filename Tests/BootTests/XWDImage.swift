@@ -3,17 +3,17 @@
 // lets a test capture what an SDL window really shows under Xvfb, with no screenshot tool installed, and
 // compare it with the headless renderer. Only the TrueColor 24/32-bit ZPixmap layout Xvfb uses is read.
 
-public struct XWDImage {
-  public let width: Int
-  public let height: Int
+struct XWDImage {
+  let width: Int
+  let height: Int
   /// ARGB8888 pixels, alpha always 0xFF, row after row.
-  public let pixels: [UInt32]
+  let pixels: [UInt32]
 
-  public enum Error: Swift.Error, Equatable, CustomStringConvertible {
+  enum Error: Swift.Error, Equatable, CustomStringConvertible {
     case truncated
     case unsupported(String)
 
-    public var description: String {
+    var description: String {
       switch self {
       case .truncated: return "XWD file is truncated"
       case .unsupported(let what): return "unsupported XWD image: \(what)"
@@ -21,7 +21,7 @@ public struct XWDImage {
     }
   }
 
-  public init(bytes: [UInt8]) throws {
+  init(bytes: [UInt8]) throws {
     guard bytes.count >= 100 else { throw Error.truncated }
     // The header is 25 big-endian 32-bit fields, whatever the image's own byte order.
     func field(_ n: Int) -> Int { bytes[n * 4..<n * 4 + 4].reduce(0) { value, byte in value << 8 | Int(byte) } }
@@ -58,7 +58,7 @@ public struct XWDImage {
   }
 
   /// The `width` x `height` pixels at (`x`, `y`).
-  public func region(x: Int, y: Int, width: Int, height: Int) -> [UInt32] {
+  func region(x: Int, y: Int, width: Int, height: Int) -> [UInt32] {
     precondition(x >= 0 && y >= 0 && x + width <= self.width && y + height <= self.height)
     var result: [UInt32] = []
     result.reserveCapacity(width * height)
@@ -68,7 +68,7 @@ public struct XWDImage {
 
   /// The top-left corner of the first place where `image` (`width` x `height` ARGB pixels, alpha ignored)
   /// appears exactly, or nil.
-  public func locate(_ image: [UInt32], width: Int, height: Int) -> (x: Int, y: Int)? {
+  func locate(_ image: [UInt32], width: Int, height: Int) -> (x: Int, y: Int)? {
     guard width <= self.width, height <= self.height else { return nil }
     for y in 0...(self.height - height) {
       for x in 0...(self.width - width) where matches(image, width: width, height: height, atX: x, y: y) {

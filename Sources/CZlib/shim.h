@@ -1,0 +1,5 @@
+// The one header Swift sees of zlib.
+#ifndef CZLIB_SHIM_H
+#define CZLIB_SHIM_H
+#include <zlib.h>
+#endif
