@@ -18,7 +18,9 @@ let package = Package(
     .library(name: "Devices", targets: ["Devices"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // `swift package generate-documentation`: the DocC catalogs of NakedPC and Machine.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     // Saving and restoring component state with one listing per component (snapshots).

@@ -39,6 +39,7 @@ public enum StopReason: Equatable, Sendable, CustomStringConvertible {
   /// `step` ran its instruction.
   case stepped
 
+  /// The reason in words, as a front end reports it.
   public var description: String {
     switch self {
     case .halted: return "halted (HLT with IF=0)"
@@ -58,16 +59,25 @@ public enum StopReason: Equatable, Sendable, CustomStringConvertible {
 
 /// Execution counters.
 public struct MachineStats: Sendable {
+  /// Instructions completed.
   public var instructionsRetired: UInt64
+  /// Virtual CPU cycles elapsed (the machine's clock).
   public var cycles: UInt64
   /// Decoded blocks run (each a cache lookup); instructionsRetired / blocksRun is their mean length.
   public var blocksRun: UInt64 = 0
 }
 
+/// The PC minus its devices: a CPU, physical memory, the port bus and the run loop that keeps
+/// the clocked devices on time. Devices are plugged in through the bus protocols
+/// (``PortDevice``, ``MMIODevice``, ``InterruptController``, ``ClockedDevice``).
 public final class Machine {
+  /// The physical address space: RAM, mapped memory and MMIO devices.
   public let memory: PhysicalMemory
+  /// The I/O port space.
   public let ports: PortBus
+  /// The processor.
   public let cpu: CPU
+  /// The devices the run loop advances, in the order they were added.
   public private(set) var clockedDevices: [ClockedDevice] = []
 
   /// Creates a machine with `memorySize` bytes of RAM (default 128 MiB) and no devices.
@@ -106,6 +116,7 @@ public final class Machine {
     set { cpu.strict = newValue }
   }
 
+  /// The instruction, cycle and block counters so far.
   public var stats: MachineStats {
     MachineStats(instructionsRetired: cpu.instructionsRetired, cycles: cpu.cycles, blocksRun: cpu.blocksRun)
   }

@@ -65,7 +65,9 @@ public final class PC {
 
   /// Runs until COM1 has sent `text` (anywhere in its output so far).
   ///
-  /// - Parameter maxCycles: the most cycles to run in this call.
+  /// - Parameters:
+  ///   - text: what to wait for, as UTF-8 bytes (the kernel's serial console sends CR LF).
+  ///   - maxCycles: the most cycles to run in this call.
   /// - Throws: ``PCError/guestStopped(_:_:)`` when the guest stops first (exit, power-off, triple
   ///   fault, halt), ``PCError/timedOut(_:_:)`` when `maxCycles` pass first.
   public func run(untilSerialContains text: String, maxCycles: UInt64) throws(PCError) {
@@ -82,7 +84,9 @@ public final class PC {
 
   /// Runs until the text screen shows `text` on one of its rows.
   ///
-  /// - Parameter maxCycles: the most cycles to run in this call.
+  /// - Parameters:
+  ///   - text: what to wait for, within one row (as in ``screenRows``).
+  ///   - maxCycles: the most cycles to run in this call.
   /// - Throws: as ``run(untilSerialContains:maxCycles:)``.
   public func run(untilScreenContains text: String, maxCycles: UInt64) throws(PCError) {
     try run(waitingFor: "the screen showing \(String(reflecting: text))", maxCycles: maxCycles) { pc in
@@ -95,6 +99,7 @@ public final class PC {
   /// - Parameters:
   ///   - description: what is waited for, for the error message.
   ///   - maxCycles: the most cycles to run in this call.
+  ///   - condition: asked with this PC; the run ends when it returns true.
   /// - Throws: as ``run(untilSerialContains:maxCycles:)``.
   public func run(
     until description: String, maxCycles: UInt64, where condition: (PC) -> Bool
@@ -259,6 +264,7 @@ public enum PCError: Error, CustomStringConvertible, Equatable {
   /// A console font could not be read.
   case font(String)
 
+  /// The error in words, with the report of where the guest was.
   public var description: String {
     switch self {
     case .load(let text): return "cannot load the kernel: \(text)"

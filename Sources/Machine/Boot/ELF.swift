@@ -3,15 +3,24 @@
 
 /// Why a kernel image could not be loaded. Each case names what is wrong.
 public enum LoadError: Error, Equatable, CustomStringConvertible {
+  /// The file ends inside the named structure.
   case truncated(String)
+  /// Neither an ELF file nor a Multiboot image with load addresses.
   case notELF
+  /// An ELF class other than ELF32 or ELF64.
   case wrongClass(String)
+  /// A big-endian ELF.
   case wrongEndianness
+  /// An ELF for another machine (e_machine neither x86 nor x86-64).
   case wrongMachine(UInt16)
+  /// A program header that loads outside the guest's RAM.
   case segmentOutsideRAM(index: Int, start: UInt64, end: UInt64, ramSize: UInt64)
+  /// No Multiboot v1 header in the first 8 KiB and no PVH note.
   case noBootHeader
+  /// A Multiboot header that is inconsistent (checksum, flags, addresses).
   case invalidMultibootHeader(String)
 
+  /// The error in words, naming the field or structure.
   public var description: String {
     switch self {
     case .truncated(let what): return "truncated file: \(what)"
@@ -187,6 +196,7 @@ extension PhysicalMemory {
     return true
   }
 
+  /// Sets `count` bytes from physical `address` to `byte` (a loader's BSS).
   public func fill(_ address: UInt64, count: UInt64, with byte: UInt8) {
     if count > 0 && isPlainRAM(range: address, count: count) {
       (ram + Int(address)).initializeMemory(as: UInt8.self, repeating: byte, count: Int(count))

@@ -8,33 +8,45 @@
 
 /// How the kernel was entered.
 public enum BootProtocol: Equatable, Sendable {
+  /// Multiboot v1, as QEMU's -kernel does it: 32-bit protected mode, EAX = 0x2BADB002, EBX the info block.
   case multiboot
+  /// The Xen PVH entry (an XEN_ELFNOTE_PHYS32_ENTRY note): EBX the hvm_start_info.
   case pvh
 }
 
 /// What the loader did.
 public struct BootInfo: Equatable, Sendable {
+  /// The protocol the kernel was entered by.
   public var bootProtocol: BootProtocol
+  /// The physical address the CPU starts at.
   public var entry: UInt64
   /// Physical address of the Multiboot information block or the PVH hvm_start_info (EBX at entry).
   public var infoAddress: UInt64
   /// Physical range the kernel image occupies (including BSS).
   public var kernelStart: UInt64
+  /// The first address after the image (and its BSS).
   public var kernelEnd: UInt64
 }
 
 /// One e820 memory map entry (ACPI "System Address Map Interfaces"): type 1 RAM, 2 reserved.
 public struct MemoryMapEntry: Equatable, Sendable {
+  /// The first physical address of the range.
   public var base: UInt64
+  /// The length of the range in bytes.
   public var length: UInt64
+  /// 1 usable RAM, 2 reserved.
   public var type: UInt32
 }
 
+/// Multiboot v1 constants (Multiboot Specification 0.6.96, 3.1 and 3.2) and QEMU's addresses.
 public enum Multiboot {
+  /// The magic of the header a kernel carries in its first 8 KiB.
   public static let headerMagic: UInt32 = 0x1BAD_B002
+  /// The value in EAX at entry: a Multiboot loader started the kernel.
   public static let bootloaderMagic: UInt32 = 0x2BAD_B002
   /// QEMU: MULTIBOOT_STRUCT_ADDR 0x9000 holds the e820 map; the info block follows at +0x500.
   public static let memoryMapAddress: UInt64 = 0x9000
+  /// Where the Multiboot information block is (EBX at entry), as under QEMU.
   public static let infoAddress: UInt64 = 0x9500
   /// Where we put the boot GDT the option ROM would have left loaded (QEMU keeps it in option-ROM space).
   static let gdtAddress: UInt64 = 0xDFF00
@@ -85,8 +97,12 @@ extension Machine {
   /// Loads a kernel image like `qemu-system-x86_64 -kernel NAME -append COMMANDLINE` and sets up the CPU
   /// at its entry: Multiboot v1 (a.out kludge or ELF32 program headers), else an ELF PVH note.
   /// - Parameters:
+  ///   - bytes: the kernel file: an ELF32 or ELF64 with a Multiboot v1 header or a PVH note.
   ///   - name: the kernel file name QEMU would put first in the Multiboot command line.
   ///   - commandLine: the `--append` text.
+  /// - Returns: where the kernel was loaded and entered.
+  /// - Throws: ``LoadError`` naming what is wrong with the file; the machine is then unchanged
+  ///   or must be discarded.
   @discardableResult
   public func loadKernel(_ bytes: [UInt8], name: String = "kernel.elf", commandLine: String = "") throws(LoadError)
     -> BootInfo

@@ -3,6 +3,7 @@
 
 /// Something that can interrupt the CPU (the PIC). Polled between instructions while RFLAGS.IF=1.
 public protocol InterruptController: AnyObject {
+  /// Whether an unmasked interrupt request waits (the INTR line is high).
   var hasPendingInterrupt: Bool { get }
   /// Accepts the highest-priority pending interrupt and returns its vector (the INTA cycle).
   func acknowledge() -> UInt8
@@ -10,7 +11,18 @@ public protocol InterruptController: AnyObject {
 
 /// Processor operating modes that change decoding (SDM Vol. 3A 2.2).
 public enum CPUMode: UInt8, Sendable {
-  case real = 0, protected16 = 1, protected32 = 2, compatibility16 = 3, compatibility32 = 4, long64 = 5
+  /// Real mode: 16-bit code, segments as paragraphs (after reset, CR0.PE=0).
+  case real = 0
+  /// Protected mode with a 16-bit code segment (CS.D=0).
+  case protected16 = 1
+  /// Protected mode with a 32-bit code segment (CS.D=1).
+  case protected32 = 2
+  /// IA-32e compatibility mode with a 16-bit code segment (EFER.LMA=1, CS.L=0, CS.D=0).
+  case compatibility16 = 3
+  /// IA-32e compatibility mode with a 32-bit code segment (EFER.LMA=1, CS.L=0, CS.D=1).
+  case compatibility32 = 4
+  /// 64-bit mode (EFER.LMA=1, CS.L=1).
+  case long64 = 5
 }
 
 /// Why the CPU stopped executing a slice early.
@@ -20,13 +32,19 @@ enum CPUExit {
   case breakpoint, watchpoint
 }
 
+/// One x86_64 processor: registers, control state, the decoded-block cache and the TLBs. It
+/// reaches memory and ports only through the buses it is given, and knows no device.
 public final class CPU {
+  /// The physical address space the CPU reads and writes (RAM, mapped memory, MMIO).
   public let memory: PhysicalMemory
+  /// The I/O port space of IN, OUT and the string port instructions.
   public let ports: PortBus
+  /// Where external interrupts come from; nil means the INTR line is never raised.
   public var interruptController: InterruptController?
 
   /// RAX..R15, indexed by `Reg`, then the zero register (Instruction.noRegister), which stays 0.
   let regs: UnsafeMutablePointer<UInt64>
+  /// The instruction pointer: the address of the next instruction to run.
   public var rip: UInt64 = 0
   /// Address of the next instruction while one executes; control transfers write it.
   var nextRIP: UInt64 = 0
@@ -39,29 +57,43 @@ public final class CPU {
 
   /// ES CS SS DS FS GS, indexed by `Seg`, then `Seg.none` whose base stays 0.
   var segments: UnsafeMutablePointer<SegmentRegister>
+  /// GDTR, loaded by LGDT (SDM Vol. 3A 2.4.1).
   public var gdtr = TableRegister()
+  /// IDTR, loaded by LIDT; at reset it covers the real-mode vector table at 0.
   public var idtr = TableRegister(base: 0, limit: 0x3FF)
+  /// LDTR with its cached descriptor, loaded by LLDT.
   public var ldtr = SegmentRegister(attributes: 0x0082)
+  /// TR, the task register with its cached TSS descriptor, loaded by LTR.
   public var tr = SegmentRegister(attributes: 0x008B)
 
+  /// CR0 (SDM Vol. 3A 2.5): PE, PG, WP and the rest; written through MOV CR0, which checks it.
   public internal(set) var cr0: UInt64 = ControlBit.et
+  /// CR2: the linear address of the last page fault.
   public var cr2: UInt64 = 0
+  /// CR3: the physical address of the top-level page table.
   public internal(set) var cr3: UInt64 = 0
+  /// CR4: PAE, PSE, PGE and the other extensions.
   public internal(set) var cr4: UInt64 = 0
+  /// CR8: the task priority, in 64-bit mode.
   public var cr8: UInt64 = 0
+  /// IA32_EFER (MSR 0xC0000080): SCE, LME, LMA, NXE.
   public internal(set) var efer: UInt64 = 0
+  /// The FS base (IA32_FS_BASE in 64-bit mode).
   public var fsBase: UInt64 {
     get { segments[Seg.fs].base }
     set { segments[Seg.fs].base = newValue }
   }
+  /// The GS base (IA32_GS_BASE in 64-bit mode).
   public var gsBase: UInt64 {
     get { segments[Seg.gs].base }
     set { segments[Seg.gs].base = newValue }
   }
+  /// IA32_KERNEL_GS_BASE, exchanged with the GS base by SWAPGS.
   public var kernelGSBase: UInt64 = 0
   var star: UInt64 = 0, lstar: UInt64 = 0, cstar: UInt64 = 0, sfmask: UInt64 = 0
   var debugRegs = [UInt64](repeating: 0, count: 8)
 
+  /// The operating mode, derived from CR0.PE, EFER.LMA and CS.L/D at each change.
   public internal(set) var mode: CPUMode = .real {
     didSet {
       modeTag = BlockCache.tag(mode)
@@ -84,6 +116,7 @@ public final class CPU {
   /// and interrupts are taken mid-string, as on hardware (SDM Vol. 2B, REP: "interrupted ... between
   /// iterations ... the instruction pointer points to the string instruction").
   var sliceLimit: UInt64 = .max
+  /// Instructions completed since the CPU was made (an instruction that faults is not counted).
   public internal(set) var instructionsRetired: UInt64 = 0
   /// Blocks looked up and run: instructions / blocks is the mean run between two lookups.
   public internal(set) var blocksRun: UInt64 = 0
@@ -151,6 +184,7 @@ public final class CPU {
   var hasWatchpoints = false
   var watchHit: WatchpointHit?
 
+  /// A CPU in its reset state (real mode) on the given buses.
   public init(memory: PhysicalMemory, ports: PortBus) {
     self.memory = memory
     self.ports = ports
@@ -209,39 +243,48 @@ public final class CPU {
   /// Writes a general register by number (64 bits).
   public func setRegister(_ r: Int, _ value: UInt64) { regs[r] = value }
 
+  /// RAX.
   public var rax: UInt64 {
     get { regs[0] }
     set { regs[0] = newValue }
   }
+  /// RCX.
   public var rcx: UInt64 {
     get { regs[1] }
     set { regs[1] = newValue }
   }
+  /// RDX.
   public var rdx: UInt64 {
     get { regs[2] }
     set { regs[2] = newValue }
   }
+  /// RBX.
   public var rbx: UInt64 {
     get { regs[3] }
     set { regs[3] = newValue }
   }
+  /// RSP, the stack pointer.
   public var rsp: UInt64 {
     get { regs[4] }
     set { regs[4] = newValue }
   }
+  /// RBP.
   public var rbp: UInt64 {
     get { regs[5] }
     set { regs[5] = newValue }
   }
+  /// RSI.
   public var rsi: UInt64 {
     get { regs[6] }
     set { regs[6] = newValue }
   }
+  /// RDI.
   public var rdi: UInt64 {
     get { regs[7] }
     set { regs[7] = newValue }
   }
 
+  /// A segment register (numbered by ``Seg``) with its hidden descriptor cache.
   public func segment(_ s: Int) -> SegmentRegister { segments[s] }
   /// Replaces a segment register including its hidden part (loader and tests; guests use MOV/far jumps).
   public func setSegment(_ s: Int, _ value: SegmentRegister) {
@@ -281,6 +324,7 @@ public final class CPU {
 
   // MARK: Modes
 
+  /// EFER.LMA: IA-32e mode is active (64-bit or compatibility mode).
   public var isLongModeActive: Bool { efer & ControlBit.lma != 0 }
   var is64: Bool { mode == .long64 }
 

@@ -2,9 +2,12 @@
 
 /// An exception raised by an instruction; thrown with typed throws so no allocation happens.
 public struct Fault: Error, Equatable, Sendable {
+  /// The exception vector (0 #DE ... 14 #PF ...).
   public var vector: UInt8
+  /// The error code pushed for the vectors that have one (#DF, #TS, #NP, #SS, #GP, #PF, #AC).
   public var errorCode: UInt32?
 
+  /// An exception with its vector and, for the vectors that push one, its error code.
   public init(_ vector: UInt8, errorCode: UInt32? = nil) {
     self.vector = vector
     self.errorCode = errorCode
@@ -26,5 +29,6 @@ public struct Fault: Error, Equatable, Sendable {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF",
     "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
   ]
+  /// The SDM's mnemonic for the vector: "#GP", "#PF", ...
   public var name: String { Int(vector) < Fault.names.count ? Fault.names[Int(vector)] : "vector \(vector)" }
 }

@@ -17,6 +17,7 @@ extension CPU {
     blocks.flush()
   }
 
+  /// The linear addresses with a breakpoint.
   public var breakpointAddresses: Set<UInt64> { breakpoints }
 
   /// The next instruction runs even if it sits at a breakpoint: resuming from a breakpoint stop must

@@ -105,9 +105,13 @@ extension CPU {
 
 /// A run of linear addresses mapped with the same rights (`CPU.mappings`).
 public struct Mapping: Equatable, Sendable {
+  /// What the page-table entries on the way allow (the strictest of each level).
   public struct Rights: Equatable, Sendable {
+    /// R/W set at every level.
     public var writable: Bool
+    /// U/S set at every level: CPL 3 may access it.
     public var user: Bool
+    /// No XD bit on the way (or EFER.NXE clear).
     public var executable: Bool
 
     init(writable: Bool, user: Bool, executable: Bool) {
@@ -125,10 +129,13 @@ public struct Mapping: Equatable, Sendable {
     }
   }
 
+  /// The first linear address of the run.
   public var linear: UInt64
   /// The physical address of the first byte.
   public var physical: UInt64
+  /// The length of the run in bytes (whole pages).
   public var size: UInt64
+  /// What the run's page-table entries allow.
   public var rights: Rights
 }
 

@@ -9,13 +9,23 @@
 
 /// A watched range of linear addresses.
 public struct Watchpoint: Hashable, Sendable {
+  /// Which data accesses hit (gdb's Z2, Z3 and Z4).
   public enum Kind: Sendable {
-    case write, read, access
+    /// Stores only.
+    case write
+    /// Loads only.
+    case read
+    /// Loads and stores.
+    case access
   }
+  /// Which accesses hit.
   public var kind: Kind
+  /// The first watched linear address.
   public var address: UInt64
+  /// How many bytes are watched (at least 1).
   public var length: UInt64
 
+  /// A watchpoint on `length` bytes (at least 1) from the linear `address`.
   public init(kind: Kind, address: UInt64, length: UInt64) {
     self.kind = kind
     self.address = address
@@ -37,11 +47,14 @@ public struct Watchpoint: Hashable, Sendable {
 
 /// The watchpoint that stopped the machine and the address of the access that hit it.
 public struct WatchpointHit: Equatable, Sendable {
+  /// The watchpoint that was hit.
   public var watchpoint: Watchpoint
+  /// The linear address of the access (its first byte).
   public var address: UInt64
 }
 
 extension CPU {
+  /// The watchpoints set, in the order they were set.
   public var watchpoints: [Watchpoint] { watched }
 
   /// Adds or removes a watchpoint. Every TLB entry is dropped so that the pages it covers lose their

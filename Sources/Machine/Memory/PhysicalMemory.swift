@@ -31,6 +31,7 @@ public final class PhysicalMemory {
 
   /// Guest RAM, `ramSize` bytes starting at physical address 0.
   public let ram: UnsafeMutableRawPointer
+  /// The size of guest RAM in bytes.
   public let ramSize: UInt64
   var regions: [Region] = []
 

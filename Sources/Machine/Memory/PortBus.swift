@@ -25,6 +25,7 @@ public final class PortBus {
   /// when `rescheduled`, ends the time slice so the run loop reads the device schedules again.
   var accessed: ((_ rescheduled: Bool) -> Void)?
 
+  /// A bus with no devices: every port reads as all ones.
   public init() {}
 
   /// Registers `device` for the ports `range`; later registrations take over overlapping ports.
@@ -45,6 +46,7 @@ public final class PortBus {
     for (i, d) in devices.enumerated() where d === device { reschedules[i] = true }
   }
 
+  /// Reads `size` bytes (1, 2 or 4) from `port`, from its device or as all ones.
   public func read(port: UInt16, size: Int) -> UInt32 {
     let o = owner[Int(port)]
     if o == 0 {
@@ -57,6 +59,7 @@ public final class PortBus {
     return value
   }
 
+  /// Writes the low `size` bytes of `value` to `port`'s device, or drops them.
   public func write(port: UInt16, size: Int, value: UInt32) {
     let o = owner[Int(port)]
     if o == 0 {

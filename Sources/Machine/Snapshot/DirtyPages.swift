@@ -6,6 +6,7 @@
 // PhysicalMemory.noteWrite, which marks the page too.
 
 extension Machine {
+  /// Whether RAM pages written since the last ``takeDirtyPages()`` are being recorded.
   public var tracksDirtyPages: Bool { memory.tracksDirtyPages }
 
   /// Starts tracking with every page clean (or stops it).

@@ -12,6 +12,8 @@
 import StateCoding
 
 extension CPU: StateCodable {
+  /// Every register, the hidden segment parts, the control and MSR state and the pending events
+  /// (the decoded blocks and TLBs are rebuilt, not saved).
   public func code(_ coder: inout StateCoder) {
     coder.section(0xC0DE_0001)
     for r in 0..<16 { coder.code(&regs[r]) }
@@ -72,6 +74,7 @@ extension CPU: StateCodable {
 }
 
 extension PhysicalMemory: StateCodable {
+  /// The RAM pages in use (all-zero pages are left out); mapped device memory belongs to its device.
   public func code(_ coder: inout StateCoder) {
     coder.section(0x0AA0_0001)
     var size = ramSize
