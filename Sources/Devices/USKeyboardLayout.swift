@@ -6,23 +6,21 @@
 // turns text into such sequences for `emu --keys`, the way QEMU's `sendkey` turns key names into
 // scancodes.
 
-/// A key press on the US layout: its set-1 make code, whether it is E0-prefixed, whether Shift is held.
+/// A key typed on the US layout: a key, and whether Shift is held around it.
 public struct KeyStroke: Equatable {
-  public var makeCode: UInt8
-  public var extended: Bool
+  public var key: PS2Key
   public var shifted: Bool
 
   public init(_ makeCode: UInt8, extended: Bool = false, shifted: Bool = false) {
-    self.makeCode = makeCode
-    self.extended = extended
+    key = PS2Key(code: makeCode, isExtended: extended)
     self.shifted = shifted
   }
 
   /// The set-1 bytes for pressing and releasing the key (with Shift around it when needed).
   public var scancodes: [UInt8] {
-    let prefix: [UInt8] = extended ? [0xE0] : []
-    let press = prefix + [makeCode] + prefix + [makeCode | 0x80]
-    return shifted ? [USKeyboardLayout.leftShift] + press + [USKeyboardLayout.leftShift | 0x80] : press
+    let press = key.makeBytes + key.breakBytes
+    let shift = PS2Key(code: USKeyboardLayout.leftShift)
+    return shifted ? shift.makeBytes + press + shift.breakBytes : press
   }
 }
 

@@ -6,10 +6,11 @@
 // uploaded without conversion. SDL wants its video calls on the main thread: create, present and poll from
 // there. The accelerated renderer is tried first and the software renderer used if it fails (a bare X
 // server such as Xvfb has no GPU); SDL_VIDEODRIVER picks the video backend as usual (x11 by default).
-// Keys are reported by SDL scancode, which is the USB HID usage ID that KeyboardScancodes turns into PS/2
+// Keys are reported by SDL scancode, which is the USB HID usage ID that KeyboardScancodes (Devices) turns into PS/2
 // scancode set 1 bytes for the i8042. F12 is kept by the emulator as the screenshot key.
 
 import CSDL2
+import Devices
 import Display
 
 /// Something that happened to the window.

@@ -1,7 +1,7 @@
 // The USB HID usage (= SDL scancode) to PS/2 scancode set 1 table, against the codes of the IBM PC/AT
 // keyboard: letters in QWERTY order, digits, modifiers, function keys, and the E0-prefixed extended keys.
 
-import Display
+import Devices
 import XCTest
 
 final class KeyboardScancodesTests: XCTestCase {

@@ -5,7 +5,10 @@
 // exactly what SDL scancodes are, so the table is testable here without SDL. A break code is the make code
 // with bit 7 set, with the same prefix. Print Screen and Pause send the historical multi-byte sequences.
 
-public struct PS2Key: Equatable {
+/// A key of a PC keyboard as the i8042 reports it with translation on: its scancode set 1 make
+/// code, and whether an 0xE0 prefix comes first. Host keys (`KeyboardScancodes`) and typed text
+/// (`KeyStroke`, `USKeyboardLayout`) both come down to these.
+public struct PS2Key: Equatable, Sendable {
   /// The set 1 make code (without the prefix).
   public var code: UInt8
   /// Sent after an 0xE0 prefix (the keys added by the 101-key keyboard: arrows, the navigation block, right
@@ -17,7 +20,9 @@ public struct PS2Key: Equatable {
     self.isExtended = isExtended
   }
 
+  /// The bytes pressing the key sends.
   public var makeBytes: [UInt8] { isExtended ? [0xE0, code] : [code] }
+  /// The bytes releasing it sends: the make code with bit 7 set, after the same prefix.
   public var breakBytes: [UInt8] { isExtended ? [0xE0, code | 0x80] : [code | 0x80] }
 }
 
