@@ -5,8 +5,8 @@
 #   make run            boot the kernel (scripts/run)
 #   make test           every test (scripts/test)
 #
-# The kernel is one Swift module compiled whole (-wmo) for x86_64-unknown-none-elf, plus two
-# assembly files, linked by ld.lld with Sources/Kernel/Boot/linker.ld. Only what changed is rebuilt.
+# The kernel is one Swift module compiled whole (-wmo) for x86_64-unknown-none-elf, plus three
+# assembly files (boot, interrupt entry stubs, the few libc functions Swift needs), linked by ld.lld with Sources/Kernel/Boot/linker.ld. Only what changed is rebuilt.
 
 SWIFTC ?= swiftc
 CLANG  ?= clang

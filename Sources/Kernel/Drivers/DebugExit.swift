@@ -16,8 +16,13 @@ enum DebugExit {
 
   /// Ends the machine. On a machine without the device the write goes nowhere, so halt after it.
   static func exit(_ code: Code) -> Never {
-    hw_out32(port, code.rawValue)
+    write(code.rawValue)
     haltForever()
+  }
+
+  /// Writes `value` to the device and returns: on a machine without it nothing happens.
+  static func write(_ value: UInt32) {
+    hw_out32(port, value)
   }
 }
 

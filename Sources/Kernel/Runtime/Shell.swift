@@ -199,17 +199,16 @@ enum Shell {
     }
   }
 
-  /// ACPI power-off as QEMU's PC machines accept it (SLP_EN with sleep type 0 in PM1a_CNT, which
-  /// the firmware places at 0x604), then isa-debug-exit, then a plain halt on machines with
-  /// neither. QEMU acts on the power-off request asynchronously, so give it 100 ms before trying
-  /// the next way.
+  /// ACPI power-off (Drivers/ACPIPower.swift), then isa-debug-exit, then a plain halt on machines
+  /// with neither. QEMU acts on the power-off request asynchronously, so give it 100 ms before
+  /// trying the next way.
   private static func powerOff() -> Never {
     console.write("Powering off.\n")
-    hw_out16(0x604, 0x2000)
+    ACPIPower.requestSoftOff()
     let start = Uptime.currentTicks
     while Uptime.currentTicks < start + 10 { hw_enable_interrupts_and_halt() }
     hw_disable_interrupts()
-    hw_out32(DebugExit.port, 0)
+    DebugExit.write(0)
     console.write("It is now safe to switch off the machine.\n")
     haltForever()
   }
