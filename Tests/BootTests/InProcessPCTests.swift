@@ -175,3 +175,19 @@ final class InProcessPCTests: XCTestCase {
     XCTAssertThrowsError(try pc.screenshotPNG(fontPath: "/nonexistent.psf"))
   }
 }
+
+/// The board's wiring, through package access: what the i8042 output port says reaches the CPU.
+final class BoardWiringTests: XCTestCase {
+  func testTheKeyboardControllersOutputPortGatesA20() {
+    let board = Board(configuration: BoardConfiguration(), serialOutput: { _ in })
+    let ports = board.machine.ports
+    XCTAssertTrue(board.machine.cpu.a20Enabled)
+    // Command 0xD1 (write output port), then the port value: reset line high (bit 0), A20 (bit 1) off.
+    ports.write(port: 0x64, size: 1, value: 0xD1)
+    ports.write(port: 0x60, size: 1, value: 0xCD)
+    XCTAssertFalse(board.machine.cpu.a20Enabled)
+    ports.write(port: 0x64, size: 1, value: 0xD1)
+    ports.write(port: 0x60, size: 1, value: 0xCF)
+    XCTAssertTrue(board.machine.cpu.a20Enabled)
+  }
+}

@@ -149,3 +149,37 @@ final class PagingTests: XCTestCase {
     XCTAssertEqual(h.cpu.rbx, 0xABCD)
   }
 }
+
+/// The A20 gate: closed, physical address bit 20 is forced to 0 for every access, paged or not.
+final class A20GateTests: XCTestCase {
+  // mov dword [0x100000], 0x12345678 (disp32 in 32-bit mode; in 64-bit mode the same bytes with a
+  // SIB form would be needed, so the paged test uses a register).
+  private let store32: [UInt8] = [0xC7, 0x05, 0x00, 0x00, 0x10, 0x00, 0x78, 0x56, 0x34, 0x12]
+
+  func testAClosedGateWrapsPhysicalAddressesAtOneMegabyte() {
+    let h = Harness(.protected32)
+    h.cpu.a20Enabled = false
+    h.run(store32)
+    XCTAssertEqual(h.read(0x0, size: 4), 0x1234_5678, "the store wrapped to 0")
+    XCTAssertEqual(h.read(0x10_0000, size: 4), 0)
+    h.cpu.a20Enabled = true
+    h.memory.write(0, size: 4, value: 0)
+    h.run(store32)
+    XCTAssertEqual(h.read(0x10_0000, size: 4), 0x1234_5678, "open again: the store reached 1 MiB")
+    XCTAssertEqual(h.read(0x0, size: 4), 0)
+  }
+
+  func testAClosedGateMasksPagedTranslationsToo() {
+    let h = Harness(.long64)
+    // A load through the TLB first, so the closed gate must drop the cached translation.
+    h.memory.write(0x10_0000, size: 4, value: 0xAAAA_AAAA)
+    h.memory.write(0x0, size: 4, value: 0x5555_5555)
+    // mov eax, [rbx]; hlt
+    h.cpu.rbx = 0x10_0000
+    h.run([0x8B, 0x03])
+    XCTAssertEqual(h.cpu.rax & 0xFFFF_FFFF, 0xAAAA_AAAA)
+    h.cpu.a20Enabled = false
+    h.run([0x8B, 0x03])
+    XCTAssertEqual(h.cpu.rax & 0xFFFF_FFFF, 0x5555_5555, "the 2 MiB page at 0 maps 1 MiB onto 0 with A20 closed")
+  }
+}

@@ -123,6 +123,21 @@ public final class CPU {
   /// Offset added to `cycles` for RDTSC and the TSC MSR (WRMSR to IA32_TSC sets it).
   var tscOffset: UInt64 = 0
 
+  /// The A20 gate (the i8042's output port bit 1 on a PC, or port 0x92): closed, physical address
+  /// bit 20 reads as 0, so real-mode addresses wrap at 1 MiB as on the 8086 (SDM Vol. 3A 8.7.13.4).
+  /// Open after reset here, as the firmware leaves it before a boot loader runs.
+  public var a20Enabled = true {
+    didSet {
+      guard a20Enabled != oldValue else { return }
+      a20Mask = a20Enabled ? ~0 : ~(1 << 20)
+      // Cached translations carry physical addresses; decoded blocks are keyed by physical address
+      // and stay valid.
+      flushTLB()
+    }
+  }
+  /// ANDed into every physical address translation forms (Paging.swift).
+  var a20Mask: UInt64 = ~0
+
   /// When true, an opcode this core does not implement stops the machine instead of raising #UD.
   public var strict = false
 

@@ -5,12 +5,14 @@ extension CPU {
 
   /// Walks the paging structures for `linear`, sets accessed/dirty bits, checks permissions and returns
   /// the physical address of the 4 KiB page plus the permissions to cache. Throws #PF with CR2 set.
+  /// With the A20 gate closed every physical address it forms, the paging structures' included,
+  /// has bit 20 clear (A20M#, SDM Vol. 3A 8.7.13.4 and 22.29).
   /// A `probe` (the debugger looking) changes nothing: no accessed or dirty bit, no CR2.
   func walk(_ linear: UInt64, _ access: Access, user: Bool, probe: Bool = false) throws(Fault)
     -> (phys: UInt64, perms: UInt8)
   {
     if !pagingEnabled {
-      return (linear & 0xFFFF_F000 & ~0xFFF, TLBPerm.all)
+      return (linear & 0xFFFF_F000 & a20Mask, TLBPerm.all)
     }
     let nxe = efer & ControlBit.nxe != 0
     var writable = true, userOK = true, noExec = false
@@ -30,7 +32,7 @@ extension CPU {
     if cr4 & ControlBit.pae == 0 {
       // 32-bit paging: two levels of 4-byte entries, 4 MiB pages when CR4.PSE (SDM Vol. 3A 4.3).
       let la = linear & 0xFFFF_FFFF
-      let pdeAddress = (cr3 & 0xFFFF_F000) + ((la >> 22) << 2)
+      let pdeAddress = ((cr3 & 0xFFFF_F000) + ((la >> 22) << 2)) & a20Mask
       let pde = memory.read(pdeAddress, size: 4)
       if pde & 1 == 0 { throw pageFault(present: false) }
       writable = pde & 2 != 0
@@ -42,7 +44,7 @@ extension CPU {
         leafSize = 4
         frame = (pde & 0xFFC0_0000) | (la & 0x003F_F000)
       } else {
-        let pteAddress = (pde & 0xFFFF_F000) + (((la >> 12) & 0x3FF) << 2)
+        let pteAddress = ((pde & 0xFFFF_F000) + (((la >> 12) & 0x3FF) << 2)) & a20Mask
         let pte = memory.read(pteAddress, size: 4)
         if pte & 1 == 0 { throw pageFault(present: false) }
         writable = writable && pte & 2 != 0
@@ -62,14 +64,14 @@ extension CPU {
         table = cr3 & addressMask
         shift = 39
       } else {
-        let pdpteAddress = (cr3 & 0xFFFF_FFE0) + (((linear >> 30) & 3) << 3)
+        let pdpteAddress = ((cr3 & 0xFFFF_FFE0) + (((linear >> 30) & 3) << 3)) & a20Mask
         let pdpte = memory.read(pdpteAddress, size: 8)
         if pdpte & 1 == 0 { throw pageFault(present: false) }
         table = pdpte & addressMask
         shift = 21
       }
       while true {
-        let entryAddress = table + (((linear >> shift) & 0x1FF) << 3)
+        let entryAddress = (table + (((linear >> shift) & 0x1FF) << 3)) & a20Mask
         let entry = memory.read(entryAddress, size: 8)
         if entry & 1 == 0 { throw pageFault(present: false) }
         if entry & (1 << 63) != 0 && !nxe { throw pageFault(present: true, reserved: true) }
@@ -110,7 +112,7 @@ extension CPU {
       if userOK { perms |= TLBPerm.execUser }
     }
     if dirty { perms |= TLBPerm.dirty }
-    return (frame, perms)
+    return (frame & a20Mask, perms)
   }
 
   /// Flushes every cached translation (MOV CR3, paging-mode changes, INVLPG: SDM Vol. 3A 4.10.4.1).

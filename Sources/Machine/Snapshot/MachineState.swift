@@ -15,7 +15,8 @@ extension CPU: StateCodable {
   /// Every register, the hidden segment parts, the control and MSR state and the pending events
   /// (the decoded blocks and TLBs are rebuilt, not saved).
   public func code(_ coder: inout StateCoder) {
-    coder.section(0xC0DE_0001)
+    // Section 2: the A20 gate joined the CPU state (state file version 2).
+    coder.section(0xC0DE_0002)
     for r in 0..<16 { coder.code(&regs[r]) }
     coder.code(&rip)
     coder.code(&flagBits)
@@ -51,7 +52,10 @@ extension CPU: StateCodable {
     coder.code(&isHalted)
     coder.code(&interruptShadow)
     coder.code(&nmiPending)
+    var gate = a20Enabled
+    coder.code(&gate)
     if coder.direction == .restore {
+      a20Enabled = gate
       exit = .none
       exitPending = false
       endsSlice = false

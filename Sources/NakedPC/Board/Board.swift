@@ -62,6 +62,8 @@ package final class Board {
     powerOff = ACPIPowerOff()
 
     keyboard.onReset = { [unowned self] in self.signal(.resetRequested) }
+    // The output port's bit 1 gates address line 20, as on every PC since the AT.
+    keyboard.onA20Change = { [unowned machine] enabled in machine.cpu.a20Enabled = enabled }
     debugExit.onExit = { [unowned self] value in self.signal(.debugExit(value)) }
     powerOff.onPowerOff = { [unowned self] in self.signal(.powerOff) }
 
