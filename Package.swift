@@ -65,7 +65,7 @@ let package = Package(
     .testTarget(name: "DisplayTests", dependencies: ["Display", "SystemZlib"]),
     .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote"]),
     // Whole-system tests: boot kernel.elf and the test kernels in QEMU (and in emu), compare with Fixtures/.
-    .testTarget(name: "BootTests", dependencies: ["Display", "NakedPC", "SystemZlib"]),
+    .testTarget(name: "BootTests", dependencies: ["Display", "Machine", "NakedPC", "SystemZlib"]),
   ],
   swiftLanguageModes: [.v5]
 )

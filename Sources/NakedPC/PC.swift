@@ -42,10 +42,13 @@ public final class PC {
   ///   - memoryMiB: guest RAM, 2 to 3072 MiB (QEMU's `-m`).
   ///   - commandLine: the Multiboot command line after the kernel's name (QEMU's `-append`).
   ///   - kernelName: the name the guest sees at the start of its command line; `kernelPath` when nil.
-  /// - Throws: ``PCError/load(_:)`` when the file cannot be read or is not a kernel this PC boots.
-  public init(kernelPath: String, memoryMiB: Int = 128, commandLine: String = "", kernelName: String? = nil)
-    throws(PCError)
-  {
+  ///   - initrdPaths: Multiboot modules, in order, as QEMU's `-initrd` entries: "FILE [ARGS]", the
+  ///     whole entry being the module's string.
+  /// - Throws: ``PCError/load(_:)`` when a file cannot be read or is not a kernel this PC boots.
+  public init(
+    kernelPath: String, memoryMiB: Int = 128, commandLine: String = "", kernelName: String? = nil,
+    initrdPaths: [String] = []
+  ) throws(PCError) {
     guard (2...3072).contains(memoryMiB) else {
       throw .load("memoryMiB must be between 2 and 3072, not \(memoryMiB)")
     }
@@ -53,6 +56,7 @@ public final class PC {
     options.configuration.memoryMiB = memoryMiB
     options.commandLine = commandLine
     options.kernelName = kernelName
+    options.initrd = initrdPaths
     do {
       serial = try SerialSink(path: nil, keepsOutput: true)
       session = try Session(options: options, serial: serial)

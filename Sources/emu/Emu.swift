@@ -1,7 +1,7 @@
 // Emu.swift: the `emu` command line.
 //
 //   emu [--headless] [--dump-vga FILE|-] [--serial FILE|-] [--max-cycles N] [--memory MIB]
-//       [--append CMDLINE] [--stats] [--strict] [--keys STRING] [--serial-in FILE|-]
+//       [--append CMDLINE] [--initrd FILE[,FILE...]]... [--stats] [--strict] [--keys STRING] [--serial-in FILE|-]
 //       [--screenshot FILE.png] [--font FILE] [--realtime] [--reboot] [--rtc virtual|host]
 //       [--gdb PORT] [--record FILE | --replay FILE] [KERNEL.elf]
 //
@@ -49,6 +49,12 @@ struct Emu: ParsableCommand {
 
   @Option(help: "The kernel command line (Multiboot cmdline after the kernel's name).")
   var append: String = ""
+
+  @Option(
+    help: ArgumentHelp(
+      "A Multiboot module, as QEMU's -initrd: \"FILE [ARGS]\", or several separated by commas (,, is a comma).",
+      discussion: "Repeatable; modules load in order after the kernel, each with its entry as its string."))
+  var initrd: [String] = []
 
   @ArgumentParser.Flag(help: "Print instructions, cycles, wall time and MIPS to standard error at the end.")
   var stats = false
@@ -114,6 +120,9 @@ struct Emu: ParsableCommand {
     guard rtc == "virtual" || rtc == "host" else {
       throw ValidationError("--rtc takes 'virtual' or 'host'")
     }
+    if !initrd.isEmpty && (record != nil || replay != nil) {
+      throw ValidationError("--record and --replay do not carry --initrd modules yet")
+    }
     if loadState != nil && record != nil {
       throw ValidationError("--record starts at the boot: it cannot follow --load-state")
     }
@@ -134,6 +143,7 @@ struct Emu: ParsableCommand {
     do {
       var options = SessionOptions(kernelPath: kernel ?? Self.defaultKernelPath)
       options.commandLine = append
+      options.initrd = initrd.flatMap(Self.splitModules)
       options.configuration.memoryMiB = memory
       options.configuration.strict = strict
       options.configuration.rtcSource = rtc == "host" ? .host : .deterministic
@@ -251,6 +261,28 @@ struct Emu: ParsableCommand {
       Double(session.board.machine.stats.instructionsRetired) / Double(max(1, session.board.machine.stats.blocksRun)),
       session.resets > 0 ? ", \(session.resets) resets" as NSString : "" as NSString)
     FileHandle.standardError.write(text.data(using: .utf8)!)
+  }
+
+  /// One -initrd argument as QEMU splits it (get_opt_value): entries at single commas, ",," a comma.
+  static func splitModules(_ argument: String) -> [String] {
+    var entries: [String] = []
+    var current = ""
+    var characters = Array(argument)[...]
+    while let character = characters.popFirst() {
+      if character == "," {
+        if characters.first == "," {
+          characters.removeFirst()
+          current.append(",")
+        } else {
+          entries.append(current)
+          current = ""
+        }
+      } else {
+        current.append(character)
+      }
+    }
+    entries.append(current)
+    return entries
   }
 
   /// The package's own kernel, found from this source file's location.

@@ -1,4 +1,4 @@
-import XCTest
+// Also compiled into the fuzz targets (scripts/fuzz), so it needs nothing but the Machine module.
 
 @testable import Machine
 
@@ -98,19 +98,4 @@ final class Harness {
   }
 
   func read(_ address: UInt64, size: Int = 8) -> UInt64 { memory.read(address, size: size) }
-}
-
-/// Flags compared after arithmetic (the six status flags).
-let statusFlags = Flag.cf | Flag.pf | Flag.af | Flag.zf | Flag.sf | Flag.of
-
-/// Bytes of an assembled 64-bit snippet (see Snippets.swift; `;` separates instructions).
-func asm(_ text: String) -> [UInt8] {
-  guard let b = snippetBytes[text] else { fatalError("snippet not assembled: \(text) (run the snippet generator)") }
-  return b
-}
-
-/// Bytes of an assembled 32-bit snippet.
-func asm32(_ text: String) -> [UInt8] {
-  guard let b = snippetBytes["32:" + text] else { fatalError("snippet not assembled: \(text)") }
-  return b
 }

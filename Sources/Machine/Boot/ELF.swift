@@ -19,6 +19,8 @@ public enum LoadError: Error, Equatable, CustomStringConvertible {
   case noBootHeader
   /// A Multiboot header that is inconsistent (checksum, flags, addresses).
   case invalidMultibootHeader(String)
+  /// A load this machine does not do yet (the text says which).
+  case unsupported(String)
 
   /// The error in words, naming the field or structure.
   public var description: String {
@@ -34,6 +36,7 @@ public enum LoadError: Error, Equatable, CustomStringConvertible {
     case .noBootHeader:
       return "no boot header: no Multiboot v1 header in the first 8 KiB and no PVH (XEN_ELFNOTE_PHYS32_ENTRY) note"
     case .invalidMultibootHeader(let what): return "invalid Multiboot header: \(what)"
+    case .unsupported(let what): return "not supported: \(what)"
     }
   }
 }

@@ -28,6 +28,21 @@ public struct BootInfo: Equatable, Sendable {
   public var kernelEnd: UInt64
 }
 
+/// A Multiboot module (Multiboot Specification 3.3, `mods_addr`): a file loaded next to the kernel,
+/// with its own command line, as QEMU's `-initrd "FILE ARGS,..."` gives it.
+public struct MultibootModule: Equatable, Sendable {
+  /// The module's contents.
+  public var bytes: [UInt8]
+  /// Its string in the module list: QEMU gives the `-initrd` entry as written, file name and arguments.
+  public var commandLine: String
+
+  /// A module with its contents and its string.
+  public init(bytes: [UInt8], commandLine: String) {
+    self.bytes = bytes
+    self.commandLine = commandLine
+  }
+}
+
 /// One e820 memory map entry (ACPI "System Address Map Interfaces"): type 1 RAM, 2 reserved.
 public struct MemoryMapEntry: Equatable, Sendable {
   /// The first physical address of the range.
@@ -94,30 +109,33 @@ public enum Multiboot {
 }
 
 extension Machine {
-  /// Loads a kernel image like `qemu-system-x86_64 -kernel NAME -append COMMANDLINE` and sets up the CPU
-  /// at its entry: Multiboot v1 (a.out kludge or ELF32 program headers), else an ELF PVH note.
+  /// Loads a kernel image like `qemu-system-x86_64 -kernel NAME -append COMMANDLINE -initrd MODULES`
+  /// and sets up the CPU at its entry: Multiboot v1 (a.out kludge or ELF32 program headers), else an
+  /// ELF PVH note.
   /// - Parameters:
   ///   - bytes: the kernel file: an ELF32 or ELF64 with a Multiboot v1 header or a PVH note.
   ///   - name: the kernel file name QEMU would put first in the Multiboot command line.
   ///   - commandLine: the `--append` text.
+  ///   - modules: Multiboot modules, in order, as QEMU's `-initrd` loads them (Multiboot only).
   /// - Returns: where the kernel was loaded and entered.
   /// - Throws: ``LoadError`` naming what is wrong with the file; the machine is then unchanged
   ///   or must be discarded.
   @discardableResult
-  public func loadKernel(_ bytes: [UInt8], name: String = "kernel.elf", commandLine: String = "") throws(LoadError)
-    -> BootInfo
-  {
+  public func loadKernel(
+    _ bytes: [UInt8], name: String = "kernel.elf", commandLine: String = "", modules: [MultibootModule] = []
+  ) throws(LoadError) -> BootInfo {
     if let header = Multiboot.findHeader(bytes) {
       if header.flags & 0x10000 != 0 {
-        return try loadMultibootKludge(bytes, header: header, name: name, commandLine: commandLine)
+        return try loadMultibootKludge(bytes, header: header, name: name, commandLine: commandLine, modules: modules)
       }
       let elf = try ELFFile(bytes)
       if !elf.is64 {
         let (low, high) = try elf.load(into: memory)
         return try finishMultiboot(
-          loadAddress: low, kernelSize: high - low, entry: elf.entry, name: name, commandLine: commandLine)
+          loadAddress: low, kernelSize: high - low, entry: elf.entry, name: name, commandLine: commandLine,
+          modules: modules)
       }
-      if elf.note(name: "Xen", type: 18) != nil { return try loadPVH(elf, commandLine: commandLine) }
+      if elf.note(name: "Xen", type: 18) != nil { return try loadPVH(elf, commandLine: commandLine, modules: modules) }
       throw LoadError.wrongClass(
         "ELF64 kernel with a Multiboot header but no a.out kludge (flag bit 16): QEMU loads only ELF32 that way")
     }
@@ -127,13 +145,13 @@ extension Machine {
     } catch LoadError.notELF {
       throw LoadError.noBootHeader
     }
-    if elf.note(name: "Xen", type: 18) != nil { return try loadPVH(elf, commandLine: commandLine) }
+    if elf.note(name: "Xen", type: 18) != nil { return try loadPVH(elf, commandLine: commandLine, modules: modules) }
     throw LoadError.noBootHeader
   }
 
-  func loadMultibootKludge(_ bytes: [UInt8], header: Multiboot.Header, name: String, commandLine: String)
-    throws(LoadError) -> BootInfo
-  {
+  func loadMultibootKludge(
+    _ bytes: [UInt8], header: Multiboot.Header, name: String, commandLine: String, modules: [MultibootModule]
+  ) throws(LoadError) -> BootInfo {
     let i = header.offset
     if i + 32 > bytes.count { throw LoadError.truncated("Multiboot header address fields past end of file") }
     let headerAddress = ELFFile.read(bytes, i + 12, 4)
@@ -168,24 +186,47 @@ extension Machine {
     memory.copy(Array(bytes[Int(textOffset)..<Int(textOffset + loadSize)]), to: loadAddress)
     memory.fill(loadAddress + loadSize, count: kernelSize - loadSize, with: 0)
     return try finishMultiboot(
-      loadAddress: loadAddress, kernelSize: kernelSize, entry: entry, name: name, commandLine: commandLine)
+      loadAddress: loadAddress, kernelSize: kernelSize, entry: entry, name: name, commandLine: commandLine,
+      modules: modules)
   }
 
-  /// Writes the command line, boot loader name, e820 map and info block, and enters the kernel.
-  func finishMultiboot(loadAddress: UInt64, kernelSize: UInt64, entry: UInt64, name: String, commandLine: String)
-    throws(LoadError) -> BootInfo
-  {
+  /// Writes the module list, command lines, boot loader name, modules, e820 map and info block, and
+  /// enters the kernel. The layout is QEMU's (hw/i386/multiboot.c): after the page-aligned kernel
+  /// image come the module list (16 bytes a module), the modules' command lines, the kernel's, and
+  /// the boot loader name, the whole page-aligned; then each module, page-aligned.
+  func finishMultiboot(
+    loadAddress: UInt64, kernelSize: UInt64, entry: UInt64, name: String, commandLine: String,
+    modules: [MultibootModule]
+  ) throws(LoadError) -> BootInfo {
     let pageAlign: (UInt64) -> UInt64 = { ($0 + 0xFFF) & ~0xFFF }
-    let infoOffset = pageAlign(kernelSize)
+    let listOffset = pageAlign(kernelSize)
+    let moduleLines = modules.map { Array($0.commandLine.utf8) + [0] }
     let cmdline = Array("\(name) \(commandLine)".utf8) + [0]
     let loaderName = Array("qemu".utf8) + [0]
-    let bufferEnd = loadAddress + pageAlign(infoOffset + UInt64(cmdline.count + loaderName.count))
-    if bufferEnd > memory.ramSize {
+    let linesSize = moduleLines.reduce(0) { $0 + $1.count } + cmdline.count + loaderName.count
+    var end = pageAlign(listOffset + UInt64(16 * modules.count + linesSize))
+    var moduleOffsets: [UInt64] = []
+    for module in modules {
+      moduleOffsets.append(end)
+      end = pageAlign(end + UInt64(module.bytes.count))
+    }
+    let bufferEnd = loadAddress + end
+    if bufferEnd > memory.ramSize || bufferEnd < loadAddress {
       throw LoadError.segmentOutsideRAM(index: 0, start: loadAddress, end: bufferEnd, ramSize: memory.ramSize)
     }
-    let cmdlineAddress = loadAddress + infoOffset
-    let loaderNameAddress = cmdlineAddress + UInt64(cmdline.count)
     memory.fill(loadAddress + kernelSize, count: bufferEnd - (loadAddress + kernelSize), with: 0)
+    let listAddress = loadAddress + listOffset
+    var lineAddress = listAddress + UInt64(16 * modules.count)
+    for (index, module) in modules.enumerated() {
+      let start = loadAddress + moduleOffsets[index]
+      memory.copy(module.bytes, to: start)
+      memory.copy(moduleLines[index], to: lineAddress)
+      let entry = le(start, 4) + le(start + UInt64(module.bytes.count), 4) + le(lineAddress, 4) + le(0, 4)
+      memory.copy(entry, to: listAddress + UInt64(16 * index))
+      lineAddress += UInt64(moduleLines[index].count)
+    }
+    let cmdlineAddress = lineAddress
+    let loaderNameAddress = cmdlineAddress + UInt64(cmdline.count)
     memory.copy(cmdline, to: cmdlineAddress)
     memory.copy(loaderName, to: loaderNameAddress)
 
@@ -206,8 +247,8 @@ extension Machine {
     put(8, upper)
     put(12, 0x8000_FFFF)
     put(16, cmdlineAddress)
-    put(20, 0)
-    put(24, cmdlineAddress)  // mods_addr: the (empty) module list sits where the command lines begin
+    put(20, UInt64(modules.count))
+    put(24, listAddress)  // mods_addr, even with no modules: then the command lines begin there
     put(44, UInt64(mapBytes.count))
     put(48, Multiboot.memoryMapAddress)
     put(64, loaderNameAddress)

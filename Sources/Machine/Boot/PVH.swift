@@ -5,7 +5,9 @@ extension Machine {
   static let pvhStartInfoAddress: UInt64 = 0x6000
   static let pvhMagic: UInt64 = 0x336E_C578
 
-  func loadPVH(_ elf: ELFFile, commandLine: String) throws(LoadError) -> BootInfo {
+  func loadPVH(_ elf: ELFFile, commandLine: String, modules: [MultibootModule] = []) throws(LoadError) -> BootInfo {
+    // hvm_start_info has a module list too (QEMU puts one initrd there); not built yet.
+    if !modules.isEmpty { throw LoadError.unsupported("modules (--initrd) for a PVH kernel") }
     guard let desc = elf.note(name: "Xen", type: 18), desc.count >= 4 else { throw LoadError.noBootHeader }
     let entry = ELFFile.read(desc, 0, desc.count >= 8 ? 8 : 4)
     let (low, high) = try elf.load(into: memory)

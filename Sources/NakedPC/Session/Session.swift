@@ -21,6 +21,8 @@ package struct SessionOptions {
   /// The name the guest sees (the start of the Multiboot command line); the path when nil.
   package var kernelName: String?
   package var commandLine = ""
+  /// Multiboot modules as QEMU's `-initrd` takes them: each entry "FILE [ARGS]", in order.
+  package var initrd: [String] = []
   package var configuration = BoardConfiguration()
   package var maxCycles: UInt64?
   package var rebootOnTripleFault = false
@@ -103,6 +105,8 @@ package final class Session {
   package let options: SessionOptions
   package let serial: SerialSink
   private let kernel: [UInt8]
+  /// The `--initrd` modules, read once and loaded again at each reset.
+  private let modules: [MultibootModule]
   package var board: Board
   private var pendingKeys: ArraySlice<KeyStroke>
   /// --serial-in FILE: handed to the UART once the guest first waits for input, so the kernel's
@@ -149,17 +153,32 @@ package final class Session {
       throw EmuError.load("cannot read the kernel file \(options.kernelPath)")
     }
     kernel = Array(data)
+    modules = try Self.readModules(options.initrd)
     pendingKeys = options.keys[...]
     pendingSerialInput = options.serialInput
-    board = try Self.boot(kernel, options: options, serial: serial)
+    board = try Self.boot(kernel, modules: modules, options: options, serial: serial)
   }
 
-  package static func boot(_ kernel: [UInt8], options: SessionOptions, serial: SerialSink) throws -> Board {
+  /// The files of `-initrd` entries: QEMU reads the file name up to the first space and gives the
+  /// module the whole entry as its string (hw/i386/multiboot.c).
+  package static func readModules(_ entries: [String]) throws -> [MultibootModule] {
+    try entries.map { entry in
+      let path = String(entry.prefix { $0 != " " })
+      guard let data = FileManager.default.contents(atPath: path) else {
+        throw EmuError.load("cannot read the module (--initrd) file \(path)")
+      }
+      return MultibootModule(bytes: Array(data), commandLine: entry)
+    }
+  }
+
+  package static func boot(
+    _ kernel: [UInt8], modules: [MultibootModule], options: SessionOptions, serial: SerialSink
+  ) throws -> Board {
     let board = Board(configuration: options.configuration, serialOutput: { serial.write($0) })
     do {
       // QEMU passes the kernel's file name as it was given on its command line.
       try board.machine.loadKernel(
-        kernel, name: options.kernelName ?? options.kernelPath, commandLine: options.commandLine)
+        kernel, name: options.kernelName ?? options.kernelPath, commandLine: options.commandLine, modules: modules)
     } catch {
       throw EmuError.load("\(options.kernelPath): \(error)")
     }
@@ -269,7 +288,7 @@ package final class Session {
     instructionsBeforeReset += board.machine.stats.instructionsRetired
     resets += 1
     let pending = board.com1.pendingInput
-    board = try Self.boot(kernel, options: options, serial: serial)
+    board = try Self.boot(kernel, modules: modules, options: options, serial: serial)
     checkpointNeedsBase = true
     board.com1.enqueueInput(pending)
     afterReset?()
@@ -361,7 +380,7 @@ package final class Session {
       instructionsBeforeReset = 0
       resets = 0
       replayNext = 0
-      board = try Self.boot(kernel, options: options, serial: serial)
+      board = try Self.boot(kernel, modules: modules, options: options, serial: serial)
       checkpointNeedsBase = true
     }
     afterReset?()
