@@ -49,6 +49,21 @@ final class ExceptionTests: XCTestCase {
     XCTAssertEqual(h.cpu.rflags & Flag.if, 0)
   }
 
+  func testMovFromTheNonexistentSegmentRegistersRaisesUD() {
+    // 8C /6 and 8C /7 name no segment register (found by the AddressSanitizer run: the selector of
+    // Sreg 7 was read from past the segment array before the #UD).
+    for (reg, modrm) in [(6, 0xF0), (7, 0xF8)] as [(Int, UInt8)] {
+      let h = Harness()
+      h.setGate64(6, handler: handler)
+      h.memory.write(asm("mov r15, 6; hlt"), at: handler)
+      h.cpu.rax = 0x1234
+      h.run([0x8C, modrm])
+      XCTAssertEqual(h.cpu.register(15), 6, "Sreg \(reg)")
+      XCTAssertEqual(h.cpu.rax, 0x1234, "Sreg \(reg): nothing written")
+      XCTAssertEqual(h.read(Harness.stackTop - 40), Harness.code, "Sreg \(reg): the fault points at the MOV")
+    }
+  }
+
   func testTrapFlagSingleSteps() {
     let h = Harness()
     h.setGate64(1, handler: handler)

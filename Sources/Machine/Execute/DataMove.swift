@@ -102,8 +102,9 @@ extension CPU {
       let v = try pop(size: size)
       writeReg(Reg.rbp, size: size, rex: false, v)
     case .movES:
-      let v = UInt64(segments[Int(i.reg & 7)].selector)
+      // Sreg 6 and 7 do not exist (SDM Vol. 2A MOV: #UD); check before reading the array.
       if i.reg & 7 > 5 { throw Fault.invalidOpcode }
+      let v = UInt64(segments[Int(i.reg & 7)].selector)
       try writeRM(i, size: i.hasMemory ? 2 : size, v)
     case .movSE:
       let s = Int(i.reg & 7)
