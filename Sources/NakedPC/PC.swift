@@ -77,12 +77,12 @@ public final class PC {
   public func run(untilSerialContains text: String, maxCycles: UInt64) throws(PCError) {
     let needle = Array(text.utf8)
     var searchedUpTo = 0
-    try run(waitingFor: "serial output containing \(String(reflecting: text))", maxCycles: maxCycles) { pc in
+    try run(until: "serial output containing \(String(reflecting: text))", maxCycles: maxCycles) { pc in
       let output = pc.serial.kept
       // Only the new output (and the needle's length before it) needs looking at.
       let start = max(0, searchedUpTo - needle.count + 1)
       searchedUpTo = output.count
-      return Self.contains(output[start...], needle)
+      return output[start...].firstRange(of: needle) != nil
     }
   }
 
@@ -93,7 +93,7 @@ public final class PC {
   ///   - maxCycles: the most cycles to run in this call.
   /// - Throws: as ``run(untilSerialContains:maxCycles:)``.
   public func run(untilScreenContains text: String, maxCycles: UInt64) throws(PCError) {
-    try run(waitingFor: "the screen showing \(String(reflecting: text))", maxCycles: maxCycles) { pc in
+    try run(until: "the screen showing \(String(reflecting: text))", maxCycles: maxCycles) { pc in
       pc.screenRows.contains { $0.contains(text) }
     }
   }
@@ -108,37 +108,9 @@ public final class PC {
   public func run(
     until description: String, maxCycles: UInt64, where condition: (PC) -> Bool
   ) throws(PCError) {
-    try run(waitingFor: description, maxCycles: maxCycles, condition)
-  }
-
-  /// Runs until the guest stops (writes to isa-debug-exit, powers off, halts for good, triple
-  /// faults) or `maxCycles` pass, and says which.
-  ///
-  /// - Returns: how the guest stopped, or ``SessionResult/cycleLimit(_:)`` with the cycle count
-  ///   reached; the guest can run on after a cycle limit, not after a stop.
-  @discardableResult
-  public func run(maxCycles: UInt64) throws(PCError) -> SessionResult {
-    if let stop { return stop }
-    try throwDeferredError()
-    let end = session.totalCycles.addingReportingOverflow(maxCycles)
-    let limit = end.overflow ? UInt64.max : end.partialValue
-    let result: SessionResult?
-    do {
-      result = try session.run(until: limit)
-    } catch {
-      throw .load("\(error)")
-    }
-    serial.flush()
-    guard let result else { return .cycleLimit(session.totalCycles) }
-    stop = result
-    return result
-  }
-
-  private func run(waitingFor description: String, maxCycles: UInt64, _ condition: (PC) -> Bool) throws(PCError) {
     if let stop { throw .guestStopped(stop, report(waitingFor: description)) }
     try throwDeferredError()
-    let end = session.totalCycles.addingReportingOverflow(maxCycles)
-    let limit = end.overflow ? UInt64.max : end.partialValue
+    let limit = cycleLimit(after: maxCycles)
     while !condition(self) {
       guard session.totalCycles < limit else {
         throw .timedOut(maxCycles, report(waitingFor: description))
@@ -158,6 +130,32 @@ public final class PC {
     }
   }
 
+  /// Runs until the guest stops (writes to isa-debug-exit, powers off, halts for good, triple
+  /// faults) or `maxCycles` pass, and says which.
+  ///
+  /// - Returns: how the guest stopped, or ``SessionResult/cycleLimit(_:)`` with the cycle count
+  ///   reached; the guest can run on after a cycle limit, not after a stop.
+  @discardableResult
+  public func run(maxCycles: UInt64) throws(PCError) -> SessionResult {
+    if let stop { return stop }
+    try throwDeferredError()
+    let result: SessionResult?
+    do {
+      result = try session.run(until: cycleLimit(after: maxCycles))
+    } catch {
+      throw .load("\(error)")
+    }
+    guard let result else { return .cycleLimit(session.totalCycles) }
+    stop = result
+    return result
+  }
+
+  /// The session cycle `maxCycles` from now, saturating.
+  private func cycleLimit(after maxCycles: UInt64) -> UInt64 {
+    let end = session.totalCycles.addingReportingOverflow(maxCycles)
+    return end.overflow ? .max : end.partialValue
+  }
+
   private func throwDeferredError() throws(PCError) {
     if let deferredError {
       self.deferredError = nil
@@ -171,18 +169,6 @@ public final class PC {
     let tail = String(decoding: serialOutput.suffix(400), as: UTF8.self)
     return "waiting for \(description) at cycle \(cycles); screen:\n\(screen.joined(separator: "\n"))\n"
       + "serial (last 400 bytes): \(String(reflecting: tail))"
-  }
-
-  private static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
-    guard !needle.isEmpty else { return true }
-    guard haystack.count >= needle.count else { return false }
-    var index = haystack.startIndex
-    let last = haystack.endIndex - needle.count
-    while index <= last {
-      if haystack[index] == needle[0] && haystack[index..<index + needle.count].elementsEqual(needle) { return true }
-      index += 1
-    }
-    return false
   }
 
   // MARK: Input

@@ -211,7 +211,7 @@ extension Machine {
       end = pageAlign(end + UInt64(module.bytes.count))
     }
     let bufferEnd = loadAddress + end
-    if bufferEnd > memory.ramSize || bufferEnd < loadAddress {
+    if bufferEnd > memory.ramSize {
       throw LoadError.segmentOutsideRAM(index: 0, start: loadAddress, end: bufferEnd, ramSize: memory.ramSize)
     }
     memory.fill(loadAddress + kernelSize, count: bufferEnd - (loadAddress + kernelSize), with: 0)
