@@ -85,6 +85,30 @@ public final class Machine {
     memory = PhysicalMemory(ramSize: memorySize)
     ports = PortBus()
     cpu = CPU(memory: memory, ports: ports)
+    addClockedDevice(cpu.apic)
+  }
+
+  /// An interrupt message from the chipset (the I/O APIC) to the local APIC (SDM Vol. 3A 11.6, the
+  /// fields of a redirection entry): fixed and lowest-priority messages set the vector's request,
+  /// NMI raises an NMI, a message for another APIC ID is dropped.
+  public func deliverInterrupt(
+    vector: UInt8, deliveryMode: UInt8, destination: UInt8, logicalDestination: Bool, levelTriggered: Bool
+  ) {
+    let apic = cpu.apic
+    guard apic.isGloballyEnabled, apic.isDestination(UInt32(destination), logical: logicalDestination) else {
+      return
+    }
+    switch deliveryMode {
+    case 0, 1: apic.accept(vector: vector, levelTriggered: levelTriggered)
+    case 4: cpu.raiseNMI()
+    default: break  // SMI, INIT, ExtINT from an I/O APIC pin: not modelled
+    }
+  }
+
+  /// Called with the vector when the guest ends a level-triggered interrupt at the local APIC.
+  public var onEndOfInterrupt: ((UInt8) -> Void)? {
+    get { cpu.onEndOfInterrupt }
+    set { cpu.onEndOfInterrupt = newValue }
   }
 
   /// The interrupt controller the CPU polls between instructions (the PIC).

@@ -354,16 +354,16 @@ final class InstructionTests: XCTestCase {
     XCTAssertEqual(h.cpu.rax, 0x80)
   }
 
-  func testCPUIDReportsOurVendorAndFeatures() {
+  func testCPUIDReportsAnIntelCPUAndItsFeatures() {
     let h = Harness()
     h.run(asm("xor eax, eax; cpuid"))
     let vendor = [h.cpu.rbx, h.cpu.rdx, h.cpu.rcx].flatMap { v in
       (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
     }
-    XCTAssertEqual(String(decoding: vendor, as: UTF8.self), "NakedMachine")
+    XCTAssertEqual(String(decoding: vendor, as: UTF8.self), "GenuineIntel")
     h.run(asm("mov eax, 1; cpuid"))
     XCTAssertEqual(h.cpu.rdx & (1 << 25), 0)  // no SSE
-    XCTAssertEqual(h.cpu.rdx & (1 << 9), 0)  // no APIC
+    XCTAssertEqual(h.cpu.rdx & (1 << 9), 1 << 9)  // the local APIC, globally enabled at reset
     XCTAssertEqual(h.cpu.rdx & ((1 << 4) | (1 << 6) | (1 << 8) | (1 << 15)), (1 << 4) | (1 << 6) | (1 << 8) | (1 << 15))
     XCTAssertEqual(h.cpu.rcx & (1 << 13), 1 << 13)
     h.run(asm("mov eax, 0x80000001; cpuid"))

@@ -74,8 +74,27 @@ public final class CPU {
   public internal(set) var cr3: UInt64 = 0
   /// CR4: PAE, PSE, PGE and the other extensions.
   public internal(set) var cr4: UInt64 = 0
-  /// CR8: the task priority, in 64-bit mode.
-  public var cr8: UInt64 = 0
+  /// CR8: the local APIC's task priority class, TPR[7:4] (SDM Vol. 3A 11.8.6.1).
+  public var cr8: UInt64 {
+    get { UInt64(apic.taskPriority >> 4) }
+    set {
+      apic.taskPriority = UInt32(newValue & 0xF) << 4
+      interruptCheckNeeded = true
+    }
+  }
+  /// IA32_SYSENTER_CS/ESP/EIP.
+  var sysenterCS: UInt64 = 0
+  var sysenterESP: UInt64 = 0
+  var sysenterEIP: UInt64 = 0
+  /// IA32_MISC_ENABLE: fast strings on, BTS and PEBS unavailable (SDM Vol. 4 table 2-2).
+  var miscEnable: UInt64 = 0x1801
+  /// IA32_PAT at reset: WB, WT, UC-, UC, twice (SDM Vol. 3A 13.12.4).
+  var pat: UInt64 = 0x0007_0406_0007_0406
+  /// The processor's local APIC, its register page mapped at IA32_APIC_BASE.
+  public private(set) lazy var apic = LocalAPIC(cpu: self)
+  /// Called with the vector when software ends a level-triggered interrupt (the EOI message the
+  /// I/O APIC waits for, SDM Vol. 3A 11.8.5).
+  public var onEndOfInterrupt: ((UInt8) -> Void)?
   /// IA32_EFER (MSR 0xC0000080): SCE, LME, LMA, NXE.
   public internal(set) var efer: UInt64 = 0
   /// The FS base (IA32_FS_BASE in 64-bit mode).
@@ -150,6 +169,8 @@ public final class CPU {
   /// STI and MOV/POP SS block interrupts until after the next instruction (SDM Vol. 3A 6.8.3).
   var interruptShadow = false
   var nmiPending = false
+  /// An NMI handler runs: further NMIs wait for the next IRET (SDM Vol. 3A 6.7.1).
+  var nmiBlocked = false
   var exit: CPUExit = .none
   /// Fast check for `exit != .none` in the inner loop.
   var exitPending = false
@@ -222,6 +243,12 @@ public final class CPU {
     reset()
   }
 
+  /// Maps the APIC's register page where IA32_APIC_BASE puts it, or nowhere while it is disabled.
+  func mapAPICPage() {
+    memory.unmap(apic)
+    if apic.isGloballyEnabled { memory.map(apic, at: apic.pageBase, length: 0x1000) }
+  }
+
   deinit {
     regs.deallocate()
     segments.deallocate()
@@ -245,8 +272,17 @@ public final class CPU {
     gdtr = TableRegister()
     idtr = TableRegister(base: 0, limit: 0x3FF)
     isHalted = false
+    nmiPending = false
+    nmiBlocked = false
     exit = .none
     exitPending = false
+    sysenterCS = 0
+    sysenterESP = 0
+    sysenterEIP = 0
+    miscEnable = 0x1801
+    pat = 0x0007_0406_0007_0406
+    apic.reset()
+    mapAPICPage()
     flushTLB()
     updateMode()
   }

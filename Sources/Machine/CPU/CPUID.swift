@@ -1,9 +1,11 @@
-// CPUID (SDM Vol. 2A CPUID): our own vendor string and only the features this core implements.
+// CPUID (SDM Vol. 2A CPUID): an Intel processor (the SDM is this core's specification, and software
+// such as kvm-unit-tests and Linux picks Intel or AMD behaviour by the vendor string) reporting only
+// the features this core implements, under its own brand string.
 
 extension CPU {
-  /// "NakedMachine" in EBX, EDX, ECX order.
+  /// "GenuineIntel" in EBX, EDX, ECX order.
   static let vendor: [UInt32] = {
-    let bytes = Array("NakedMachine".utf8)
+    let bytes = Array("GenuineIntel".utf8)
     return (0..<3).map { w in
       (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[w * 4 + $1]) << (8 * UInt32($1)) }
     }
@@ -20,10 +22,12 @@ extension CPU {
     case 0:
       return (1, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
     case 1:
-      // Family 6 model 1 stepping 0. EDX: PSE(3) TSC(4) MSR(5) PAE(6) CX8(8) PGE(13) CMOV(15).
-      // No FPU, no APIC, no SSE: this core implements none of them. ECX: CX16(13).
-      let edx: UInt32 = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15)
-      return (0x0000_0610, 0x0001_0000, 1 << 13, edx)
+      // Family 6 model 1 stepping 0. EDX: PSE(3) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9, while
+      // IA32_APIC_BASE enables it, SDM Vol. 3A 11.4.3) PGE(13) CMOV(15). No FPU, no SSE: this core
+      // implements neither. ECX: CX16(13), TSC-deadline timer(24). EBX: one logical processor, APIC ID 0.
+      var edx: UInt32 = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15)
+      if apic.isGloballyEnabled { edx |= 1 << 9 }
+      return (0x0000_0610, 0x0001_0000 | (apic.id & 0xFF00_0000), (1 << 13) | (1 << 24), edx)
     case 0x8000_0000:
       return (0x8000_0008, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
     case 0x8000_0001:

@@ -22,6 +22,10 @@ public struct Fault: Error, Equatable, Sendable {
   static func ts(_ code: UInt32) -> Fault { Fault(10, errorCode: code) }
 
   /// SDM Vol. 3A 6.15 table 6-4/6-5: which faults combine into a double fault.
+  /// Faults report the faulting instruction and push RFLAGS with RF set, so that returning to it does
+  /// not take an instruction breakpoint again (SDM Vol. 3A 6.5, 18.3.1.1); #DB, #BP and #OF are traps
+  /// or raised as such here, #DF and #MC aborts.
+  var isFaultClass: Bool { ![1, 3, 4, 8, 18].contains(vector) }
   var isContributory: Bool { vector == 0 || (vector >= 10 && vector <= 13) }
   var isPageFault: Bool { vector == 14 }
 

@@ -14,7 +14,9 @@ extension CPU {
   /// Handles an exception raised by the current instruction, escalating to #DF and triple fault.
   func raise(_ first: Fault) {
     do throws(Fault) {
-      try deliver(first.vector, errorCode: first.errorCode, source: .exception, returnRIP: rip)
+      try deliver(
+        first.vector, errorCode: first.errorCode, source: .exception, returnRIP: rip,
+        resumeFlag: first.isFaultClass)
     } catch let second {
       if first.vector == 8 {
         tripleFault([first, second])
@@ -65,7 +67,10 @@ extension CPU {
 
   /// Delivers `vector`. `returnRIP` is what IRET resumes at: the faulting instruction for faults,
   /// the next instruction for traps, INT n and external interrupts.
-  func deliver(_ vector: UInt8, errorCode: UInt32?, source: InterruptSource, returnRIP: UInt64) throws(Fault) {
+  /// `resumeFlag`: set RFLAGS.RF in the pushed image (fault-class exceptions).
+  func deliver(
+    _ vector: UInt8, errorCode: UInt32?, source: InterruptSource, returnRIP: UInt64, resumeFlag: Bool = false
+  ) throws(Fault) {
     cycles &+= CycleModel.delivery
     isHalted = false
     interruptCheckNeeded = true
@@ -132,7 +137,7 @@ extension CPU {
     let oldCS = UInt64(segments[Seg.cs].selector)
     let oldSS = UInt64(segments[Seg.ss].selector)
     let oldRSP = regs[Reg.rsp]
-    let oldFlags = flagBits
+    let oldFlags = resumeFlag ? flagBits | Flag.rf : flagBits
 
     if long {
       // 64-bit delivery: pick the stack (IST, or RSPn on a privilege change), align it, push 5-6 qwords.
@@ -215,13 +220,27 @@ extension CPU {
       return  // check again after the next instruction
     }
     interruptCheckNeeded = false
-    if nmiPending {
+    if nmiPending && !nmiBlocked {
       nmiPending = false
+      nmiBlocked = true
       deliverExternal(2)
       return
     }
-    guard flagBits & Flag.if != 0, let pic = interruptController, pic.hasPendingInterrupt else { return }
+    guard flagBits & Flag.if != 0 else { return }
+    // The local APIC's own interrupts first, then the 8259's through LINT0 (as QEMU's PC orders them).
+    if let vector = apic.deliverableVector {
+      apic.acknowledge(vector)
+      deliverExternal(vector)
+      return
+    }
+    guard apic.acceptsExternalInterrupts, let pic = interruptController, pic.hasPendingInterrupt else { return }
     deliverExternal(pic.acknowledge())
+  }
+
+  /// Whether a maskable interrupt waits for RFLAGS.IF (the APIC's or the 8259's).
+  var maskableInterruptPending: Bool {
+    if apic.deliverableVector != nil { return true }
+    return apic.acceptsExternalInterrupts && interruptController?.hasPendingInterrupt == true
   }
 
   func deliverExternal(_ vector: UInt8) {

@@ -4,8 +4,22 @@
 public enum MSR {
   /// IA32_TIME_STAMP_COUNTER: the cycle counter RDTSC reads; writing it moves the counter.
   public static let tsc: UInt32 = 0x10
-  /// IA32_APIC_BASE: reads as the xAPIC's default base with the BSP flag, globally disabled.
+  /// IA32_APIC_BASE: the local APIC's page address, global enable and BSP flag.
   public static let apicBase: UInt32 = 0x1B
+  /// IA32_TSC_DEADLINE: the TSC value at which the APIC timer fires in TSC-deadline mode.
+  public static let tscDeadline: UInt32 = 0x6E0
+  /// IA32_SYSENTER_CS, IA32_SYSENTER_ESP, IA32_SYSENTER_EIP: the SYSENTER target.
+  public static let sysenterCS: UInt32 = 0x174
+  public static let sysenterESP: UInt32 = 0x175
+  public static let sysenterEIP: UInt32 = 0x176
+  /// IA32_MCG_CAP: machine-check banks (none) and capabilities; read-only.
+  public static let mcgCap: UInt32 = 0x179
+  /// IA32_MCG_STATUS: machine-check status.
+  public static let mcgStatus: UInt32 = 0x17A
+  /// IA32_MISC_ENABLE: processor feature controls.
+  public static let miscEnable: UInt32 = 0x1A0
+  /// IA32_PAT: the page attribute table.
+  public static let pat: UInt32 = 0x277
   /// IA32_EFER: SCE, LME, LMA, NXE.
   public static let efer: UInt32 = 0xC000_0080
   /// IA32_STAR: the SYSCALL and SYSRET selectors (and the legacy SYSCALL target).
@@ -28,7 +42,14 @@ extension CPU {
   func readMSR(_ index: UInt32) throws(Fault) -> UInt64 {
     switch index {
     case MSR.tsc: return cycles &+ tscOffset
-    case MSR.apicBase: return 0xFEE0_0000 | (1 << 8)  // BSP flag; the APIC itself is absent (global enable clear)
+    case MSR.apicBase: return apic.baseMSR
+    case MSR.tscDeadline: return apic.tscDeadlineMSR
+    case MSR.sysenterCS: return sysenterCS
+    case MSR.sysenterESP: return sysenterESP
+    case MSR.sysenterEIP: return sysenterEIP
+    case MSR.mcgCap, MSR.mcgStatus: return 0
+    case MSR.miscEnable: return miscEnable
+    case MSR.pat: return pat
     case MSR.efer: return efer
     case MSR.star: return star
     case MSR.lstar: return lstar
@@ -43,7 +64,35 @@ extension CPU {
 
   func writeMSR(_ index: UInt32, _ v: UInt64) throws(Fault) {
     switch index {
-    case MSR.tsc: tscOffset = v &- cycles
+    case MSR.tsc:
+      tscOffset = v &- cycles
+      endSlice()  // a TSC deadline moved in cycles
+    case MSR.apicBase:
+      // SDM Vol. 3A 11.4.4: bits 0-7 and 9 reserved, 10 (x2APIC) unsupported here, the base below
+      // MAXPHYADDR (40); the BSP flag is read-only.
+      if v & ~(UInt64(0xFF_FFFF_F000) | (1 << 11) | (1 << 8)) != 0 { throw Fault.gp(0) }
+      apic.writeBaseMSR((v & ~(1 << 8)) | (apic.baseMSR & (1 << 8)))
+      mapAPICPage()
+    case MSR.tscDeadline: apic.tscDeadlineMSR = v
+    case MSR.sysenterCS: sysenterCS = v & 0xFFFF_FFFF
+    case MSR.sysenterESP, MSR.sysenterEIP:
+      // 64-bit addresses on an Intel 64 processor, canonical (SDM Vol. 4 table 2-2, Vol. 2B WRMSR).
+      if !isCanonical(v) { throw Fault.gp(0) }
+      if index == MSR.sysenterESP { sysenterESP = v } else { sysenterEIP = v }
+    case MSR.mcgStatus:
+      if v != 0 { throw Fault.gp(0) }  // no machine check ever happened; only 0 is writable
+    case MSR.miscEnable:
+      // SDM Vol. 4 table 2-2: bits 7, 11, 12 read-only (no performance monitoring, no BTS, no PEBS);
+      // the writable controls are stored and change nothing in this core.
+      let reserved: UInt64 = ~UInt64(0x4_00C5_0809 | 0x1880 | (1 << 16))
+      if v & reserved != 0 { throw Fault.gp(0) }
+      miscEnable = (v & ~0x1880) | (miscEnable & 0x1880)
+    case MSR.pat:
+      // Each of the eight entries must name a memory type: 0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC- (11.12.2).
+      for k in 0..<8 where [2, 3].contains((v >> (8 * UInt64(k))) & 0xFF) || (v >> (8 * UInt64(k))) & 0xF8 != 0 {
+        throw Fault.gp(0)
+      }
+      pat = v
     case MSR.efer:
       // SCE, LME, NXE are writable; LMA is status. Changing LME with paging on is #GP (SDM Vol. 3A 9.8.5).
       let writable = ControlBit.sce | ControlBit.lme | ControlBit.nxe
@@ -55,7 +104,9 @@ extension CPU {
     case MSR.lstar:
       if !isCanonical(v) { throw Fault.gp(0) }
       lstar = v
-    case MSR.cstar: cstar = v
+    case MSR.cstar:
+      if !isCanonical(v) { throw Fault.gp(0) }  // Intel checks it though it never uses it
+      cstar = v
     case MSR.sfmask: sfmask = v & 0xFFFF_FFFF
     case MSR.fsBase:
       if !isCanonical(v) { throw Fault.gp(0) }

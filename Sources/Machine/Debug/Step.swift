@@ -25,7 +25,7 @@ extension Machine {
   }
 
   /// An NMI or an interrupt request is waiting to be taken (whether IF allows it or not).
-  public var interruptPending: Bool { cpu.nmiPending || cpu.interruptController?.hasPendingInterrupt == true }
+  public var interruptPending: Bool { (cpu.nmiPending && !cpu.nmiBlocked) || cpu.maskableInterruptPending }
 
   /// HLT with IF=1 under a step: time moves to device events until one makes an interrupt pending.
   private func waitForInterrupt() -> StopReason {

@@ -135,6 +135,12 @@ extension CPU {
 
   /// IRET/IRETD/IRETQ (SDM Vol. 2A IRET pseudocode; Vol. 3A 6.14.3 for 64-bit mode).
   func interruptReturn(size: Int) throws(Fault) {
+    // SDM Vol. 3A 6.7.1: the next IRET after an NMI's delivery ends its blocking of NMIs (QEMU
+    // unblocks before the IRET's own checks too); one that waited is taken after it.
+    if nmiBlocked {
+      nmiBlocked = false
+      interruptCheckNeeded = true
+    }
     if mode == .real {
       let ip = try pop(size: size)
       let cs = UInt16(truncatingIfNeeded: try pop(size: size))

@@ -117,6 +117,7 @@ extension CPU {
       let limit = UInt16(try read(Int(i.segment), ea, size: 2))
       var base = try read(Int(i.segment), ea &+ 2, size: mode == .long64 ? 8 : 4)
       if mode != .long64 && size == 2 { base &= 0xFF_FFFF }
+      if mode == .long64 && !isCanonical(base) { throw Fault.gp(0) }  // SDM Vol. 2A LGDT/LIDT
       if i.op == .lgdt {
         gdtr = TableRegister(base: base, limit: limit)
       } else {
@@ -205,7 +206,9 @@ extension CPU {
       if isLongModeActive && v & ControlBit.pae == 0 { throw Fault.gp(0) }
       cr4 = v
       flushTLB()
-    case 8: cr8 = v & 0xF
+    case 8:
+      if v >> 4 != 0 { throw Fault.gp(0) }  // SDM Vol. 3A 2.5: CR8 bits 63:4 are reserved
+      cr8 = v
     default: throw Fault.invalidOpcode
     }
   }
@@ -230,7 +233,11 @@ extension CPU {
     }
     if !d.isPresent { throw Fault.np(code) }
     var seg = segment(from: d, selector: selector)
-    if long { seg.base |= (try readSystem(address + 8, size: 8) & 0xFFFF_FFFF) << 32 }
+    if long {
+      seg.base |= (try readSystem(address + 8, size: 8) & 0xFFFF_FFFF) << 32
+      // SDM Vol. 2A LLDT/LTR: a non-canonical base in a 16-byte descriptor is #GP(selector).
+      if !isCanonical(seg.base) { throw Fault.gp(code) }
+    }
     if taskRegister {
       try writeSystem(address + 5, size: 1, d.accessByte | 2)  // mark busy
       seg.attributes |= 2

@@ -99,6 +99,17 @@ public final class PhysicalMemory {
     mapChanged?()
   }
 
+  /// Removes every mapping of `device` (a relocated or disabled register page); RAM under it answers again.
+  public func unmap(_ device: MMIODevice) {
+    regions.removeAll { r in
+      if case .device(let d) = r.backing { return d === device }
+      return false
+    }
+    devicePages.update(repeating: 0, count: pageCount)
+    for r in regions { markDevicePages(r.start, r.end - r.start) }
+    mapChanged?()
+  }
+
   private func markDevicePages(_ start: UInt64, _ length: UInt64) {
     guard length > 0, start < ramSize else { return }
     let last = min(start + length - 1, ramSize - 1)

@@ -52,8 +52,15 @@ extension CPU: StateCodable {
     coder.code(&isHalted)
     coder.code(&interruptShadow)
     coder.code(&nmiPending)
+    coder.code(&nmiBlocked)
     var gate = a20Enabled
     coder.code(&gate)
+    coder.code(&sysenterCS)
+    coder.code(&sysenterESP)
+    coder.code(&sysenterEIP)
+    coder.code(&miscEnable)
+    coder.code(&pat)
+    apic.code(&coder)
     if coder.direction == .restore {
       a20Enabled = gate
       exit = .none
@@ -63,6 +70,7 @@ extension CPU: StateCodable {
       watchHit = nil
       breakpointResume = nil
       interruptCheckNeeded = true
+      mapAPICPage()
       blocks.flush()
       flushTLB()
       updateMode()
@@ -74,6 +82,32 @@ extension CPU: StateCodable {
     coder.code(&s.base)
     coder.code(&s.limit)
     coder.code(&s.attributes)
+  }
+}
+
+extension LocalAPIC {
+  /// Every register, the three bitmaps and the timer's schedule (state file version 3).
+  func code(_ coder: inout StateCoder) {
+    coder.section(0xA91C_0001)
+    coder.code(&baseMSR)
+    coder.code(&id)
+    coder.code(&taskPriority)
+    coder.code(&logicalDestination)
+    coder.code(&destinationFormat)
+    coder.code(&spuriousVector)
+    coder.code(&errorStatus)
+    coder.code(&pendingErrors)
+    coder.code(&commandLow)
+    coder.code(&commandHigh)
+    for k in 0..<LVT.count { coder.code(&lvt[k]) }
+    for bitmap in [\LocalAPIC.requests, \LocalAPIC.inService, \LocalAPIC.levelTriggered] {
+      for w in 0..<4 { coder.code(&self[keyPath: bitmap][word: w]) }
+    }
+    coder.code(&timerInitialCount)
+    coder.code(&timerDivideConfiguration)
+    coder.code(&timerStart)
+    coder.code(&timerNextExpiry)
+    coder.code(&tscDeadline)
   }
 }
 
