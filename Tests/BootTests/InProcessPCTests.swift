@@ -190,4 +190,23 @@ final class BoardWiringTests: XCTestCase {
     ports.write(port: 0x60, size: 1, value: 0xCF)
     XCTAssertTrue(board.machine.cpu.a20Enabled)
   }
+
+  func testPCTestDeviceSitsWhereQEMUPutsIt() {
+    let board = Board(configuration: BoardConfiguration(), serialOutput: { _ in })
+    board.machine.ports.write(port: 0xE0, size: 4, value: 0x1234_5678)
+    XCTAssertEqual(board.machine.ports.read(port: 0xE0, size: 4), 0x1234_5678)
+    board.machine.memory.write(0xFF00_0010, size: 8, value: 0x0102_0304_0506_0708)
+    XCTAssertEqual(board.machine.memory.read(0xFF00_0010, size: 8), 0x0102_0304_0506_0708, "RAM-like window")
+    XCTAssertEqual(board.machine.memory.read(0xFF01_0000, size: 4), 0xFFFF_FFFF, "64 KiB, then nothing")
+    // IRQ line 11 through the slave 8259, initialized as firmware leaves it (base 0x70).
+    for (port, value) in [
+      (0x20, 0x11), (0x21, 0x08), (0x21, 0x04), (0x21, 0x01), (0xA0, 0x11), (0xA1, 0x70),
+      (0xA1, 0x02), (0xA1, 0x01), (0x21, 0x00), (0xA1, 0x00),
+    ] as [(UInt16, UInt32)] {
+      board.machine.ports.write(port: port, size: 1, value: value)
+    }
+    board.machine.ports.write(port: 0x200B, size: 1, value: 1)
+    XCTAssertTrue(board.pic.hasPendingInterrupt)
+    XCTAssertEqual(board.pic.acknowledge(), 0x73)
+  }
 }

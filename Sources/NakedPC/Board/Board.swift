@@ -3,7 +3,8 @@
 // The layout is QEMU's `board` machine as far as a kernel sees it: 8259 pair at 0x20/0xA0, 8254 PIT at
 // 0x40 on IRQ 0, i8042 at 0x60/0x64 on IRQ 1, COM1 at 0x3F8 on IRQ 4 and COM2 at 0x2F8 on IRQ 3,
 // CMOS/RTC at 0x70 on IRQ 8, VGA text memory at 0xB8000 with its CRTC at 0x3D4, isa-debug-exit at
-// 0xF4, the POST port 0x80, and ACPI power-off at 0x604.
+// 0xF4, the POST port 0x80, ACPI power-off at 0x604, and QEMU's pc-testdev (0xE0, 0x2000, memory at
+// 0xFF000000) that kvm-unit-tests expects.
 
 import Devices
 import Machine
@@ -42,6 +43,7 @@ package final class Board {
   package let debugExit: DebugExit
   package let post = PostCodePort()
   package let powerOff: ACPIPowerOff
+  package let testDevice: PCTestDevice
 
   /// Set by device callbacks; the run loop reads and clears it.
   private(set) var event: BoardEvent?
@@ -60,6 +62,7 @@ package final class Board {
     com2 = UART16550(base: 0x2F8, irq: 3, interruptLine: pic)
     debugExit = DebugExit()
     powerOff = ACPIPowerOff()
+    testDevice = PCTestDevice(interruptLine: pic)
 
     keyboard.onReset = { [unowned self] in self.signal(.resetRequested) }
     // The output port's bit 1 gates address line 20, as on every PC since the AT.
@@ -68,7 +71,7 @@ package final class Board {
     powerOff.onPowerOff = { [unowned self] in self.signal(.powerOff) }
 
     machine.interruptController = pic
-    let devices: [ISADevice] = [pic, pit, cmos, keyboard, com1, com2, vga, debugExit, post, powerOff]
+    let devices: [ISADevice] = [pic, pit, cmos, keyboard, com1, com2, vga, debugExit, post, powerOff, testDevice]
     for device in devices {
       for range in device.portRanges { machine.ports.register(device, ports: range) }
     }
@@ -77,6 +80,8 @@ package final class Board {
     // Text memory is device-owned host memory mapped like RAM: the guest's stores go straight in.
     machine.memory.mapMemory(
       vga.memory, at: VGATextDevice.memoryBase, length: UInt64(VGATextDevice.memorySize))
+    machine.memory.mapMemory(
+      testDevice.memory, at: PCTestDevice.memoryBase, length: UInt64(PCTestDevice.memorySize))
   }
 
   private func signal(_ event: BoardEvent) {

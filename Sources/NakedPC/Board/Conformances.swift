@@ -21,3 +21,4 @@ extension VGATextDevice: ISADevice {}
 extension DebugExit: ISADevice {}
 extension PostCodePort: ISADevice {}
 extension ACPIPowerOff: ISADevice {}
+extension PCTestDevice: ISADevice {}
