@@ -167,6 +167,23 @@ final class LoaderTests: XCTestCase {
     XCTAssertEqual(m.cpu.rip, 0x200021)
   }
 
+  func testAKernelOverlappingTheInfoAreaKeepsItsBytes() throws {
+    // QEMU's option ROM copies the kernel after the e820 map (0x9000) and the info block (0x9500), so a
+    // kernel loaded at 0x8000 (kvm-unit-tests' realmode test) keeps its own bytes there.
+    var image = [UInt8](repeating: 0x90, count: 0x2000)
+    let words: [UInt32] = [0x1BAD_B002, 0x10000, 0 &- (0x1BAD_B002 &+ 0x10000), 0x8000, 0x8000, 0, 0xA000, 0x8020]
+    for (i, w) in words.enumerated() {
+      for k in 0..<4 { image[i * 4 + k] = UInt8(truncatingIfNeeded: w >> (8 * UInt32(k))) }
+    }
+    image[0x1000] = 0xAB
+    image[0x1500] = 0xCD
+    let m = Machine(memorySize: 4 << 20)
+    try m.loadKernel(image)
+    XCTAssertEqual(m.memory.read(0x9000, size: 1), 0xAB)
+    XCTAssertEqual(m.memory.read(0x9500, size: 1), 0xCD)
+    XCTAssertEqual(m.memory.read(0x9004, size: 4), 0x9090_9090, "no map entry written over the image")
+  }
+
   func testRandomCorruptionNeverCrashes() {
     var rng = SplitMix(state: 42)
     for _ in 0..<500 {

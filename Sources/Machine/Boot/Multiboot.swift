@@ -236,7 +236,16 @@ extension Machine {
     for e in map {
       mapBytes += le(20, 4) + le(e.base, 8) + le(e.length, 8) + le(UInt64(e.type), 4)
     }
-    memory.copy(mapBytes, to: Multiboot.memoryMapAddress)
+    // QEMU's option ROM writes the e820 map and the info block first and the kernel image last
+    // (pc-bios/optionrom/multiboot.S), so where a kernel loaded below 1 MiB overlaps them (kvm-unit-tests'
+    // realmode test occupies 0x8000-0xDA30) the kernel's bytes win.
+    let kernelRange = loadAddress..<(loadAddress + kernelSize)
+    func copyAroundKernel(_ bytes: [UInt8], to address: UInt64) {
+      for (k, byte) in bytes.enumerated() where !kernelRange.contains(address + UInt64(k)) {
+        memory.write(address + UInt64(k), size: 1, value: UInt64(byte))
+      }
+    }
+    copyAroundKernel(mapBytes, to: Multiboot.memoryMapAddress)
     // mem_upper: the RAM contiguous from 1 MiB, as the option ROM derives it from the e820 map.
     let upper = map.first { $0.type == 1 && $0.base == 0x100000 }.map { $0.length / 1024 } ?? 0
     var info = [UInt8](repeating: 0, count: 88)
@@ -253,7 +262,7 @@ extension Machine {
     put(44, UInt64(mapBytes.count))
     put(48, Multiboot.memoryMapAddress)
     put(64, loaderNameAddress)
-    memory.copy(info, to: Multiboot.infoAddress)
+    copyAroundKernel(info, to: Multiboot.infoAddress)
 
     enterProtectedMode(entry: entry)
     cpu.rax = UInt64(Multiboot.bootloaderMagic)
