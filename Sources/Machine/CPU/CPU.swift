@@ -86,6 +86,10 @@ public final class CPU {
   var sysenterCS: UInt64 = 0
   var sysenterESP: UInt64 = 0
   var sysenterEIP: UInt64 = 0
+  /// IA32_TSC_AUX.
+  var tscAux: UInt64 = 0
+  /// IA32_TSC_ADJUST: the sum of the changes software made to the TSC.
+  var tscAdjust: UInt64 = 0
   /// IA32_MISC_ENABLE: fast strings on, BTS and PEBS unavailable (SDM Vol. 4 table 2-2).
   var miscEnable: UInt64 = 0x1801
   /// IA32_PAT at reset: WB, WT, UC-, UC, twice (SDM Vol. 3A 13.12.4).
@@ -277,6 +281,8 @@ public final class CPU {
     exit = .none
     exitPending = false
     sysenterCS = 0
+    tscAux = 0
+    tscAdjust = 0
     sysenterESP = 0
     sysenterEIP = 0
     miscEnable = 0x1801

@@ -20,7 +20,7 @@ extension CPU {
   func cpuid(leaf: UInt32, subleaf: UInt32) -> (UInt32, UInt32, UInt32, UInt32) {
     switch leaf {
     case 0:
-      return (1, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
+      return (7, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
     case 1:
       // Family 6 model 1 stepping 0. EDX: PSE(3) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9, while
       // IA32_APIC_BASE enables it, SDM Vol. 3A 11.4.3) PGE(13) CMOV(15). No FPU, no SSE: this core
@@ -28,11 +28,15 @@ extension CPU {
       var edx: UInt32 = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15)
       if apic.isGloballyEnabled { edx |= 1 << 9 }
       return (0x0000_0610, 0x0001_0000 | (apic.id & 0xFF00_0000), (1 << 13) | (1 << 24), edx)
+    case 7 where subleaf == 0:
+      // Structured extended features, subleaf 0: EBX IA32_TSC_ADJUST(1); ECX RDPID(22). Leaves 2-6
+      // read as zero (no cache or power-management descriptors).
+      return (0, 1 << 1, 1 << 22, 0)
     case 0x8000_0000:
       return (0x8000_0008, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
     case 0x8000_0001:
-      // EDX: SYSCALL(11) NX(20) LM(29). ECX: LAHF/SAHF in 64-bit mode(0).
-      return (0, 0, 1, (1 << 11) | (1 << 20) | (1 << 29))
+      // EDX: SYSCALL(11) NX(20) RDTSCP(27) LM(29). ECX: LAHF/SAHF in 64-bit mode(0).
+      return (0, 0, 1, (1 << 11) | (1 << 20) | (1 << 27) | (1 << 29))
     case 0x8000_0002...0x8000_0004:
       let base = Int(leaf - 0x8000_0002) * 4
       return (CPU.brand[base], CPU.brand[base + 1], CPU.brand[base + 2], CPU.brand[base + 3])

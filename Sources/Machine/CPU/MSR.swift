@@ -4,6 +4,8 @@
 public enum MSR {
   /// IA32_TIME_STAMP_COUNTER: the cycle counter RDTSC reads; writing it moves the counter.
   public static let tsc: UInt32 = 0x10
+  /// IA32_TSC_ADJUST: how far software moved the TSC (SDM Vol. 3B 17.17.3).
+  public static let tscAdjust: UInt32 = 0x3B
   /// IA32_APIC_BASE: the local APIC's page address, global enable and BSP flag.
   public static let apicBase: UInt32 = 0x1B
   /// IA32_TSC_DEADLINE: the TSC value at which the APIC timer fires in TSC-deadline mode.
@@ -34,6 +36,8 @@ public enum MSR {
   public static let fsBase: UInt32 = 0xC000_0100
   /// IA32_GS_BASE: the GS base in 64-bit mode.
   public static let gsBase: UInt32 = 0xC000_0101
+  /// IA32_TSC_AUX: the value RDTSCP and RDPID return (the OS's processor number).
+  public static let tscAux: UInt32 = 0xC000_0103
   /// IA32_KERNEL_GS_BASE: the value SWAPGS exchanges with the GS base.
   public static let kernelGSBase: UInt32 = 0xC000_0102
 }
@@ -42,6 +46,7 @@ extension CPU {
   func readMSR(_ index: UInt32) throws(Fault) -> UInt64 {
     switch index {
     case MSR.tsc: return cycles &+ tscOffset
+    case MSR.tscAdjust: return tscAdjust
     case MSR.apicBase: return apic.baseMSR
     case MSR.tscDeadline: return apic.tscDeadlineMSR
     case MSR.sysenterCS: return sysenterCS
@@ -58,6 +63,7 @@ extension CPU {
     case MSR.fsBase: return segments[Seg.fs].base
     case MSR.gsBase: return segments[Seg.gs].base
     case MSR.kernelGSBase: return kernelGSBase
+    case MSR.tscAux: return tscAux
     default: throw Fault.gp(0)
     }
   }
@@ -65,8 +71,15 @@ extension CPU {
   func writeMSR(_ index: UInt32, _ v: UInt64) throws(Fault) {
     switch index {
     case MSR.tsc:
-      tscOffset = v &- cycles
+      // Writing the TSC moves IA32_TSC_ADJUST by the same amount (SDM Vol. 3B 17.17.3).
+      let delta = v &- (cycles &+ tscOffset)
+      tscOffset &+= delta
+      tscAdjust &+= delta
       endSlice()  // a TSC deadline moved in cycles
+    case MSR.tscAdjust:
+      tscOffset &+= v &- tscAdjust
+      tscAdjust = v
+      endSlice()
     case MSR.apicBase:
       // SDM Vol. 3A 11.4.4: bits 0-7 and 9 reserved, 10 (x2APIC) unsupported here, the base below
       // MAXPHYADDR (40); the BSP flag is read-only.
@@ -117,6 +130,9 @@ extension CPU {
     case MSR.kernelGSBase:
       if !isCanonical(v) { throw Fault.gp(0) }
       kernelGSBase = v
+    case MSR.tscAux:
+      if v >> 32 != 0 { throw Fault.gp(0) }  // bits 63:32 reserved (SDM Vol. 4 table 2-2)
+      tscAux = v
     default: throw Fault.gp(0)
     }
   }

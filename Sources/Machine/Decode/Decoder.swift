@@ -90,7 +90,12 @@ enum Decoder {
       inst.reg = regField | (rexR ? 8 : 0)
       if shape.contains(.group) {
         let entry = OpcodeTable.groups[Int(form.group)][Int(regField)]
-        if form.group == OpcodeTable.g2 {
+        if form.group == OpcodeTable.g9 && mod == 3 {
+          // F3 0F C7 /7 with a register is RDPID (SDM Vol. 2B); RDRAND and RDSEED are not implemented.
+          guard regField == 7 && inst.rep == 1 else { throw Fault.invalidOpcode }
+          inst.op = .rdpid
+          inst.cycles = 1
+        } else if form.group == OpcodeTable.g2 {
           inst.sub = entry.sub
         } else {
           if entry.op == .invalid { throw Fault.invalidOpcode }
@@ -104,12 +109,15 @@ enum Decoder {
           if regField == 7 && rmField == 0 && is64 {
             inst.op = .swapgs
             inst.cycles = 1
+          } else if regField == 7 && rmField == 1 {
+            inst.op = .rdtscp
+            inst.cycles = 1
+            shape.insert(.readsTime)
           } else if regField != 4 && regField != 6 {
             throw Fault.invalidOpcode
           }
         }
         if form.group == OpcodeTable.g15 && mod != 3 && regField != 7 { throw Fault.invalidOpcode }
-        if form.group == OpcodeTable.g9 && (mod == 3) { throw Fault.invalidOpcode }
       }
       if shape.contains(.controlSize) {
         // MOV CR/DR always use the register form whatever mod says (SDM Vol. 2B MOV—Move to/from CR).

@@ -11,11 +11,13 @@ enum Op: UInt8 {
   case invalid
   // DataMove.swift
   case movEG, movGE, movEI, movRI, movAO, movOA, movES, movSE, lea, xchgEG, xchgAR, movzx, movsx, movsxd
-  case cbw, cwd, xlat, lahf, sahf, lfp
+  case cbw, cwd, xlat, lahf, sahf, salc, lfp
   case pushR, popR, pushI, pushE, popE, pushSeg, popSeg, pusha, popa, enter, leave
   // Arithmetic.swift
   case aluEG, aluGE, aluAI, aluEI, testEG, testAI, testEI, incR, decR, incE, decE, notE, negE
   case xadd, cmpxchg, cmpxchgWide
+  // DecimalAdjust.swift (part of the arithmetic family)
+  case daa, das, aaa, aas, aam, aad
   // MulDiv.swift
   case mul, imul1, imul2, imul3, div, idiv
   // Shifts.swift
@@ -32,7 +34,7 @@ enum Op: UInt8 {
   case inAI, inAD, outIA, outDA
   case cpuid, rdtsc, rdmsr, wrmsr, movFromCR, movToCR, movFromDR, movToDR
   case lgdt, lidt, sgdt, sidt, lldt, sldt, ltr, str, smsw, lmsw, invlpg, swapgs, clts, verr, verw
-  case syscall, sysret, ud2
+  case syscall, sysret, ud2, rdtscp, rdpid
 
   /// The family file an operation belongs to.
   enum Family { case invalid, dataMove, arithmetic, mulDiv, shift, bitOps, string, controlFlow, system }

@@ -96,6 +96,13 @@ enum OpcodeTable {
       set(b + 4, .aluAI, [.byteOp, .imm8], sub: s)
       set(b + 5, .aluAI, [.immZ], sub: s)
     }
+    set(0x27, .daa, [.no64])
+    set(0x2F, .das, [.no64])
+    set(0x37, .aaa, [.no64])
+    set(0x3F, .aas, [.no64])
+    set(0xD4, .aam, [.no64, .imm8], cycles: CycleModel.divide)
+    set(0xD5, .aad, [.no64, .imm8], cycles: CycleModel.multiply)
+    set(0xD6, .salc, [.no64])
     set(0x06, .pushSeg, [.no64], sub: UInt8(Seg.es))
     set(0x07, .popSeg, [.no64, .endsBlock], sub: UInt8(Seg.es))
     set(0x0E, .pushSeg, [.no64], sub: UInt8(Seg.cs))

@@ -115,6 +115,8 @@ extension CPU {
       }
     case .cmpxchgWide:
       try compareExchangeWide(i)
+    case .daa, .das, .aaa, .aas, .aam, .aad:
+      try executeDecimalAdjust(i)
     default:
       throw Fault.invalidOpcode
     }

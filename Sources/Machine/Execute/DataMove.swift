@@ -39,6 +39,10 @@ extension CPU {
       let a = readReg(0, size: size, rex: false)
       writeReg(0, size: size, rex: false, readReg(Int(i.reg), size: size, rex: false))
       writeReg(Int(i.reg), size: size, rex: false, a)
+    case .salc:
+      // D6, undocumented in the SDM's tables but present on every Intel processor outside 64-bit mode
+      // (its opcode map lists D6 as reserved; AMD documents SALC): AL = CF ? FF : 00, flags unchanged.
+      regs[Reg.rax] = (regs[Reg.rax] & ~0xFF) | (carry ? 0xFF : 0)
     case .cbw:
       let half = size / 2
       writeReg(0, size: size, rex: false, signExtend(readReg(0, size: half, rex: false), from: half) & sizeMask(size))

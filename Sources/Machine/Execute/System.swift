@@ -78,6 +78,15 @@ extension CPU {
       let t = cycles &+ tscOffset
       regs[Reg.rax] = t & 0xFFFF_FFFF
       regs[Reg.rdx] = t >> 32
+    case .rdtscp:
+      if cr4 & 4 != 0 && cpl != 0 { throw Fault.gp(0) }  // CR4.TSD
+      let t = cycles &+ tscOffset
+      regs[Reg.rax] = t & 0xFFFF_FFFF
+      regs[Reg.rdx] = t >> 32
+      regs[Reg.rcx] = tscAux
+    case .rdpid:
+      // The register is 64 bits wide in 64-bit mode, 32 otherwise; no operand-size prefix applies.
+      writeReg(Int(i.rm), size: mode == .long64 ? 8 : 4, rex: true, tscAux)
     case .rdmsr:
       try requirePrivilege()
       let v = try readMSR(UInt32(truncatingIfNeeded: regs[Reg.rcx]))

@@ -60,6 +60,8 @@ extension CPU: StateCodable {
     coder.code(&sysenterEIP)
     coder.code(&miscEnable)
     coder.code(&pat)
+    coder.code(&tscAux)
+    coder.code(&tscAdjust)
     apic.code(&coder)
     if coder.direction == .restore {
       a20Enabled = gate
