@@ -25,13 +25,14 @@ extension CPU {
       // Family 6 model 1 stepping 0. EDX: PSE(3) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9, while
       // IA32_APIC_BASE enables it, SDM Vol. 3A 11.4.3) PGE(13) CMOV(15). No FPU, no SSE: this core
       // implements neither. ECX: CX16(13), TSC-deadline timer(24). EBX: one logical processor, APIC ID 0.
-      var edx: UInt32 = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15)
+      // CLFSH(19) with a 64-byte line (EBX[15:8] = 8 quadwords).
+      var edx: UInt32 = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15) | (1 << 19)
       if apic.isGloballyEnabled { edx |= 1 << 9 }
-      return (0x0000_0610, 0x0001_0000 | (apic.id & 0xFF00_0000), (1 << 13) | (1 << 24), edx)
+      return (0x0000_0610, 0x0001_0800 | (apic.id & 0xFF00_0000), (1 << 13) | (1 << 24), edx)
     case 7 where subleaf == 0:
-      // Structured extended features, subleaf 0: EBX IA32_TSC_ADJUST(1); ECX RDPID(22). Leaves 2-6
-      // read as zero (no cache or power-management descriptors).
-      return (0, 1 << 1, 1 << 22, 0)
+      // Structured extended features, subleaf 0: EBX IA32_TSC_ADJUST(1) CLFLUSHOPT(23) CLWB(24);
+      // ECX RDPID(22). Leaves 2-6 read as zero (no cache or power-management descriptors).
+      return (0, (1 << 1) | (1 << 23) | (1 << 24), 1 << 22, 0)
     case 0x8000_0000:
       return (0x8000_0008, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
     case 0x8000_0001:

@@ -117,7 +117,12 @@ enum Decoder {
             throw Fault.invalidOpcode
           }
         }
-        if form.group == OpcodeTable.g15 && mod != 3 && regField != 7 { throw Fault.invalidOpcode }
+        if form.group == OpcodeTable.g15 && mod != 3 {
+          // Memory forms: 0F AE /7 CLFLUSH, 66 0F AE /7 CLFLUSHOPT, 66 0F AE /6 CLWB; the others
+          // (FXSAVE, LDMXCSR, XSAVE...) are not implemented.
+          guard regField == 7 || (regField == 6 && opsizeOverride) else { throw Fault.invalidOpcode }
+          inst.op = .clflush
+        }
       }
       if shape.contains(.controlSize) {
         // MOV CR/DR always use the register form whatever mod says (SDM Vol. 2B MOV—Move to/from CR).

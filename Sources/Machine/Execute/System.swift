@@ -84,6 +84,10 @@ extension CPU {
       regs[Reg.rax] = t & 0xFFFF_FFFF
       regs[Reg.rdx] = t >> 32
       regs[Reg.rcx] = tscAux
+    case .clflush:
+      // CLFLUSH, CLFLUSHOPT, CLWB: no cache to write back, but the address must translate: a page
+      // fault is raised as for a byte read (SDM Vol. 2A CLFLUSH), and nothing is read from a device.
+      _ = try translate(linear(Int(i.segment), effectiveAddress(i)), .read, user: cpl == 3)
     case .rdpid:
       // The register is 64 bits wide in 64-bit mode, 32 otherwise; no operand-size prefix applies.
       writeReg(Int(i.rm), size: mode == .long64 ? 8 : 4, rex: true, tscAux)
