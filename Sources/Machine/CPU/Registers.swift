@@ -160,6 +160,10 @@ public enum ControlBit {
   public static let pae: UInt64 = 1 << 5
   /// CR4.PGE: global pages survive CR3 loads.
   public static let pge: UInt64 = 1 << 7
+  /// CR4.SMEP: supervisor-mode execution prevention (SDM Vol. 3A 4.6).
+  public static let smep: UInt64 = 1 << 20
+  /// CR4.SMAP: supervisor-mode access prevention (SDM Vol. 3A 4.6).
+  public static let smap: UInt64 = 1 << 21
   /// EFER.SCE: SYSCALL and SYSRET enable.
   public static let sce: UInt64 = 1 << 0
   /// EFER.LME: long mode enable.

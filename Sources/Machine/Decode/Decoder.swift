@@ -109,6 +109,9 @@ enum Decoder {
           if regField == 7 && rmField == 0 && is64 {
             inst.op = .swapgs
             inst.cycles = 1
+          } else if regField == 1 && (rmField == 2 || rmField == 3) {
+            inst.op = rmField == 3 ? .stac : .clac
+            inst.cycles = 1
           } else if regField == 7 && rmField == 1 {
             inst.op = .rdtscp
             inst.cycles = 1

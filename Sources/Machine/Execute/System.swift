@@ -84,6 +84,10 @@ extension CPU {
       regs[Reg.rax] = t & 0xFFFF_FFFF
       regs[Reg.rdx] = t >> 32
       regs[Reg.rcx] = tscAux
+    case .stac, .clac:
+      // SDM Vol. 2B STAC/CLAC: #UD outside CPL 0 (and where SMAP is not reported, which it is).
+      if cpl != 0 { throw Fault.invalidOpcode }
+      flagBits = i.op == .stac ? flagBits | Flag.ac : flagBits & ~Flag.ac
     case .clflush:
       // CLFLUSH, CLFLUSHOPT, CLWB: no cache to write back, but the address must translate: a page
       // fault is raised as for a byte read (SDM Vol. 2A CLFLUSH), and nothing is read from a device.
@@ -214,7 +218,9 @@ extension CPU {
       flushTLB()
     case 4:
       // Only PSE, PAE, PGE, TSD, DE, OSFXSR-free bits we model; VMX/SMX/etc. are reserved (#GP).
-      let supported: UInt64 = 0x4 | 0x8 | ControlBit.pse | ControlBit.pae | ControlBit.pge | 0x100 | 0x200 | 0x400
+      let supported: UInt64 =
+        0x4 | 0x8 | ControlBit.pse | ControlBit.pae | ControlBit.pge | 0x100 | 0x200 | 0x400 | ControlBit.smep
+        | ControlBit.smap
       if v & ~supported != 0 { throw Fault.gp(0) }
       if isLongModeActive && v & ControlBit.pae == 0 { throw Fault.gp(0) }
       cr4 = v

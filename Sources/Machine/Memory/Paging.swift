@@ -97,18 +97,28 @@ extension CPU {
     if user && !userOK { throw pageFault(present: true) }
     if access == .write && !writable && (user || wp) { throw pageFault(present: true) }
     if access == .execute && noExec { throw pageFault(present: true) }
+    // SMEP: no supervisor fetch from a user page. SMAP: no supervisor data access to one unless
+    // RFLAGS.AC is set at CPL < 3 (a supervisor access at CPL 3 is an implicit one, always checked).
+    // The debugger's probes look past both.
+    let smep = cr4 & ControlBit.smep != 0, smap = cr4 & ControlBit.smap != 0
+    if !user && userOK && !probe {
+      if access == .execute && smep { throw pageFault(present: true) }
+      if access != .execute && smap && (cpl == 3 || flagBits & Flag.ac == 0) { throw pageFault(present: true) }
+    }
 
     var dirty = leafEntry & 0x40 != 0
     if access == .write && !dirty && !probe {
       memory.write(leafAddress, size: leafSize, value: leafEntry | 0x40)
       dirty = true
     }
-    var perms = TLBPerm.readSupervisor
-    if writable || !wp { perms |= TLBPerm.writeSupervisor }
+    // With SMAP, supervisor data rights to a user page are never cached: they depend on RFLAGS.AC,
+    // so every such access walks and is checked with the AC of its moment.
+    var perms: UInt8 = userOK && smap ? 0 : TLBPerm.readSupervisor
+    if (writable || !wp) && !(userOK && smap) { perms |= TLBPerm.writeSupervisor }
     if userOK { perms |= TLBPerm.readUser }
     if userOK && writable { perms |= TLBPerm.writeUser }
     if !noExec {
-      perms |= TLBPerm.execSupervisor
+      if !(userOK && smep) { perms |= TLBPerm.execSupervisor }
       if userOK { perms |= TLBPerm.execUser }
     }
     if dirty { perms |= TLBPerm.dirty }
