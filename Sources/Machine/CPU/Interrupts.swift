@@ -106,6 +106,13 @@ extension CPU {
     if long { offset |= (high & 0xFFFF_FFFF) << 32 }
     let selector = gate.gateSelector
     let ist = gate.ist
+    if gate.systemType == 0x5 && !long {
+      // A task gate: the handler is another task (SDM Vol. 3A 6.11, 8.3).
+      if source == .software && gate.dpl < cpl { throw Fault.gp(gateCode) }
+      if !gate.isPresent { throw Fault.np(gateCode) }
+      try switchTask(to: selector, reason: .interrupt, returnEIP: returnRIP, errorCode: errorCode)
+      return
+    }
     // Gate types (SDM Vol. 3A 3.5 table 3-2): 0xE/0xF 32- or 64-bit interrupt/trap gates, 6/7 16-bit.
     let isInterruptGate: Bool
     let gateIs16: Bool

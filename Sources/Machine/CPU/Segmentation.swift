@@ -98,8 +98,23 @@ extension CPU {
       nextRIP = offset & 0xFFFF
       return
     }
+    if try farTransferToTask(selector, reason: .jump) { return }
     let d = try codeDescriptorForFarTransfer(selector)
     setCodeSegment(selector, descriptor: d, cpl: cpl)
     nextRIP = mode == .long64 ? offset : offset & 0xFFFF_FFFF
+  }
+
+  /// A far JMP or CALL whose selector names a TSS or a task gate switches tasks (SDM Vol. 2A JMP and
+  /// CALL pseudocode, "task gate" and "TSS"; only outside IA-32e mode). Returns false for code segments.
+  func farTransferToTask(_ selector: UInt16, reason: TaskSwitchReason) throws(Fault) -> Bool {
+    guard !isLongModeActive, selector & 0xFFFC != 0 else { return false }
+    let d = try readDescriptor(selector)
+    guard d.isSystem, [0x1, 0x3, 0x5, 0x9, 0xB].contains(d.systemType) else { return false }
+    let code = UInt32(selector & 0xFFFC)
+    if d.dpl < max(cpl, Int(selector & 3)) { throw Fault.gp(code) }
+    if !d.isPresent { throw Fault.np(code) }
+    let target = d.systemType == 0x5 ? d.gateSelector : selector
+    try switchTask(to: target, reason: reason, returnEIP: nextRIP)
+    return true
   }
 }

@@ -79,6 +79,7 @@ extension CPU {
       try farJump(selector, offset)
       return
     }
+    if try farTransferToTask(selector, reason: .call) { return }
     let d = try codeDescriptorForFarTransfer(selector)
     let savedRSP = regs[Reg.rsp]
     do throws(Fault) {
@@ -151,7 +152,12 @@ extension CPU {
       writeFlags(fl, size: size)
       return
     }
-    if !isLongModeActive && flag(Flag.nt) { throw Fault.ts(UInt32(tr.selector & 0xFFFC)) }  // task return
+    if !isLongModeActive && flag(Flag.nt) {
+      // Return to the task that called or was interrupted by this one (SDM Vol. 3A 8.4).
+      let link = UInt16(try readSystem(tr.base &+ TSS32.link, size: 2))
+      try switchTask(to: link, reason: .iret, returnEIP: nextRIP)
+      return
+    }
     let newRIP = try peekStack(0, size: size)
     let selector = UInt16(truncatingIfNeeded: try peekStack(UInt64(size), size: size))
     let newFlags = try peekStack(UInt64(2 * size), size: size)
