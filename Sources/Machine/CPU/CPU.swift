@@ -88,6 +88,10 @@ public final class CPU {
   var sysenterEIP: UInt64 = 0
   /// IA32_TSC_AUX.
   var tscAux: UInt64 = 0
+  /// PKRU: two bits per protection key, access disable and write disable (SDM Vol. 3A 4.6.2).
+  var pkru: UInt64 = 0
+  /// IA32_PKRS: the same for supervisor pages.
+  var pkrs: UInt64 = 0
   /// IA32_TSC_ADJUST: the sum of the changes software made to the TSC.
   var tscAdjust: UInt64 = 0
   /// IA32_MISC_ENABLE: fast strings on, BTS and PEBS unavailable (SDM Vol. 4 table 2-2).
@@ -282,6 +286,8 @@ public final class CPU {
     exitPending = false
     sysenterCS = 0
     tscAux = 0
+    pkru = 0
+    pkrs = 0
     tscAdjust = 0
     sysenterESP = 0
     sysenterEIP = 0

@@ -31,9 +31,11 @@ extension CPU {
       return (0x0000_0610, 0x0001_0800 | (apic.id & 0xFF00_0000), (1 << 13) | (1 << 24), edx)
     case 7 where subleaf == 0:
       // Structured extended features, subleaf 0: EBX IA32_TSC_ADJUST(1) SMEP(7) SMAP(20)
-      // CLFLUSHOPT(23) CLWB(24); ECX RDPID(22). Leaves 2-6 read as zero (no cache or
-      // power-management descriptors).
-      return (0, (1 << 1) | (1 << 7) | (1 << 20) | (1 << 23) | (1 << 24), 1 << 22, 0)
+      // CLFLUSHOPT(23) CLWB(24); ECX PKU(3) OSPKE(4, = CR4.PKE) RDPID(22) PKS(31). Leaves 2-6 read
+      // as zero (no cache or power-management descriptors).
+      let ospke: UInt32 = cr4 & ControlBit.pke != 0 ? 1 << 4 : 0
+      let ecx: UInt32 = (1 << 3) | ospke | (1 << 22) | (1 << 31)
+      return (0, (1 << 1) | (1 << 7) | (1 << 20) | (1 << 23) | (1 << 24), ecx, 0)
     case 0x8000_0000:
       return (0x8000_0008, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
     case 0x8000_0001:

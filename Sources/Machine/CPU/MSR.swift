@@ -22,6 +22,8 @@ public enum MSR {
   public static let miscEnable: UInt32 = 0x1A0
   /// IA32_PAT: the page attribute table.
   public static let pat: UInt32 = 0x277
+  /// IA32_PKRS: the protection-key rights for supervisor pages.
+  public static let pkrs: UInt32 = 0x6E1
   /// IA32_EFER: SCE, LME, LMA, NXE.
   public static let efer: UInt32 = 0xC000_0080
   /// IA32_STAR: the SYSCALL and SYSRET selectors (and the legacy SYSCALL target).
@@ -55,6 +57,7 @@ extension CPU {
     case MSR.mcgCap, MSR.mcgStatus: return 0
     case MSR.miscEnable: return miscEnable
     case MSR.pat: return pat
+    case MSR.pkrs: return pkrs
     case MSR.efer: return efer
     case MSR.star: return star
     case MSR.lstar: return lstar
@@ -100,6 +103,10 @@ extension CPU {
       let reserved: UInt64 = ~UInt64(0x4_00C5_0809 | 0x1880 | (1 << 16))
       if v & reserved != 0 { throw Fault.gp(0) }
       miscEnable = (v & ~0x1880) | (miscEnable & 0x1880)
+    case MSR.pkrs:
+      if v >> 32 != 0 { throw Fault.gp(0) }  // 16 keys of two bits
+      pkrs = v
+      flushTLB()  // cached access rights assumed the old value
     case MSR.pat:
       // Each of the eight entries must name a memory type: 0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC- (11.12.2).
       for k in 0..<8 where [2, 3].contains((v >> (8 * UInt64(k))) & 0xFF) || (v >> (8 * UInt64(k))) & 0xF8 != 0 {

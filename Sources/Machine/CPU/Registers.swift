@@ -164,6 +164,10 @@ public enum ControlBit {
   public static let smep: UInt64 = 1 << 20
   /// CR4.SMAP: supervisor-mode access prevention (SDM Vol. 3A 4.6).
   public static let smap: UInt64 = 1 << 21
+  /// CR4.PKE: protection keys for user-mode pages (SDM Vol. 3A 4.6.2).
+  public static let pke: UInt64 = 1 << 22
+  /// CR4.PKS: protection keys for supervisor-mode pages (SDM Vol. 3A 4.6.2).
+  public static let pks: UInt64 = 1 << 24
   /// EFER.SCE: SYSCALL and SYSRET enable.
   public static let sce: UInt64 = 1 << 0
   /// EFER.LME: long mode enable.

@@ -98,7 +98,8 @@ enum Decoder {
         } else if form.group == OpcodeTable.g2 {
           inst.sub = entry.sub
         } else {
-          if entry.op == .invalid { throw Fault.invalidOpcode }
+          // 0F 01 with a register operand is decided below whatever the memory form's row says.
+          if entry.op == .invalid && !(form.group == OpcodeTable.g7 && mod == 3) { throw Fault.invalidOpcode }
           inst.op = entry.op
           inst.sub = entry.sub
           inst.cycles = entry.cycles
@@ -109,6 +110,10 @@ enum Decoder {
           if regField == 7 && rmField == 0 && is64 {
             inst.op = .swapgs
             inst.cycles = 1
+          } else if regField == 5 && (rmField == 6 || rmField == 7) {
+            inst.op = rmField == 6 ? .rdpkru : .wrpkru
+            inst.cycles = 1
+            shape.insert(.endsBlock)
           } else if regField == 1 && (rmField == 2 || rmField == 3) {
             inst.op = rmField == 3 ? .stac : .clac
             inst.cycles = 1

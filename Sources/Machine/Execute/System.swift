@@ -84,6 +84,18 @@ extension CPU {
       regs[Reg.rax] = t & 0xFFFF_FFFF
       regs[Reg.rdx] = t >> 32
       regs[Reg.rcx] = tscAux
+    case .rdpkru, .wrpkru:
+      // SDM Vol. 2B RDPKRU/WRPKRU: #UD without CR4.PKE, #GP unless ECX (and EDX for WRPKRU) is 0.
+      if cr4 & ControlBit.pke == 0 { throw Fault.invalidOpcode }
+      if regs[Reg.rcx] & 0xFFFF_FFFF != 0 { throw Fault.gp(0) }
+      if i.op == .rdpkru {
+        regs[Reg.rax] = pkru
+        regs[Reg.rdx] = 0
+      } else {
+        if regs[Reg.rdx] & 0xFFFF_FFFF != 0 { throw Fault.gp(0) }
+        pkru = regs[Reg.rax] & 0xFFFF_FFFF
+        flushTLB()  // cached access rights assumed the old PKRU
+      }
     case .stac, .clac:
       // SDM Vol. 2B STAC/CLAC: #UD outside CPL 0 (and where SMAP is not reported, which it is).
       if cpl != 0 { throw Fault.invalidOpcode }
@@ -220,7 +232,7 @@ extension CPU {
       // Only PSE, PAE, PGE, TSD, DE, OSFXSR-free bits we model; VMX/SMX/etc. are reserved (#GP).
       let supported: UInt64 =
         0x4 | 0x8 | ControlBit.pse | ControlBit.pae | ControlBit.pge | 0x100 | 0x200 | 0x400 | ControlBit.smep
-        | ControlBit.smap
+        | ControlBit.smap | ControlBit.pke | ControlBit.pks
       if v & ~supported != 0 { throw Fault.gp(0) }
       if isLongModeActive && v & ControlBit.pae == 0 { throw Fault.gp(0) }
       cr4 = v

@@ -19,8 +19,9 @@ extension CPU {
     var leafAddress: UInt64 = 0, leafEntry: UInt64 = 0, leafSize = 8
     var frame: UInt64 = 0
 
-    func pageFault(present: Bool, reserved: Bool = false) -> Fault {
+    func pageFault(present: Bool, reserved: Bool = false, key: Bool = false) -> Fault {
       var code: UInt32 = present ? 1 : 0
+      if key { code |= 32 }
       if access == .write { code |= 2 }
       if user { code |= 4 }
       if reserved { code |= 8 }
@@ -106,6 +107,24 @@ extension CPU {
       if access != .execute && smap && (cpl == 3 || flagBits & Flag.ac == 0) { throw pageFault(present: true) }
     }
 
+    // Protection keys (SDM Vol. 3A 4.6.2): with CR4.PKE and 4-level paging, a data access to a user
+    // page is checked against PKRU for the key in the leaf's bits 62:59: AD forbids any access, WD
+    // user writes and, with CR0.WP, supervisor writes. WRPKRU flushes the TLB, so the rights cached
+    // below may assume the current PKRU (and a write to IA32_PKRS does the same).
+    // Supervisor pages are checked the same way against IA32_PKRS with CR4.PKS.
+    var keyDeniesRead = false, keyDeniesWrite = false
+    let keyControl = userOK ? ControlBit.pke : ControlBit.pks
+    if cr4 & keyControl != 0 && isLongModeActive {
+      let key = (leafEntry >> 59) & 0xF
+      let rights = userOK ? pkru : pkrs
+      keyDeniesRead = (rights >> (2 * key)) & 1 != 0
+      keyDeniesWrite = keyDeniesRead || (rights >> (2 * key + 1)) & 1 != 0
+      if access != .execute && !probe {
+        if keyDeniesRead { throw pageFault(present: true, key: true) }
+        if access == .write && keyDeniesWrite && (user || wp) { throw pageFault(present: true, key: true) }
+      }
+    }
+
     var dirty = leafEntry & 0x40 != 0
     if access == .write && !dirty && !probe {
       memory.write(leafAddress, size: leafSize, value: leafEntry | 0x40)
@@ -113,10 +132,10 @@ extension CPU {
     }
     // With SMAP, supervisor data rights to a user page are never cached: they depend on RFLAGS.AC,
     // so every such access walks and is checked with the AC of its moment.
-    var perms: UInt8 = userOK && smap ? 0 : TLBPerm.readSupervisor
-    if (writable || !wp) && !(userOK && smap) { perms |= TLBPerm.writeSupervisor }
-    if userOK { perms |= TLBPerm.readUser }
-    if userOK && writable { perms |= TLBPerm.writeUser }
+    var perms: UInt8 = (userOK && smap) || keyDeniesRead ? 0 : TLBPerm.readSupervisor
+    if (writable || !wp) && !(userOK && smap) && !(keyDeniesWrite && wp) { perms |= TLBPerm.writeSupervisor }
+    if userOK && !keyDeniesRead { perms |= TLBPerm.readUser }
+    if userOK && writable && !keyDeniesWrite { perms |= TLBPerm.writeUser }
     if !noExec {
       if !(userOK && smep) { perms |= TLBPerm.execSupervisor }
       if userOK { perms |= TLBPerm.execUser }

@@ -61,6 +61,8 @@ extension CPU: StateCodable {
     coder.code(&miscEnable)
     coder.code(&pat)
     coder.code(&tscAux)
+    coder.code(&pkru)
+    coder.code(&pkrs)
     coder.code(&tscAdjust)
     apic.code(&coder)
     if coder.direction == .restore {
