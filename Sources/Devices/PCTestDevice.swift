@@ -4,8 +4,8 @@
 //               (the string I/O tests move data through it)
 //   0xE4-0xE7   "flush page": a write names a guest page whose host mapping QEMU drops and re-creates,
 //               to force KVM to fault it in again. Guest memory does not change, so here it does nothing.
-//   0x2000-0x2017  IRQ lines: writing a non-zero byte to 0x2000+n raises ISA interrupt line n, zero
-//               lowers it (lines 16-23 exist only on an I/O APIC; none is modelled, so they go nowhere)
+//   0x2000-0x2017  IRQ lines: writing a non-zero byte to 0x2000+n raises interrupt line n, zero lowers
+//               it (lines 0-15 are the ISA ones; 16-23 exist only on the I/O APIC)
 //   0xFF000000  64 KiB of memory behind the device (`memory`): the board maps it like RAM, the tests use
 //               it as an MMIO-backed data area for instructions with memory operands.
 //
@@ -36,7 +36,7 @@ public final class PCTestDevice {
 
   private let interruptLine: InterruptLine
 
-  /// A test device driving ISA interrupt lines 0-15 of `interruptLine` (the 8259 pair).
+  /// A test device driving interrupt lines 0-23 of `interruptLine` (the board's ISA lines).
   public init(interruptLine: InterruptLine) {
     self.interruptLine = interruptLine
     memory = .allocate(byteCount: PCTestDevice.memorySize, alignment: 4096)
@@ -68,7 +68,7 @@ public final class PCTestDevice {
       guard line >= 0, line < PCTestDevice.irqLineCount else { return }
       let high = value & 0xFF != 0
       lineLevels[line] = high
-      if line < 16 { interruptLine.setLevel(line, high) }
+      interruptLine.setLevel(line, high)
     }
   }
 

@@ -209,4 +209,25 @@ final class BoardWiringTests: XCTestCase {
     XCTAssertTrue(board.pic.hasPendingInterrupt)
     XCTAssertEqual(board.pic.acknowledge(), 0x73)
   }
+
+  func testAnIOAPICPinReachesTheLocalAPIC() {
+    let board = Board(configuration: BoardConfiguration(), serialOutput: { _ in })
+    let memory = board.machine.memory
+    memory.write(0xFEE0_00F0, size: 4, value: 0x1FF)  // software-enable the local APIC
+    // Pin 11: vector 0x51, fixed, edge, physical destination 0.
+    memory.write(0xFEC0_0000, size: 4, value: 0x10 + 2 * 11)
+    memory.write(0xFEC0_0010, size: 4, value: 0x51)
+    board.machine.ports.write(port: 0x200B, size: 1, value: 1)  // pc-testdev drives line 11
+    XCTAssertEqual(memory.read(0xFEE0_0200 + 0x20, size: 4), 1 << 0x11, "IRR has vector 0x51")
+    // The PIT's IRQ 0 arrives on pin 2 (the source override).
+    memory.write(0xFEC0_0000, size: 4, value: 0x10 + 2 * 2)
+    memory.write(0xFEC0_0010, size: 4, value: 0x62)
+    board.pit.write(port: 0x43, size: 1, value: 0x34)
+    board.pit.write(port: 0x40, size: 1, value: 2)
+    board.pit.write(port: 0x40, size: 1, value: 0)
+    // Let time pass without running code: the PIT's next event is due, the run loop would advance it.
+    board.machine.cpu.cycles += 1_000_000
+    board.pit.advance(to: board.machine.cpu.cycles)
+    XCTAssertEqual(memory.read(0xFEE0_0200 + 0x30, size: 4) & (1 << 2), 1 << 2, "IRR has vector 0x62")
+  }
 }

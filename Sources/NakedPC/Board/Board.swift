@@ -3,8 +3,9 @@
 // The layout is QEMU's `board` machine as far as a kernel sees it: 8259 pair at 0x20/0xA0, 8254 PIT at
 // 0x40 on IRQ 0, i8042 at 0x60/0x64 on IRQ 1, COM1 at 0x3F8 on IRQ 4 and COM2 at 0x2F8 on IRQ 3,
 // CMOS/RTC at 0x70 on IRQ 8, VGA text memory at 0xB8000 with its CRTC at 0x3D4, isa-debug-exit at
-// 0xF4, the POST port 0x80, ACPI power-off at 0x604, and QEMU's pc-testdev (0xE0, 0x2000, memory at
-// 0xFF000000) that kvm-unit-tests expects.
+// 0xF4, the POST port 0x80, ACPI power-off at 0x604, an I/O APIC at 0xFEC00000 beside the 8259s
+// (ISAInterruptLines.swift), and QEMU's pc-testdev (0xE0, 0x2000, memory at 0xFF000000) that
+// kvm-unit-tests expects.
 
 import Devices
 import Machine
@@ -34,6 +35,7 @@ package final class Board {
 
   package let machine: Machine
   package let pic = PIC8259Pair()
+  package let ioapic = IOAPIC()
   package let pit: PIT8254
   package let cmos: CMOS
   package let keyboard: I8042
@@ -53,16 +55,17 @@ package final class Board {
     self.machine = machine
     machine.strict = configuration.strict
     let now = { [unowned machine] in machine.cpu.cycles }
-    pit = PIT8254(cyclesPerSecond: configuration.cyclesPerSecond, interruptLine: pic, now: now)
+    let lines = ISAInterruptLines(pic: pic, ioapic: ioapic)
+    pit = PIT8254(cyclesPerSecond: configuration.cyclesPerSecond, interruptLine: lines, now: now)
     cmos = CMOS(
       cyclesPerSecond: configuration.cyclesPerSecond, timeSource: configuration.rtcSource,
-      interruptLine: pic, now: now)
-    keyboard = I8042(interruptLine: pic)
-    com1 = UART16550(interruptLine: pic, output: serialOutput)
-    com2 = UART16550(base: 0x2F8, irq: 3, interruptLine: pic)
+      interruptLine: lines, now: now)
+    keyboard = I8042(interruptLine: lines)
+    com1 = UART16550(interruptLine: lines, output: serialOutput)
+    com2 = UART16550(base: 0x2F8, irq: 3, interruptLine: lines)
     debugExit = DebugExit()
     powerOff = ACPIPowerOff()
-    testDevice = PCTestDevice(interruptLine: pic)
+    testDevice = PCTestDevice(interruptLine: lines)
 
     keyboard.onReset = { [unowned self] in self.signal(.resetRequested) }
     // The output port's bit 1 gates address line 20, as on every PC since the AT.
@@ -71,6 +74,14 @@ package final class Board {
     powerOff.onPowerOff = { [unowned self] in self.signal(.powerOff) }
 
     machine.interruptController = pic
+    // The I/O APIC's messages go to the local APIC, whose EOIs come back for level-triggered vectors.
+    ioapic.deliver = { [unowned machine] message in
+      machine.deliverInterrupt(
+        vector: message.vector, deliveryMode: message.deliveryMode, destination: message.destination,
+        logicalDestination: message.logicalDestination, levelTriggered: message.levelTriggered)
+    }
+    machine.onEndOfInterrupt = { [unowned ioapic] vector in ioapic.endOfInterrupt(vector: vector) }
+    machine.memory.map(ioapic, at: IOAPIC.defaultBase, length: 0x1000)
     let devices: [ISADevice] = [pic, pit, cmos, keyboard, com1, com2, vga, debugExit, post, powerOff, testDevice]
     for device in devices {
       for range in device.portRanges { machine.ports.register(device, ports: range) }

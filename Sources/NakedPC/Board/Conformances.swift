@@ -22,3 +22,4 @@ extension DebugExit: ISADevice {}
 extension PostCodePort: ISADevice {}
 extension ACPIPowerOff: ISADevice {}
 extension PCTestDevice: ISADevice {}
+extension IOAPIC: MMIODevice {}
