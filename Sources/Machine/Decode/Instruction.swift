@@ -34,7 +34,7 @@ enum Op: UInt8 {
   case inAI, inAD, outIA, outDA
   case cpuid, rdtsc, rdmsr, wrmsr, movFromCR, movToCR, movFromDR, movToDR
   case lgdt, lidt, sgdt, sidt, lldt, sldt, ltr, str, smsw, lmsw, invlpg, swapgs, clts, verr, verw
-  case syscall, sysret, ud2, rdtscp, rdpid, clflush, stac, clac, rdpkru, wrpkru
+  case syscall, sysret, sysenter, sysexit, ud2, rdtscp, rdpid, clflush, stac, clac, rdpkru, wrpkru
 
   /// The family file an operation belongs to.
   enum Family { case invalid, dataMove, arithmetic, mulDiv, shift, bitOps, string, controlFlow, system }

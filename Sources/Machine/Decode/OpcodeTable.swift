@@ -233,6 +233,8 @@ enum OpcodeTable {
     set(0x105, .syscall, [.endsBlock], cycles: system)
     set(0x106, .clts, [.endsBlock])
     set(0x107, .sysret, [.endsBlock], cycles: system)
+    set(0x134, .sysenter, [.endsBlock], cycles: system)
+    set(0x135, .sysexit, [.endsBlock], cycles: system)
     set(0x108, .nop)  // INVD: no caches to drop
     set(0x109, .nop)  // WBINVD
     set(0x10B, .ud2, [.endsBlock])

@@ -203,6 +203,10 @@ extension CPU {
       try systemCall()
     case .sysret:
       try systemReturn(size: size)
+    case .sysenter:
+      try systemEnter()
+    case .sysexit:
+      try systemExit(size: size)
     case .ud2:
       throw Fault.invalidOpcode
     default:
@@ -313,6 +317,49 @@ extension CPU {
     segments[Seg.ss] = SegmentRegister(selector: (base &+ 8) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC0F3)
     flagBits = (regs[Reg.r11] & Flag.writable & ~Flag.rf) | Flag.reserved1
     lazy.op = .none
+    updateMode()
+    cpl = 3
+    interruptCheckNeeded = true
+  }
+
+  /// SYSENTER (SDM Vol. 2B): to CPL 0 at IA32_SYSENTER_EIP with flat CS and SS from IA32_SYSENTER_CS,
+  /// 64-bit code when IA-32e mode is active (Intel processors allow it there).
+  func systemEnter() throws(Fault) {
+    if mode == .real || sysenterCS & 0xFFFC == 0 { throw Fault.gp(0) }
+    materializeFlags()
+    flagBits &= ~(Flag.vm | Flag.if | Flag.rf)
+    interruptCheckNeeded = true
+    let long = isLongModeActive
+    let sel = UInt16(sysenterCS & 0xFFFC)
+    segments[Seg.cs] = SegmentRegister(
+      selector: sel, base: 0, limit: 0xFFFF_FFFF, attributes: long ? 0xA09B : 0xC09B)
+    segments[Seg.ss] = SegmentRegister(selector: sel &+ 8, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093)
+    updateMode()
+    cpl = 0
+    regs[Reg.rsp] = long ? sysenterESP : sysenterESP & 0xFFFF_FFFF
+    nextRIP = long ? sysenterEIP : sysenterEIP & 0xFFFF_FFFF
+  }
+
+  /// SYSEXIT (SDM Vol. 2B): back to CPL 3 at RDX with the stack at RCX; REX.W returns to 64-bit code.
+  func systemExit(size: Int) throws(Fault) {
+    if mode == .real || sysenterCS & 0xFFFC == 0 || cpl != 0 { throw Fault.gp(0) }
+    let base = UInt16(sysenterCS & 0xFFFC)
+    if size == 8 {
+      if !isCanonical(regs[Reg.rdx]) || !isCanonical(regs[Reg.rcx]) { throw Fault.gp(0) }
+      segments[Seg.cs] = SegmentRegister(
+        selector: (base &+ 32) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA0FB)
+      segments[Seg.ss] = SegmentRegister(
+        selector: (base &+ 40) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC0F3)
+      regs[Reg.rsp] = regs[Reg.rcx]
+      nextRIP = regs[Reg.rdx]
+    } else {
+      segments[Seg.cs] = SegmentRegister(
+        selector: (base &+ 16) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC0FB)
+      segments[Seg.ss] = SegmentRegister(
+        selector: (base &+ 24) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC0F3)
+      regs[Reg.rsp] = regs[Reg.rcx] & 0xFFFF_FFFF
+      nextRIP = regs[Reg.rdx] & 0xFFFF_FFFF
+    }
     updateMode()
     cpl = 3
     interruptCheckNeeded = true
