@@ -98,11 +98,7 @@ public final class Machine {
     guard apic.isGloballyEnabled, apic.isDestination(UInt32(destination), logical: logicalDestination) else {
       return
     }
-    switch deliveryMode {
-    case 0, 1: apic.accept(vector: vector, levelTriggered: levelTriggered)
-    case 4: cpu.raiseNMI()
-    default: break  // SMI, INIT, ExtINT from an I/O APIC pin: not modelled
-    }
+    apic.receive(vector: vector, deliveryMode: UInt32(deliveryMode), levelTriggered: levelTriggered)
   }
 
   /// Called with the vector when the guest ends a level-triggered interrupt at the local APIC.

@@ -52,8 +52,6 @@ enum LVT {
   static let writable: [UInt32] = [0x7_00FF, 0x1_07FF, 0x1_07FF, 0x1_A7FF, 0x1_A7FF, 0x1_00FF]
 
   static func deliveryMode(_ entry: UInt32) -> UInt32 { (entry >> 8) & 7 }
-  static let fixed: UInt32 = 0
-  static let nmi: UInt32 = 4
   static let extINT: UInt32 = 7
 }
 
@@ -211,18 +209,19 @@ public final class LocalAPIC {
     case 3: toSelf = false  // all excluding self
     default: toSelf = isDestination(commandHigh >> 24, logical: commandLow & (1 << 11) != 0)
     }
-    switch mode {
-    case 0, 1:  // fixed, lowest priority
-      if vector < 16 {
-        noteError(APICError.sendIllegalVector)
-        if toSelf { noteError(APICError.receiveIllegalVector) }
-        return
-      }
-      if toSelf { accept(vector: vector, levelTriggered: false) }
-    case 4:
-      if toSelf { cpu.raiseNMI() }
-    default:
-      break  // SMI, INIT, start-up: no other processor, and no SMM
+    if mode <= 1 && vector < 16 { noteError(APICError.sendIllegalVector) }
+    if toSelf { receive(vector: vector, deliveryMode: mode, levelTriggered: false) }
+  }
+
+  /// A message for this APIC, from its own ICR or from the I/O APIC: fixed and lowest-priority
+  /// messages set the vector's request (an illegal vector is a receive error), NMI raises an NMI.
+  /// SMI, INIT, start-up and ExtINT do nothing: there is no SMM, no other processor to start, and an
+  /// I/O APIC pin in ExtINT mode is not modelled.
+  func receive(vector: UInt8, deliveryMode: UInt32, levelTriggered: Bool) {
+    switch deliveryMode {
+    case 0, 1: accept(vector: vector, levelTriggered: levelTriggered)
+    case 4: cpu.raiseNMI()
+    default: break
     }
   }
 
@@ -251,7 +250,7 @@ public final class LocalAPIC {
 }
 
 /// 256 flags, one per vector, with the highest set one found by counting leading zeros.
-struct Bitmap256: Equatable {
+struct Bitmap256 {
   var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
   subscript(word word: Int) -> UInt64 {
@@ -287,9 +286,5 @@ struct Bitmap256: Equatable {
   /// The 32 bits the xAPIC register `index` (0-7) shows.
   func register(_ index: Int) -> UInt32 {
     UInt32(truncatingIfNeeded: self[word: index >> 1] >> (UInt64(index & 1) * 32))
-  }
-
-  static func == (a: Bitmap256, b: Bitmap256) -> Bool {
-    a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
   }
 }

@@ -6,7 +6,6 @@
 // count was written, and the run loop is asked to stop at the next expiry (a `ClockedDevice`).
 
 extension LocalAPIC: ClockedDevice {
-  static let oneShot: UInt32 = 0
   static let periodic: UInt32 = 1
   static let tscDeadlineMode: UInt32 = 2
 
