@@ -14,17 +14,21 @@ extension CPU {
       try push(nextRIP, size: size)
       nextRIP = i.immediate
     case .jmpE:
-      nextRIP = branchTarget(try readRM(i, size: size), size: i.opSize)
+      let target = try readRM(i, size: size)
+      if size == 8 { try requireCanonicalTarget(target) }
+      nextRIP = branchTarget(target, size: i.opSize)
     case .callE:
       let target = try readRM(i, size: size)
+      if size == 8 { try requireCanonicalTarget(target) }
       try push(nextRIP, size: size)
       nextRIP = branchTarget(target, size: i.opSize)
-    case .ret:
-      nextRIP = branchTarget(try pop(size: size), size: i.opSize)
-    case .retImm:
-      nextRIP = branchTarget(try pop(size: size), size: i.opSize)
+    case .ret, .retImm:
+      let target = try peekStack(0, size: size)
+      if size == 8 { try requireCanonicalTarget(target) }
+      nextRIP = branchTarget(target, size: i.opSize)
+      let release = UInt64(size) &+ (i.op == .retImm ? i.immediate : 0)
       let mask = stackMask
-      regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | ((regs[Reg.rsp] &+ i.immediate) & mask)
+      regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | ((regs[Reg.rsp] &+ release) & mask)
     case .loop:
       let mask = sizeMask(Int(i.addrSize))
       let count = (regs[Reg.rcx] &- 1) & mask

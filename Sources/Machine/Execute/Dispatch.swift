@@ -218,16 +218,26 @@ extension CPU {
       try push64(e.pointee.nextRIP)
       rip = e.pointee.immediate
     case .ret8:
-      rip = try stackLoad(regs[Reg.rsp])
+      let target: UInt64 = try stackLoad(regs[Reg.rsp])
+      try requireCanonicalTarget(target)
+      rip = target
       regs[Reg.rsp] &+= 8
-    case .jmpR8: rip = regs[Int(e.pointee.rm)]
-    case .jmpM8: rip = try load(e, UInt64.self)
+    case .jmpR8:
+      let target = regs[Int(e.pointee.rm)]
+      try requireCanonicalTarget(target)
+      rip = target
+    case .jmpM8:
+      let target = try load(e, UInt64.self)
+      try requireCanonicalTarget(target)
+      rip = target
     case .callR8:
       let target = regs[Int(e.pointee.rm)]
+      try requireCanonicalTarget(target)
       try push64(e.pointee.nextRIP)
       rip = target
     case .callM8:
       let target = try load(e, UInt64.self)
+      try requireCanonicalTarget(target)
       try push64(e.pointee.nextRIP)
       rip = target
     }

@@ -69,6 +69,14 @@ extension CPU {
     return try read(Seg.ss, (regs[Reg.rsp] &+ offset) & mask, size: size)
   }
 
+  /// A near indirect branch or return to a non-canonical address is #GP(0) at the branch, before the
+  /// stack changes (SDM Vol. 2A JMP, CALL, RET: 64-bit mode exceptions). Only 64-bit operands can be
+  /// non-canonical.
+  @inline(always)
+  func requireCanonicalTarget(_ t: UInt64) throws(Fault) {
+    if UInt64(bitPattern: Int64(bitPattern: t) >> 47) &+ 1 > 1 { throw Fault.gp(0) }
+  }
+
   /// Masks a branch target to the operand size (SDM Vol. 2A JMP: EIP/IP truncation).
   @inline(always)
   func branchTarget(_ t: UInt64, size: UInt8) -> UInt64 {

@@ -175,8 +175,9 @@ extension CPU {
   @inline(never)
   func writeLinearCrossing(_ linear: UInt64, size: Int, user: Bool, _ value: UInt64) throws(Fault) {
     // A write crossing a page must not be partly done if the second page faults (SDM Vol. 3A 6.6).
+    // A fault on the second page reports that page's first byte in CR2, as QEMU does.
     _ = try translate(linear, .write, user: user)
-    _ = try translate(linear &+ UInt64(size - 1), .write, user: user)
+    _ = try translate((linear | 0xFFF) &+ 1, .write, user: user)
     for i in 0..<size {
       try writeLinear(linear &+ UInt64(i), size: 1, user: user, value >> (8 * UInt64(i)))
     }
