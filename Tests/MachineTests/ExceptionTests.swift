@@ -86,9 +86,11 @@ final class ExceptionTests: XCTestCase {
   func testStrictModeStopsOnUnimplementedOpcode() {
     let h = Harness()
     h.machine.strict = true
-    let reason = h.run([0x90, 0xD9, 0xE8])  // nop; fld1 (x87 is not implemented)
-    XCTAssertEqual(reason, .unimplementedOpcode(bytes: [0xD9], rip: Harness.code + 1))
+    let reason = h.run([0x90, 0xD9, 0xE8])  // nop; fld1 (x87 arithmetic is not implemented)
+    XCTAssertEqual(reason, .unimplementedOpcode(bytes: [0xD9, 0xE8], rip: Harness.code + 1))
     XCTAssertTrue(reason.description.contains("d9"))
+    h.cpu.cr0 |= ControlBit.ts
+    XCTAssertNotEqual(h.run([0xD9, 0xE8]), .unimplementedOpcode(bytes: [0xD9, 0xE8], rip: Harness.code), "#NM first")
   }
 
   func testGeneralProtectionErrorCodeFromSegmentLoad() {

@@ -100,6 +100,8 @@ public final class CPU {
   var pat: UInt64 = 0x0007_0406_0007_0406
   /// The processor's local APIC, its register page mapped at IA32_APIC_BASE.
   public private(set) lazy var apic = LocalAPIC(cpu: self)
+  /// The x87, MMX and SSE registers.
+  let fpu = FPU()
   /// Called with the vector when software ends a level-triggered interrupt (the EOI message the
   /// I/O APIC waits for, SDM Vol. 3A 11.8.5).
   public var onEndOfInterrupt: ((UInt8) -> Void)?
@@ -293,6 +295,7 @@ public final class CPU {
     sysenterEIP = 0
     miscEnable = 0x1801
     pat = 0x0007_0406_0007_0406
+    fpu.reset()
     apic.reset()
     mapAPICPage()
     flushTLB()

@@ -23,10 +23,12 @@ extension CPU {
       return (7, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
     case 1:
       // Family 6 model 1 stepping 0. EDX: PSE(3) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9, while
-      // IA32_APIC_BASE enables it, SDM Vol. 3A 11.4.3) PGE(13) CMOV(15). No FPU, no SSE: this core
-      // implements neither. ECX: CX16(13), TSC-deadline timer(24). EBX: one logical processor, APIC ID 0.
-      // CLFSH(19) with a 64-byte line (EBX[15:8] = 8 quadwords).
-      var edx: UInt32 = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15) | (1 << 19)
+      // IA32_APIC_BASE enables it, SDM Vol. 3A 11.4.3) PGE(13) CMOV(15) CLFSH(19) FXSR(24). No FPU,
+      // MMX or SSE: this core has their registers and moves but no arithmetic (CPU/FPU.swift).
+      // ECX: CX16(13), TSC-deadline timer(24). EBX: one logical processor, APIC ID 0; a 64-byte
+      // CLFLUSH line (EBX[15:8] = 8 quadwords).
+      var edx: UInt32 =
+        (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15) | (1 << 19) | (1 << 24)
       if apic.isGloballyEnabled { edx |= 1 << 9 }
       return (0x0000_0610, 0x0001_0800 | (apic.id & 0xFF00_0000), (1 << 13) | (1 << 24), edx)
     case 7 where subleaf == 0:

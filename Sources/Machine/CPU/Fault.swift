@@ -6,6 +6,9 @@ public struct Fault: Error, Equatable, Sendable {
   public var vector: UInt8
   /// The error code pushed for the vectors that have one (#DF, #TS, #NP, #SS, #GP, #PF, #AC).
   public var errorCode: UInt32?
+  /// A #UD for an instruction that exists but this core does not execute (x87 arithmetic): strict
+  /// mode stops on it instead of raising it. It compares equal to any other #UD.
+  var isUnimplemented = false
 
   /// An exception with its vector and, for the vectors that push one, its error code.
   public init(_ vector: UInt8, errorCode: UInt32? = nil) {
@@ -13,9 +16,17 @@ public struct Fault: Error, Equatable, Sendable {
     self.errorCode = errorCode
   }
 
+  public static func == (a: Fault, b: Fault) -> Bool { a.vector == b.vector && a.errorCode == b.errorCode }
+
   static let divide = Fault(0)
   static let invalidOpcode = Fault(6)
+  static let unimplemented: Fault = {
+    var f = Fault(6)
+    f.isUnimplemented = true
+    return f
+  }()
   static let deviceNotAvailable = Fault(7)
+  static let floatingPointError = Fault(16)
   static func gp(_ code: UInt32 = 0) -> Fault { Fault(13, errorCode: code) }
   static func ss(_ code: UInt32 = 0) -> Fault { Fault(12, errorCode: code) }
   static func np(_ code: UInt32) -> Fault { Fault(11, errorCode: code) }

@@ -13,6 +13,15 @@ enum InterruptSource {
 extension CPU {
   /// Handles an exception raised by the current instruction, escalating to #DF and triple fault.
   func raise(_ first: Fault) {
+    if strict && first.isUnimplemented {
+      // Strict mode stops where the instruction would have raised #UD, after its #NM checks.
+      let length = instructionLength() ?? 1
+      exit = .unimplemented(
+        (0..<length).map { UInt8(peek(linear: linear(Seg.cs, rip &+ UInt64($0)), size: 1) ?? 0) }, rip)
+      exitPending = true
+      endSlice()
+      return
+    }
     do throws(Fault) {
       try deliver(
         first.vector, errorCode: first.errorCode, source: .exception, returnRIP: rip,

@@ -148,8 +148,16 @@ public enum Flag {
 public enum ControlBit {
   /// CR0.PE: protection enable.
   public static let pe: UInt64 = 1 << 0
+  /// CR0.MP: WAIT/FWAIT honours CR0.TS.
+  public static let mp: UInt64 = 1 << 1
+  /// CR0.EM: no x87 unit; x87 instructions are #NM, MMX and SSE ones #UD.
+  public static let em: UInt64 = 1 << 2
+  /// CR0.TS: task switched; the next x87, MMX or SSE instruction is #NM (lazy state switching).
+  public static let ts: UInt64 = 1 << 3
   /// CR0.ET: extension type, always 1 on later CPUs.
   public static let et: UInt64 = 1 << 4
+  /// CR0.NE: x87 errors are reported as #MF rather than through FERR# (IRQ 13).
+  public static let ne: UInt64 = 1 << 5
   /// CR0.WP: write protect: supervisor writes honour read-only pages.
   public static let wp: UInt64 = 1 << 16
   /// CR0.PG: paging.
@@ -160,6 +168,8 @@ public enum ControlBit {
   public static let pae: UInt64 = 1 << 5
   /// CR4.PGE: global pages survive CR3 loads.
   public static let pge: UInt64 = 1 << 7
+  /// CR4.OSFXSR: the operating system saves SSE state with FXSAVE; SSE instructions are #UD without it.
+  public static let osfxsr: UInt64 = 1 << 9
   /// CR4.SMEP: supervisor-mode execution prevention (SDM Vol. 3A 4.6).
   public static let smep: UInt64 = 1 << 20
   /// CR4.SMAP: supervisor-mode access prevention (SDM Vol. 3A 4.6).

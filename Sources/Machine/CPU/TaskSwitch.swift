@@ -83,7 +83,7 @@ extension CPU {
 
     // Load TR, CR0.TS and the new state (steps 9-12). Faults from here on belong to the new task.
     tr = SegmentRegister(selector: selector, base: d.base, limit: d.limit, attributes: d.attributes | 0x2)
-    cr0 |= 8  // CR0.TS: the x87/SSE state belongs to the old task
+    cr0 |= ControlBit.ts  // the x87/SSE state belongs to the old task
     if pagingEnabled && newCR3 != cr3 {
       cr3 = newCR3
       flushTLB()

@@ -1,6 +1,6 @@
 // Instruction decoding: prefixes, REX, opcode, ModRM/SIB, displacement, immediates
-// (SDM Vol. 2A chapter 2). The opcode's shape comes from OpcodeTable; nothing here is opcode-specific
-// except the few encodings the manual itself special-cases (group 7 register forms, group 15).
+// (SDM Vol. 2A chapter 2). The opcode's shape comes from OpcodeTable, including group register forms
+// and mandatory prefixes; nothing here is opcode-specific.
 
 /// Where instruction bytes come from; it raises #PF for the page the instruction actually reaches.
 protocol InstructionBytes {
@@ -67,7 +67,7 @@ enum Decoder {
     inst.op = form.op
     inst.sub = form.sub
     inst.cycles = form.cycles
-    if form.op == .invalid { throw Fault.invalidOpcode }
+    if form.op == .invalid && !shape.contains(.prefixed) { throw Fault.invalidOpcode }
     if is64 && shape.contains(.no64) { throw Fault.invalidOpcode }
     if shape.contains(.condition) { inst.sub = UInt8(index & 0xF) }
 
@@ -81,56 +81,26 @@ enum Decoder {
     inst.addressMask = sizeMask(Int(inst.addrSize))
 
     // ModRM first, since groups decide the final operation and may add an immediate.
-    var mod: UInt8 = 0, regField: UInt8 = 0, rmField: UInt8 = 0
+    var mod: UInt8 = 0, regField: UInt8 = 0, rmField: UInt8 = 0, modrm: UInt8 = 0
+    var row = form.row
     if shape.contains(.modrm) {
-      let modrm = try fetch()
+      modrm = try fetch()
       mod = modrm >> 6
       regField = (modrm >> 3) & 7
       rmField = modrm & 7
       inst.reg = regField | (rexR ? 8 : 0)
       if shape.contains(.group) {
-        let entry = OpcodeTable.groups[Int(form.group)][Int(regField)]
-        if form.group == OpcodeTable.g9 && mod == 3 {
-          // F3 0F C7 /7 with a register is RDPID (SDM Vol. 2B); RDRAND and RDSEED are not implemented.
-          guard regField == 7 && inst.rep == 1 else { throw Fault.invalidOpcode }
-          inst.op = .rdpid
-          inst.cycles = 1
-        } else if form.group == OpcodeTable.g2 {
-          inst.sub = entry.sub
-        } else {
-          // 0F 01 with a register operand is decided below whatever the memory form's row says.
-          if entry.op == .invalid && !(form.group == OpcodeTable.g7 && mod == 3) { throw Fault.invalidOpcode }
-          inst.op = entry.op
-          inst.sub = entry.sub
-          inst.cycles = entry.cycles
-          shape.formUnion(entry.shape)
+        // A register form of its own (0F 01 F8 SWAPGS, DB E3 FNINIT...) or the ModRM.reg entry.
+        var entry = OpcodeTable.groups[Int(form.row)][Int(regField)]
+        if mod == 3, let registerRow = OpcodeTable.registerForms[Int(form.row)] {
+          entry = registerRow[Int(modrm & 0x3F)]
         }
-        if form.group == OpcodeTable.g7 && mod == 3 {
-          // Register forms of 0F 01 are distinct instructions (SDM Vol. 2D table A-6).
-          if regField == 7 && rmField == 0 && is64 {
-            inst.op = .swapgs
-            inst.cycles = 1
-          } else if regField == 5 && (rmField == 6 || rmField == 7) {
-            inst.op = rmField == 6 ? .rdpkru : .wrpkru
-            inst.cycles = 1
-            shape.insert(.endsBlock)
-          } else if regField == 1 && (rmField == 2 || rmField == 3) {
-            inst.op = rmField == 3 ? .stac : .clac
-            inst.cycles = 1
-          } else if regField == 7 && rmField == 1 {
-            inst.op = .rdtscp
-            inst.cycles = 1
-            shape.insert(.readsTime)
-          } else if regField != 4 && regField != 6 {
-            throw Fault.invalidOpcode
-          }
-        }
-        if form.group == OpcodeTable.g15 && mod != 3 {
-          // Memory forms: 0F AE /7 CLFLUSH, 66 0F AE /7 CLFLUSHOPT, 66 0F AE /6 CLWB; the others
-          // (FXSAVE, LDMXCSR, XSAVE...) are not implemented.
-          guard regField == 7 || (regField == 6 && opsizeOverride) else { throw Fault.invalidOpcode }
-          inst.op = .clflush
-        }
+        if entry.op == .invalid && !entry.shape.contains(.prefixed) { throw Fault.invalidOpcode }
+        inst.op = entry.op
+        inst.sub = entry.sub
+        inst.cycles = entry.cycles
+        row = entry.row
+        shape.formUnion(entry.shape)
       }
       if shape.contains(.controlSize) {
         // MOV CR/DR always use the register form whatever mod says (SDM Vol. 2B MOV—Move to/from CR).
@@ -150,8 +120,25 @@ enum Decoder {
       inst.reg = UInt8(index & 7) | (rexB ? 8 : 0)
     }
 
+    if shape.contains(.prefixed) {
+      // The mandatory prefix: F3 or F2 (the last one given) before 66 (SDM Vol. 2A 2.1.2). It selects
+      // the operation and no longer acts as a repeat or operand-size prefix.
+      let column = inst.rep == 1 ? 2 : (inst.rep == 2 ? 3 : (opsizeOverride ? 1 : 0))
+      let entry = OpcodeTable.prefixed[Int(row)][column]
+      inst.op = entry.op
+      inst.sub = entry.sub
+      inst.cycles = entry.cycles
+      shape.formUnion(entry.shape)
+      inst.rep = 0
+      opsizeOverride = false
+    }
+    if inst.op == .invalid { throw Fault.invalidOpcode }
+    if !is64 && shape.contains(.only64) { throw Fault.invalidOpcode }
+
     // Operand size (SDM Vol. 2A 2.2.1.2 table 2-4; 64-bit defaults in 2.2.1.7).
-    if shape.contains(.byteOp) {
+    if shape.contains(.dwordOrQword) {
+      inst.opSize = is64 && rexW ? 8 : 4
+    } else if shape.contains(.byteOp) {
       inst.opSize = 1
     } else if shape.contains(.controlSize) {
       inst.opSize = is64 ? 8 : 4

@@ -35,9 +35,14 @@ enum Op: UInt8 {
   case cpuid, rdtsc, rdmsr, wrmsr, movFromCR, movToCR, movFromDR, movToDR
   case lgdt, lidt, sgdt, sidt, lldt, sldt, ltr, str, smsw, lmsw, invlpg, swapgs, clts, verr, verw
   case syscall, sysret, sysenter, sysexit, ud2, rdtscp, rdpid, clflush, stac, clac, rdpkru, wrpkru
+  // X87Control.swift
+  case fwait, fninit, fnclex, fldcw, fnstcw, fnstsw, fnop, fxsave, fxrstor, fpuEscape
+  // SIMD.swift
+  case sseMoveLoad, sseMoveStore, sseScalarLoad, sseScalarStore, movqToXMM, movqFromXMM, movdToXMM, movdFromXMM
+  case sseLogic, movdToMMX, movdFromMMX, movqToMMX, movqFromMMX, mmxLogic, emms, ldmxcsr, stmxcsr
 
   /// The family file an operation belongs to.
-  enum Family { case invalid, dataMove, arithmetic, mulDiv, shift, bitOps, string, controlFlow, system }
+  enum Family { case invalid, dataMove, arithmetic, mulDiv, shift, bitOps, string, controlFlow, system, x87, simd }
 
   var family: Family {
     let r = unsafeBitCast(self, to: UInt8.self)
@@ -49,7 +54,9 @@ enum Op: UInt8 {
     if r < Op.movs.order { return .bitOps }
     if r < Op.jcc.order { return .string }
     if r < Op.clc.order { return .controlFlow }
-    return .system
+    if r < Op.fwait.order { return .system }
+    if r < Op.sseMoveLoad.order { return .x87 }
+    return .simd
   }
 
   /// The case's position in the list (its representation; the raw values are the same numbers).

@@ -47,26 +47,36 @@ struct Shape: OptionSet {
   static let readsTime = Shape(rawValue: 1 << 20)
   /// A string instruction: with a REP prefix it counts cycles per iteration, so it is alone too.
   static let string = Shape(rawValue: 1 << 21)
+  /// The mandatory prefix (none, 66h, F3h, F2h) selects the operation from a row of
+  /// `OpcodeTable.prefixed` (SDM Vol. 2A 2.1.2: SSE encodings); the prefix is consumed.
+  static let prefixed = Shape(rawValue: 1 << 22)
+  /// Valid in 64-bit mode only (#UD elsewhere).
+  static let only64 = Shape(rawValue: 1 << 23)
+  /// The operand is 32 bits, or 64 with REX.W in 64-bit mode, whatever 66h and the mode say (MOVD/MOVQ).
+  static let dwordOrQword = Shape(rawValue: 1 << 24)
 }
 
 struct OpcodeForm {
   var op: Op = .invalid
   var shape: Shape = []
-  /// For `.group` forms: which row of `OpcodeTable.groups`.
-  var group: UInt8 = 0
+  /// For `.group` forms the row of `OpcodeTable.groups`; for `.prefixed` forms the row of
+  /// `OpcodeTable.prefixed`.
+  var row: UInt8 = 0
   /// For ALU/shift forms with a fixed sub-operation.
   var sub: UInt8 = 0
   /// What the instruction costs (Clock/CycleModel.swift); a group entry's own cost replaces it.
   var cycles: UInt8 = 1
 }
 
-/// A group entry (ModRM.reg selects it): the operation, shape bits added to the form's, the
-/// sub-operation and the cost.
+/// A group entry (ModRM.reg, or the whole ModRM of a register form, selects it) or a prefixed entry
+/// (the mandatory prefix selects it): the operation, shape bits added to the form's, the
+/// sub-operation and the cost. A group entry may itself be `.prefixed`, with its row in `row`.
 struct GroupEntry {
   var op: Op = .invalid
   var shape: Shape = []
   var sub: UInt8 = 0
   var cycles: UInt8 = 1
+  var row: UInt8 = 0
 }
 
 enum OpcodeTable {
@@ -76,13 +86,33 @@ enum OpcodeTable {
   /// Group rows, eight entries each (ModRM.reg selects).
   static let groups: [[GroupEntry]] = buildGroups()
 
+  /// For the groups whose register forms (ModRM.mod = 3) are instructions of their own (0F 01, 0F AE,
+  /// 0F C7, the x87 escapes: SDM Vol. 2D tables ): 64 entries by ModRM bits 5:0.
+  static let registerForms: [[GroupEntry]?] = buildRegisterForms()
+
+  /// Rows of four entries selected by the mandatory prefix: none, 66h, F3h, F2h.
+  static let prefixed: [[GroupEntry]] = buildPrefixed()
+
   static let g1 = UInt8(1), g2 = UInt8(2), g3 = UInt8(3), g4 = UInt8(4), g5 = UInt8(5), g6 = UInt8(6)
   static let g7 = UInt8(7), g8 = UInt8(8), g9 = UInt8(9), g11 = UInt8(10), g1a = UInt8(11), g15 = UInt8(12)
+  /// Group 2 comes in three forms (count 1, CL, imm8): one row each, the operation differing.
+  static let g2imm = UInt8(13), g2cl = UInt8(14)
+  /// The x87 escapes D8-DF, in opcode order.
+  static let x87 = UInt8(15)
+  static let groupCount = 23
+
+  // Rows of `prefixed`.
+  static let pMovUps = UInt8(0), pMovUpsStore = UInt8(1), pMovAps = UInt8(2), pMovApsStore = UInt8(3)
+  static let pMovNtps = UInt8(4), pMovD = UInt8(5), pMovQ = UInt8(6), pMovDFrom = UInt8(7)
+  static let pMovQStore = UInt8(8), pMovQFromXMM = UInt8(9), pMovNtq = UInt8(10), pRDPID = UInt8(11)
+  static let pCLWB = UInt8(12), pCLFlush = UInt8(13)
+  /// ANDPS ANDNPS ORPS XORPS (0F 54-57) and PAND PANDN POR PXOR (0F DB DF EB EF), by operation.
+  static let pLogicPS = UInt8(14), pLogicP = UInt8(18)
 
   private static func build() -> [OpcodeForm] {
     var t = [OpcodeForm](repeating: OpcodeForm(), count: 512)
-    func set(_ i: Int, _ op: Op, _ shape: Shape = [], group: UInt8 = 0, sub: UInt8 = 0, cycles: UInt8 = 1) {
-      t[i] = OpcodeForm(op: op, shape: shape, group: group, sub: sub, cycles: cycles)
+    func set(_ i: Int, _ op: Op, _ shape: Shape = [], row: UInt8 = 0, sub: UInt8 = 0, cycles: UInt8 = 1) {
+      t[i] = OpcodeForm(op: op, shape: shape, row: row, sub: sub, cycles: cycles)
     }
     let system = CycleModel.system, io = CycleModel.portIO
     // 00-3F: the eight ALU operations in six forms each (ADD OR ADC SBB AND SUB XOR CMP).
@@ -137,9 +167,9 @@ enum OpcodeTable {
       set(0x180 + cc, .jcc, [.immZ, .force64, .condition, .relative, .endsBlock])
       set(0x190 + cc, .setcc, [.modrm, .byteOp, .condition])
     }
-    set(0x80, .aluEI, [.modrm, .byteOp, .imm8, .group], group: g1)
-    set(0x81, .aluEI, [.modrm, .immZ, .group], group: g1)
-    set(0x83, .aluEI, [.modrm, .imm8, .group], group: g1)
+    set(0x80, .aluEI, [.modrm, .byteOp, .imm8, .group], row: g1)
+    set(0x81, .aluEI, [.modrm, .immZ, .group], row: g1)
+    set(0x83, .aluEI, [.modrm, .imm8, .group], row: g1)
     set(0x84, .testEG, [.modrm, .byteOp])
     set(0x85, .testEG, [.modrm])
     set(0x86, .xchgEG, [.modrm, .byteOp, .lockable])
@@ -151,11 +181,12 @@ enum OpcodeTable {
     set(0x8C, .movES, [.modrm])
     set(0x8D, .lea, [.modrm])
     set(0x8E, .movSE, [.modrm, .endsBlock])
-    set(0x8F, .popE, [.modrm, .default64, .group], group: g1a)
+    set(0x8F, .popE, [.modrm, .default64, .group], row: g1a)
     set(0x98, .cbw)
     set(0x99, .cwd)
     set(0x9A, .callFarPtr, [.farPointer, .no64, .endsBlock], cycles: system)
-    set(0x9B, .nop)
+    set(0x9B, .fwait)
+    for escape in 0..<8 { set(0xD8 + escape, .fpuEscape, [.modrm, .group], row: x87 + UInt8(escape)) }
     set(0x9C, .pushf, [.default64])
     set(0x9D, .popf, [.default64, .endsBlock])
     set(0x9E, .sahf)
@@ -176,14 +207,14 @@ enum OpcodeTable {
     set(0xAD, .lods, [.string])
     set(0xAE, .scas, [.byteOp, .string])
     set(0xAF, .scas, [.string])
-    set(0xC0, .shiftImm, [.modrm, .byteOp, .imm8, .group], group: g2)
-    set(0xC1, .shiftImm, [.modrm, .imm8, .group], group: g2)
+    set(0xC0, .shiftImm, [.modrm, .byteOp, .imm8, .group], row: g2imm)
+    set(0xC1, .shiftImm, [.modrm, .imm8, .group], row: g2imm)
     set(0xC2, .retImm, [.imm16, .force64, .endsBlock])
     set(0xC3, .ret, [.force64, .endsBlock])
     set(0xC4, .lfp, [.modrm, .no64, .endsBlock], sub: UInt8(Seg.es))
     set(0xC5, .lfp, [.modrm, .no64, .endsBlock], sub: UInt8(Seg.ds))
-    set(0xC6, .movEI, [.modrm, .byteOp, .imm8, .group], group: g11)
-    set(0xC7, .movEI, [.modrm, .immZ, .group], group: g11)
+    set(0xC6, .movEI, [.modrm, .byteOp, .imm8, .group], row: g11)
+    set(0xC7, .movEI, [.modrm, .immZ, .group], row: g11)
     set(0xC8, .enter, [.enterImmediates, .default64], cycles: CycleModel.farReturn)
     set(0xC9, .leave, [.default64])
     set(0xCA, .retfImm, [.imm16, .endsBlock], cycles: CycleModel.farReturn)
@@ -192,10 +223,10 @@ enum OpcodeTable {
     set(0xCD, .intN, [.imm8, .endsBlock], cycles: system)
     set(0xCE, .into, [.no64, .endsBlock], cycles: system)
     set(0xCF, .iret, [.endsBlock], cycles: system)
-    set(0xD0, .shift1, [.modrm, .byteOp, .group], group: g2)
-    set(0xD1, .shift1, [.modrm, .group], group: g2)
-    set(0xD2, .shiftCL, [.modrm, .byteOp, .group], group: g2)
-    set(0xD3, .shiftCL, [.modrm, .group], group: g2)
+    set(0xD0, .shift1, [.modrm, .byteOp, .group], row: g2)
+    set(0xD1, .shift1, [.modrm, .group], row: g2)
+    set(0xD2, .shiftCL, [.modrm, .byteOp, .group], row: g2cl)
+    set(0xD3, .shiftCL, [.modrm, .group], row: g2cl)
     set(0xD7, .xlat, [.byteOp])
     set(0xE0, .loop, [.imm8, .force64, .relative, .endsBlock], sub: 0)
     set(0xE1, .loop, [.imm8, .force64, .relative, .endsBlock], sub: 1)
@@ -216,20 +247,20 @@ enum OpcodeTable {
     set(0xF1, .int1, [.endsBlock], cycles: system)
     set(0xF4, .hlt, [.readsTime])
     set(0xF5, .cmc)
-    set(0xF6, .testEI, [.modrm, .byteOp, .group], group: g3)
-    set(0xF7, .testEI, [.modrm, .group], group: g3)
+    set(0xF6, .testEI, [.modrm, .byteOp, .group], row: g3)
+    set(0xF7, .testEI, [.modrm, .group], row: g3)
     set(0xF8, .clc)
     set(0xF9, .stc)
     set(0xFA, .cli, [.endsBlock])
     set(0xFB, .sti, [.endsBlock])
     set(0xFC, .cld)
     set(0xFD, .std)
-    set(0xFE, .incE, [.modrm, .byteOp, .group], group: g4)
-    set(0xFF, .incE, [.modrm, .group], group: g5)
+    set(0xFE, .incE, [.modrm, .byteOp, .group], row: g4)
+    set(0xFF, .incE, [.modrm, .group], row: g5)
 
     // Two-byte opcodes (0F xx).
-    set(0x100, .sldt, [.modrm, .group], group: g6)
-    set(0x101, .sgdt, [.modrm, .group], group: g7)
+    set(0x100, .sldt, [.modrm, .group], row: g6)
+    set(0x101, .sgdt, [.modrm, .group], row: g7)
     set(0x105, .syscall, [.endsBlock], cycles: system)
     set(0x106, .clts, [.endsBlock])
     set(0x107, .sysret, [.endsBlock], cycles: system)
@@ -258,7 +289,25 @@ enum OpcodeTable {
     set(0x1AB, .btReg, [.modrm, .lockable], sub: 1)
     set(0x1AC, .shrdImm, [.modrm, .imm8])
     set(0x1AD, .shrdCL, [.modrm])
-    set(0x1AE, .nop, [.modrm, .group], group: g15)
+    set(0x1AE, .nop, [.modrm, .group], row: g15)
+    // MMX and SSE: moves and bitwise logic (SDM Vol. 2D table A-3), the mandatory prefix choosing.
+    let simd: Shape = [.modrm, .prefixed]
+    set(0x110, .invalid, simd, row: pMovUps)
+    set(0x111, .invalid, simd, row: pMovUpsStore)
+    set(0x128, .invalid, simd, row: pMovAps)
+    set(0x129, .invalid, simd, row: pMovApsStore)
+    set(0x12B, .invalid, simd, row: pMovNtps)
+    for k in 0..<4 { set(0x154 + k, .invalid, simd, row: pLogicPS + UInt8(k)) }
+    set(0x16E, .invalid, simd.union(.dwordOrQword), row: pMovD)
+    set(0x16F, .invalid, simd, row: pMovQ)
+    set(0x177, .emms)
+    set(0x17E, .invalid, simd.union(.dwordOrQword), row: pMovDFrom)
+    set(0x17F, .invalid, simd, row: pMovQStore)
+    set(0x1D6, .invalid, simd, row: pMovQFromXMM)
+    set(0x1E7, .invalid, simd, row: pMovNtq)
+    for (k, opcode) in [0x1DB, 0x1DF, 0x1EB, 0x1EF].enumerated() {
+      set(opcode, .invalid, simd, row: pLogicP + UInt8(k))
+    }
     set(0x1AF, .imul2, [.modrm], cycles: CycleModel.multiply)
     set(0x1B0, .cmpxchg, [.modrm, .byteOp, .lockable])
     set(0x1B1, .cmpxchg, [.modrm, .lockable])
@@ -268,7 +317,7 @@ enum OpcodeTable {
     set(0x1B5, .lfp, [.modrm, .endsBlock], sub: UInt8(Seg.gs))
     set(0x1B6, .movzx, [.modrm], sub: 1)
     set(0x1B7, .movzx, [.modrm], sub: 2)
-    set(0x1BA, .btImm, [.modrm, .imm8, .group], group: g8)
+    set(0x1BA, .btImm, [.modrm, .imm8, .group], row: g8)
     set(0x1BB, .btReg, [.modrm, .lockable], sub: 3)
     set(0x1BC, .bsf, [.modrm])
     set(0x1BD, .bsr, [.modrm])
@@ -276,17 +325,20 @@ enum OpcodeTable {
     set(0x1BF, .movsx, [.modrm], sub: 2)
     set(0x1C0, .xadd, [.modrm, .byteOp, .lockable])
     set(0x1C1, .xadd, [.modrm, .lockable])
-    set(0x1C7, .cmpxchgWide, [.modrm, .group], group: g9)
+    set(0x1C7, .cmpxchgWide, [.modrm, .group], row: g9)
     return t
   }
 
   private static func buildGroups() -> [[GroupEntry]] {
     let bad = GroupEntry()
     let system = CycleModel.system
-    var g = [[GroupEntry]](repeating: [GroupEntry](repeating: bad, count: 8), count: 13)
+    var g = [[GroupEntry]](repeating: [GroupEntry](repeating: bad, count: 8), count: groupCount)
     for r in 0..<8 {
       g[Int(g1)][r] = GroupEntry(op: .aluEI, shape: r == 7 ? [] : .lockable, sub: UInt8(r))
-      g[Int(g2)][r] = GroupEntry(op: .invalid, sub: UInt8(r))  // shift kind; op kept from the form
+      // The shift kind: ROL ROR RCL RCR SHL SHR SAL(= SHL) SAR.
+      g[Int(g2)][r] = GroupEntry(op: .shift1, sub: UInt8(r))
+      g[Int(g2imm)][r] = GroupEntry(op: .shiftImm, sub: UInt8(r))
+      g[Int(g2cl)][r] = GroupEntry(op: .shiftCL, sub: UInt8(r))
     }
     let multiply = CycleModel.multiply, divide = CycleModel.divide
     g[Int(g3)] = [
@@ -320,8 +372,88 @@ enum OpcodeTable {
     g[Int(g9)][1] = GroupEntry(op: .cmpxchgWide, shape: .lockable, cycles: CycleModel.farReturn)
     g[Int(g11)][0] = GroupEntry(op: .movEI)
     g[Int(g1a)][0] = GroupEntry(op: .popE)
-    // 0F AE: LFENCE/MFENCE/SFENCE (register forms) and CLFLUSH order nothing in a single in-order core.
-    for r in 5..<8 { g[Int(g15)][r] = GroupEntry(op: .nop) }
+    // 0F AE memory forms. CLFLUSH (/7), CLFLUSHOPT (66 /7) and CLWB (66 /6) translate the line only;
+    // XSAVE, XRSTOR and XSAVEOPT (/4 /5 /6) are not implemented.
+    g[Int(g15)][0] = GroupEntry(op: .fxsave, cycles: system)
+    g[Int(g15)][1] = GroupEntry(op: .fxrstor, cycles: system)
+    g[Int(g15)][2] = GroupEntry(op: .ldmxcsr)
+    g[Int(g15)][3] = GroupEntry(op: .stmxcsr)
+    g[Int(g15)][6] = GroupEntry(shape: .prefixed, row: pCLWB)
+    g[Int(g15)][7] = GroupEntry(shape: .prefixed, row: pCLFlush)
+    // The x87 memory forms this core executes (SDM Vol. 2D table A-8); the rest are `fpuEscape`.
+    for escape in 0..<8 {
+      g[Int(x87) + escape] = [GroupEntry](repeating: GroupEntry(op: .fpuEscape), count: 8)
+    }
+    g[Int(x87) + 1][5] = GroupEntry(op: .fldcw)  // D9 /5
+    g[Int(x87) + 1][7] = GroupEntry(op: .fnstcw)  // D9 /7
+    g[Int(x87) + 5][7] = GroupEntry(op: .fnstsw)  // DD /7
     return g
+  }
+
+  private static func buildRegisterForms() -> [[GroupEntry]?] {
+    var forms = [[GroupEntry]?](repeating: nil, count: groupCount)
+    func row(_ entries: [Int: GroupEntry]) -> [GroupEntry] {
+      var r = [GroupEntry](repeating: GroupEntry(), count: 64)
+      for (modrm, entry) in entries { r[modrm & 0x3F] = entry }
+      return r
+    }
+    var system: [Int: GroupEntry] = [
+      0xCA: GroupEntry(op: .clac), 0xCB: GroupEntry(op: .stac),
+      0xEE: GroupEntry(op: .rdpkru, shape: .endsBlock), 0xEF: GroupEntry(op: .wrpkru, shape: .endsBlock),
+      0xF8: GroupEntry(op: .swapgs, shape: .only64), 0xF9: GroupEntry(op: .rdtscp, shape: .readsTime),
+    ]
+    for rm in 0..<8 {
+      system[0xE0 + rm] = GroupEntry(op: .smsw)  // /4
+      system[0xF0 + rm] = GroupEntry(op: .lmsw, shape: .endsBlock)  // /6
+    }
+    forms[Int(g7)] = row(system)
+    // 0F AE /5 /6 /7: LFENCE, MFENCE, SFENCE order nothing in a single in-order core.
+    var fences: [Int: GroupEntry] = [:]
+    for modrm in 0xE8...0xFF { fences[modrm] = GroupEntry(op: .nop) }
+    forms[Int(g15)] = row(fences)
+    // 0F C7 /7 with a register: RDPID with F3 (SDM Vol. 2B); RDRAND and RDSEED are not implemented.
+    var random: [Int: GroupEntry] = [:]
+    for rm in 0..<8 { random[0xF8 + rm] = GroupEntry(shape: .prefixed, row: pRDPID) }
+    forms[Int(g9)] = row(random)
+    // x87 register forms (SDM Vol. 2D table A-9).
+    for escape in 0..<8 {
+      var r = [GroupEntry](repeating: GroupEntry(op: .fpuEscape), count: 64)
+      switch escape {
+      case 1: r[0xD0 & 0x3F] = GroupEntry(op: .fnop)  // D9 D0
+      case 3:
+        r[0xE2 & 0x3F] = GroupEntry(op: .fnclex)  // DB E2
+        r[0xE3 & 0x3F] = GroupEntry(op: .fninit)  // DB E3
+      case 7: r[0xE0 & 0x3F] = GroupEntry(op: .fnstsw)  // DF E0: FNSTSW AX
+      default: break
+      }
+      forms[Int(x87) + escape] = r
+    }
+    return forms
+  }
+
+  private static func buildPrefixed() -> [[GroupEntry]] {
+    let bad = GroupEntry()
+    func e(_ op: Op, _ sub: UInt8 = 0) -> GroupEntry { GroupEntry(op: op, sub: sub) }
+    // sub: for the vector moves bit 0 = aligned (#GP unless 16-byte aligned), bit 1 = non-temporal
+    // (memory only); for the scalar moves the size; for the logic forms the operation.
+    var rows: [[GroupEntry]] = [
+      [e(.sseMoveLoad), e(.sseMoveLoad), e(.sseScalarLoad, 4), e(.sseScalarLoad, 8)],  // 0F 10
+      [e(.sseMoveStore), e(.sseMoveStore), e(.sseScalarStore, 4), e(.sseScalarStore, 8)],  // 0F 11
+      [e(.sseMoveLoad, 1), e(.sseMoveLoad, 1), bad, bad],  // 0F 28 MOVAPS MOVAPD
+      [e(.sseMoveStore, 1), e(.sseMoveStore, 1), bad, bad],  // 0F 29
+      [e(.sseMoveStore, 3), e(.sseMoveStore, 3), bad, bad],  // 0F 2B MOVNTPS MOVNTPD
+      [e(.movdToMMX), e(.movdToXMM), bad, bad],  // 0F 6E
+      [e(.movqToMMX), e(.sseMoveLoad, 1), e(.sseMoveLoad), bad],  // 0F 6F MOVQ MOVDQA MOVDQU
+      [e(.movdFromMMX), e(.movdFromXMM), e(.movqToXMM), bad],  // 0F 7E
+      [e(.movqFromMMX), e(.sseMoveStore, 1), e(.sseMoveStore), bad],  // 0F 7F
+      [bad, e(.movqFromXMM), bad, bad],  // 0F D6
+      [e(.movqFromMMX, 2), e(.sseMoveStore, 3), bad, bad],  // 0F E7 MOVNTQ MOVNTDQ
+      [bad, bad, e(.rdpid), bad],  // F3 0F C7 /7
+      [bad, e(.clflush), bad, bad],  // 66 0F AE /6 CLWB
+      [e(.clflush), e(.clflush), bad, bad],  // 0F AE /7 CLFLUSH, 66: CLFLUSHOPT
+    ]
+    for k in 0..<4 { rows.append([e(.sseLogic, UInt8(k)), e(.sseLogic, UInt8(k)), bad, bad]) }
+    for k in 0..<4 { rows.append([e(.mmxLogic, UInt8(k)), e(.sseLogic, UInt8(k)), bad, bad]) }
+    return rows
   }
 }

@@ -21,6 +21,8 @@ extension CPU {
     case .string: try executeString(i)
     case .controlFlow: try executeControlFlow(i)
     case .system: try executeSystem(i)
+    case .x87: try executeX87(i)
+    case .simd: try executeSIMD(i)
     case .invalid: throw Fault.invalidOpcode
     }
   }

@@ -193,7 +193,7 @@ extension CPU {
       flushTLB()
     case .clts:
       try requirePrivilege()
-      cr0 &= ~UInt64(8)
+      cr0 &= ~ControlBit.ts
     case .swapgs:
       try requirePrivilege()
       let t = segments[Seg.gs].base

@@ -65,6 +65,7 @@ extension CPU: StateCodable {
     coder.code(&pkrs)
     coder.code(&tscAdjust)
     apic.code(&coder)
+    fpu.code(&coder)
     if coder.direction == .restore {
       a20Enabled = gate
       exit = .none
@@ -112,6 +113,22 @@ extension LocalAPIC {
     coder.code(&timerStart)
     coder.code(&timerNextExpiry)
     coder.code(&tscDeadline)
+  }
+}
+
+extension FPU {
+  /// The x87, MMX and SSE registers (state file version 4).
+  func code(_ coder: inout StateCoder) {
+    coder.section(0xF0F0_0001)
+    coder.code(&control)
+    coder.code(&status)
+    coder.code(&tags)
+    coder.code(&lastOpcode)
+    coder.code(&lastInstruction)
+    coder.code(&lastData)
+    coder.code(&mxcsr)
+    for k in 0..<16 { coder.code(&x87[k]) }
+    for k in 0..<32 { coder.code(&xmm[k]) }
   }
 }
 
