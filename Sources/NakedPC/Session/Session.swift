@@ -175,6 +175,8 @@ package final class Session {
     _ kernel: [UInt8], modules: [MultibootModule], options: SessionOptions, serial: SerialSink
   ) throws -> Board {
     let board = Board(configuration: options.configuration, serialOutput: { serial.write($0) })
+    // Firmware runs first, then the loader: a kernel loaded over the vector table keeps its bytes.
+    board.enterFirmwareHandoffState()
     do {
       // QEMU passes the kernel's file name as it was given on its command line.
       try board.machine.loadKernel(
