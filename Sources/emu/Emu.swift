@@ -2,6 +2,7 @@
 //
 //   emu [--headless] [--dump-vga FILE|-] [--serial FILE|-] [--max-cycles N] [--memory MIB]
 //       [--append CMDLINE] [--initrd FILE[,FILE...]]... [--stats] [--strict] [--keys STRING] [--serial-in FILE|-]
+//       [--cpu-vendor intel|amd]
 //       [--screenshot FILE.png] [--font FILE] [--realtime] [--reboot] [--rtc virtual|host]
 //       [--gdb PORT] [--record FILE | --replay FILE] [KERNEL.elf]
 //
@@ -61,6 +62,14 @@ struct Emu: ParsableCommand {
 
   @ArgumentParser.Flag(help: "Stop with a report on an unimplemented opcode instead of raising #UD in the guest.")
   var strict = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Whose rules the CPU follows where Intel and AMD differ: intel (default) or amd.",
+      discussion:
+        "As QEMU's -cpu ...,vendor=AuthenticAMD: the CPUID vendor and signature, SYSCALL in compatibility mode, no SYSENTER in long mode, the legacy performance-counter MSRs."
+    ))
+  var cpuVendor: String = "intel"
 
   @ArgumentParser.Flag(help: "Report accesses to I/O ports no device decodes.")
   var verbose = false
@@ -123,6 +132,12 @@ struct Emu: ParsableCommand {
     if !initrd.isEmpty && (record != nil || replay != nil) {
       throw ValidationError("--record and --replay do not carry --initrd modules yet")
     }
+    guard cpuVendor == "intel" || cpuVendor == "amd" else {
+      throw ValidationError("--cpu-vendor takes 'intel' or 'amd'")
+    }
+    if cpuVendor != "intel" && (record != nil || replay != nil) {
+      throw ValidationError("--record and --replay do not carry --cpu-vendor yet")
+    }
     if loadState != nil && record != nil {
       throw ValidationError("--record starts at the boot: it cannot follow --load-state")
     }
@@ -146,6 +161,7 @@ struct Emu: ParsableCommand {
       options.initrd = initrd.flatMap(Self.splitModules)
       options.configuration.memoryMiB = memory
       options.configuration.strict = strict
+      options.configuration.cpuVendor = cpuVendor == "amd" ? .amd : .intel
       options.configuration.rtcSource = rtc == "host" ? .host : .deterministic
       if rtc == "host" && (record != nil || gdb != nil) {
         // The host's clock, read once: a recording (and reverse execution) must see the same time again.

@@ -102,6 +102,11 @@ public final class CPU {
   public private(set) lazy var apic = LocalAPIC(cpu: self)
   /// The x87, MMX and SSE registers.
   let fpu = FPU()
+  /// Whose rules apply where Intel and AMD processors differ (CPU/CPUID.swift).
+  public var vendor = CPUVendor.intel
+  /// AMD's four legacy performance counters and their event selects (MSRs C001_0000h-C001_0007h):
+  /// they hold what software writes; no event is counted.
+  var performanceMSRs = [UInt64](repeating: 0, count: 8)
   /// Called with the vector when software ends a level-triggered interrupt (the EOI message the
   /// I/O APIC waits for, SDM Vol. 3A 11.8.5).
   public var onEndOfInterrupt: ((UInt8) -> Void)?
@@ -181,6 +186,11 @@ public final class CPU {
   var nmiPending = false
   /// An NMI handler runs: further NMIs wait for the next IRET (SDM Vol. 3A 6.7.1).
   var nmiBlocked = false
+  /// Set by SYSCALL and SYSRET: the single-step trap after them follows the RFLAGS they leave
+  /// (CPU/Run.swift).
+  var singleStepFollowsResult = false
+  /// A single-step #DB is due before the next instruction (SYSRET loaded TF).
+  var singleStepTrapPending = false
   var exit: CPUExit = .none
   /// Fast check for `exit != .none` in the inner loop.
   var exitPending = false
@@ -296,6 +306,7 @@ public final class CPU {
     miscEnable = 0x1801
     pat = 0x0007_0406_0007_0406
     fpu.reset()
+    for k in 0..<8 { performanceMSRs[k] = 0 }
     apic.reset()
     mapAPICPage()
     flushTLB()

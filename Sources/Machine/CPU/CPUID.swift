@@ -1,15 +1,27 @@
-// CPUID (SDM Vol. 2A CPUID): an Intel processor (the SDM is this core's specification, and software
-// such as kvm-unit-tests and Linux picks Intel or AMD behaviour by the vendor string) reporting only
-// the features this core implements, under its own brand string.
+// CPUID (SDM Vol. 2A CPUID; AMD APM Vol. 3 appendix E): the features this core implements, under its
+// own brand string. The vendor is Intel unless the machine is configured as AMD (QEMU's
+// `-cpu ...,vendor=AuthenticAMD`): software such as Linux and kvm-unit-tests picks vendor behaviour by
+// the string, and the core follows the vendor where the two differ (CPUVendor).
 
-extension CPU {
-  /// "GenuineIntel" in EBX, EDX, ECX order.
-  static let vendor: [UInt32] = {
-    let bytes = Array("GenuineIntel".utf8)
+/// Whose rules the CPU follows where Intel and AMD processors differ: SYSCALL outside 64-bit mode,
+/// SYSENTER/SYSEXIT in IA-32e mode, the performance-counter MSRs, and what CPUID reports.
+public enum CPUVendor: UInt8, Sendable, CaseIterable {
+  case intel, amd
+
+  /// CPUID leaf 0's string: "GenuineIntel" or "AuthenticAMD".
+  public var identification: String { self == .intel ? "GenuineIntel" : "AuthenticAMD" }
+
+  /// The string in EBX, EDX, ECX order.
+  var registers: [UInt32] {
+    let bytes = Array(identification.utf8)
     return (0..<3).map { w in
       (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[w * 4 + $1]) << (8 * UInt32($1)) }
     }
-  }()
+  }
+}
+
+extension CPU {
+  static let vendorRegisters = CPUVendor.allCases.map(\.registers)
 
   static let brand: [UInt32] = {
     var bytes = Array("Naked x86_64 Machine (Swift interpreter)".utf8)
@@ -18,9 +30,12 @@ extension CPU {
   }()
 
   func cpuid(leaf: UInt32, subleaf: UInt32) -> (UInt32, UInt32, UInt32, UInt32) {
+    let name = CPU.vendorRegisters[Int(vendor.rawValue)]
+    // Family 6 model 1 as Intel; as AMD family 15 model 6 stepping 1, QEMU's Opteron_G1.
+    let signature: UInt32 = vendor == .intel ? 0x0000_0610 : 0x0000_0F61
     switch leaf {
     case 0:
-      return (7, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
+      return (7, name[0], name[2], name[1])
     case 1:
       // Family 6 model 1 stepping 0. EDX: PSE(3) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9, while
       // IA32_APIC_BASE enables it, SDM Vol. 3A 11.4.3) PGE(13) CMOV(15) CLFSH(19) FXSR(24). No FPU,
@@ -30,7 +45,7 @@ extension CPU {
       var edx: UInt32 =
         (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15) | (1 << 19) | (1 << 24)
       if apic.isGloballyEnabled { edx |= 1 << 9 }
-      return (0x0000_0610, 0x0001_0800 | (apic.id & 0xFF00_0000), (1 << 13) | (1 << 24), edx)
+      return (signature, 0x0001_0800 | (apic.id & 0xFF00_0000), (1 << 13) | (1 << 24), edx)
     case 7 where subleaf == 0:
       // Structured extended features, subleaf 0: EBX IA32_TSC_ADJUST(1) SMEP(7) SMAP(20)
       // CLFLUSHOPT(23) CLWB(24); ECX PKU(3) OSPKE(4, = CR4.PKE) RDPID(22) PKS(31). Leaves 2-6 read
@@ -39,10 +54,13 @@ extension CPU {
       let ecx: UInt32 = (1 << 3) | ospke | (1 << 22) | (1 << 31)
       return (0, (1 << 1) | (1 << 7) | (1 << 20) | (1 << 23) | (1 << 24), ecx, 0)
     case 0x8000_0000:
-      return (0x8000_0008, CPU.vendor[0], CPU.vendor[2], CPU.vendor[1])
+      return (0x8000_0008, name[0], name[2], name[1])
     case 0x8000_0001:
-      // EDX: SYSCALL(11) NX(20) RDTSCP(27) LM(29). ECX: LAHF/SAHF in 64-bit mode(0).
-      return (0, 0, 1, (1 << 11) | (1 << 20) | (1 << 27) | (1 << 29))
+      // EDX: SYSCALL(11) NX(20) RDTSCP(27) LM(29). ECX: LAHF/SAHF in 64-bit mode(0). AMD processors
+      // also repeat leaf 1's EDX bits 0-9, 12-17, 23 and 24 here (APM Vol. 3 E.4.2), and the signature.
+      var edx: UInt32 = (1 << 11) | (1 << 20) | (1 << 27) | (1 << 29)
+      if vendor == .amd { edx |= cpuid(leaf: 1, subleaf: 0).3 & 0x0183_F3FF }
+      return (vendor == .amd ? signature : 0, 0, 1, edx)
     case 0x8000_0002...0x8000_0004:
       let base = Int(leaf - 0x8000_0002) * 4
       return (CPU.brand[base], CPU.brand[base + 1], CPU.brand[base + 2], CPU.brand[base + 3])

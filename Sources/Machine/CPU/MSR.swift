@@ -42,6 +42,8 @@ public enum MSR {
   public static let tscAux: UInt32 = 0xC000_0103
   /// IA32_KERNEL_GS_BASE: the value SWAPGS exchanges with the GS base.
   public static let kernelGSBase: UInt32 = 0xC000_0102
+  /// AMD's PerfEvtSel0-3 and PerfCtr0-3 (APM Vol. 2 13.2.1), on an AMD processor only.
+  public static let amdPerformance: ClosedRange<UInt32> = 0xC001_0000...0xC001_0007
 }
 
 extension CPU {
@@ -67,6 +69,7 @@ extension CPU {
     case MSR.gsBase: return segments[Seg.gs].base
     case MSR.kernelGSBase: return kernelGSBase
     case MSR.tscAux: return tscAux
+    case MSR.amdPerformance where vendor == .amd: return performanceMSRs[Int(index & 7)]
     default: throw Fault.gp(0)
     }
   }
@@ -140,6 +143,11 @@ extension CPU {
     case MSR.tscAux:
       if v >> 32 != 0 { throw Fault.gp(0) }  // bits 63:32 reserved (SDM Vol. 4 table 2-2)
       tscAux = v
+    case MSR.amdPerformance where vendor == .amd:
+      // Event selects are 32 bits here (the upper half is reserved, APM Vol. 2 13.2.1.1), the
+      // counters 48 bits wide; nothing is counted.
+      if index < 0xC001_0004 && v >> 32 != 0 { throw Fault.gp(0) }
+      performanceMSRs[Int(index & 7)] = index < 0xC001_0004 ? v : v & 0xFFFF_FFFF_FFFF
     default: throw Fault.gp(0)
     }
   }

@@ -17,6 +17,13 @@ extension CPU {
     while cycles < limit {
       var single = false
       if interruptCheckNeeded {
+        if singleStepTrapPending {
+          // Traps of the previous instruction come before interrupts (SDM Vol. 3A 6.9).
+          singleStepTrapPending = false
+          do throws(Fault) { try singleStepTrap() } catch { raise(error) }
+          if endsSlice { return }
+          continue
+        }
         checkInterrupts()
         if exitPending || isHalted { return }
         single = interruptCheckNeeded
@@ -24,6 +31,7 @@ extension CPU {
         // asked for again while TF stays set, so the common path never tests TF.
         if flagBits & Flag.tf != 0 {
           interruptCheckNeeded = true
+          singleStepFollowsResult = false
           runBlock(until: limit, single: true, singleStep: true)
           if endsSlice { return }
           continue
@@ -54,7 +62,10 @@ extension CPU {
       raise(error)
       return
     }
-    if singleStep {
+    // TF at the start of the instruction decides, except after SYSCALL and SYSRET, where the RFLAGS
+    // they leave do (Xen XSA-204; kvm-unit-tests syscall).
+    if singleStep && (!singleStepFollowsResult || flagBits & Flag.tf != 0) {
+      singleStepTrapPending = false
       do throws(Fault) {
         try singleStepTrap()
       } catch {

@@ -287,18 +287,24 @@ extension CPU {
 
   /// SYSCALL (SDM Vol. 2B): fast call to CPL 0 through STAR/LSTAR/SFMASK; only in 64-bit mode here.
   func systemCall() throws(Fault) {
-    if efer & ControlBit.sce == 0 || mode != .long64 { throw Fault.invalidOpcode }
+    // Intel processors have SYSCALL in 64-bit mode only; AMD's also in compatibility mode, where it
+    // enters 64-bit code at CSTAR (APM Vol. 3 SYSCALL). Legacy-mode SYSCALL is not implemented.
+    let fromCompatibility = mode == .compatibility32 && vendor == .amd
+    if efer & ControlBit.sce == 0 || (mode != .long64 && !fromCompatibility) { throw Fault.invalidOpcode }
     materializeFlags()
     regs[Reg.rcx] = nextRIP
     regs[Reg.r11] = flagBits & ~Flag.rf
     flagBits = (flagBits & ~sfmask & ~Flag.rf) | Flag.reserved1
     interruptCheckNeeded = true  // TF may survive SFMASK (CPU/Run.swift tests TF on this path)
+    // The single-step trap follows RFLAGS after the mask, not before (a TF the kernel masks must not
+    // trap in the kernel: Xen XSA-204, KVM's emulator; CPU/Run.swift).
+    singleStepFollowsResult = true
     let sel = UInt16((star >> 32) & 0xFFFC)
     segments[Seg.cs] = SegmentRegister(selector: sel, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA09B)
     segments[Seg.ss] = SegmentRegister(selector: sel &+ 8, base: 0, limit: 0xFFFF_FFFF, attributes: 0xC093)
     updateMode()
     cpl = 0
-    nextRIP = lstar
+    nextRIP = fromCompatibility ? cstar : lstar
   }
 
   /// SYSRET (SDM Vol. 2B): back to CPL 3, 64-bit with REX.W else compatibility mode.
@@ -320,11 +326,16 @@ extension CPU {
     updateMode()
     cpl = 3
     interruptCheckNeeded = true
+    // Like SYSCALL, the trap follows the RFLAGS SYSRET loads: a TF from R11 traps right after it.
+    singleStepFollowsResult = true
+    if flagBits & Flag.tf != 0 { singleStepTrapPending = true }
   }
 
   /// SYSENTER (SDM Vol. 2B): to CPL 0 at IA32_SYSENTER_EIP with flat CS and SS from IA32_SYSENTER_CS,
   /// 64-bit code when IA-32e mode is active (Intel processors allow it there).
   func systemEnter() throws(Fault) {
+    // AMD processors have no SYSENTER/SYSEXIT in IA-32e mode (APM Vol. 3 SYSENTER).
+    if vendor == .amd && isLongModeActive { throw Fault.invalidOpcode }
     if mode == .real || sysenterCS & 0xFFFC == 0 { throw Fault.gp(0) }
     materializeFlags()
     flagBits &= ~(Flag.vm | Flag.if | Flag.rf)
@@ -342,6 +353,7 @@ extension CPU {
 
   /// SYSEXIT (SDM Vol. 2B): back to CPL 3 at RDX with the stack at RCX; REX.W returns to 64-bit code.
   func systemExit(size: Int) throws(Fault) {
+    if vendor == .amd && isLongModeActive { throw Fault.invalidOpcode }
     if mode == .real || sysenterCS & 0xFFFC == 0 || cpl != 0 { throw Fault.gp(0) }
     let base = UInt16(sysenterCS & 0xFFFC)
     if size == 8 {

@@ -66,7 +66,12 @@ extension CPU: StateCodable {
     coder.code(&tscAdjust)
     apic.code(&coder)
     fpu.code(&coder)
+    coder.code(&singleStepTrapPending)
+    var vendorNumber = vendor.rawValue
+    coder.code(&vendorNumber)
+    for k in 0..<8 { coder.code(&performanceMSRs[k]) }
     if coder.direction == .restore {
+      vendor = CPUVendor(rawValue: vendorNumber) ?? .intel
       a20Enabled = gate
       exit = .none
       exitPending = false

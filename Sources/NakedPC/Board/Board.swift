@@ -17,6 +17,7 @@ package struct BoardConfiguration {
   package var cyclesPerSecond: UInt64 = Board.defaultCyclesPerSecond
   package var rtcSource: RTCTimeSource = .deterministic
   package var strict = false
+  package var cpuVendor = CPUVendor.intel
 
   package init() {}
 }
@@ -54,6 +55,7 @@ package final class Board {
     let machine = Machine(memorySize: UInt64(configuration.memoryMiB) << 20)
     self.machine = machine
     machine.strict = configuration.strict
+    machine.cpu.vendor = configuration.cpuVendor
     let now = { [unowned machine] in machine.cpu.cycles }
     let lines = ISAInterruptLines(pic: pic, ioapic: ioapic)
     pit = PIT8254(cyclesPerSecond: configuration.cyclesPerSecond, interruptLine: lines, now: now)
