@@ -126,7 +126,10 @@ extension CPU {
     // comes through this miss path, which stops before it.
     let atBreakpoint = hasBreakpoints && breakpoints.contains(linear)
     if atBreakpoint && stopsAtBreakpoint() { return nil }
-    var cacheable = memory.isPlainRAM(phys) && !atBreakpoint
+    // The guest's own instruction breakpoints (DR0-DR3) work the same way.
+    let atInstructionBreakpoint = !instructionBreakpoints.isEmpty && instructionBreakpoints[linear] != nil
+    if atInstructionBreakpoint, let fault = instructionBreakpointFault(at: linear) { throw fault }
+    var cacheable = memory.isPlainRAM(phys) && !atBreakpoint && !atInstructionBreakpoint
     var header = cacheable ? blocks.headers + slot : blocks.scratchHeader
     var ops = cacheable ? blocks.instructions + slot * BlockCache.capacity : blocks.scratch
     var count = 0
@@ -136,6 +139,7 @@ extension CPU {
     while count < BlockCache.capacity {
       // A breakpoint address starts a block of its own, so that only block starts need checking.
       if count > 0 && hasBreakpoints && breakpoints.contains(address) { break }
+      if count > 0 && !instructionBreakpoints.isEmpty && instructionBreakpoints[address] != nil { break }
       var bytes = LinearInstructionBytes(cpu: self, address: address, user: cpl == 3, keep: strict && count == 0)
       let inst: Instruction
       do throws(Fault) {

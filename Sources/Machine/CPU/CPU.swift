@@ -191,6 +191,16 @@ public final class CPU {
   var singleStepFollowsResult = false
   /// A single-step #DB is due before the next instruction (SYSRET loaded TF).
   var singleStepTrapPending = false
+  /// DR6.B0-B3 bits of data breakpoints hit by the current or last instruction, not yet reported.
+  var pendingDebugTrap: UInt64 = 0
+  /// MOV SS or POP SS ran in the current block: the debug shadow starts when it retires.
+  var debugShadowPending = false
+  /// `instructionsRetired` at the boundary right after the last MOV SS / POP SS (CPU/DebugRegisters.swift).
+  var debugShadowEnd: UInt64 = .max
+  /// Enabled DR0-DR3 instruction breakpoints: linear address to their DR6.B bits.
+  var instructionBreakpoints: [UInt64: UInt64] = [:]
+  /// Enabled DR0-DR3 data breakpoints with their DR6.B bits.
+  var guestWatched: [(Watchpoint, UInt64)] = []
   var exit: CPUExit = .none
   /// Fast check for `exit != .none` in the inner loop.
   var exitPending = false
@@ -307,6 +317,14 @@ public final class CPU {
     pat = 0x0007_0406_0007_0406
     fpu.reset()
     for k in 0..<8 { performanceMSRs[k] = 0 }
+    // DR6 and DR7 power up as FFFF0FF0h and 400h (SDM Vol. 3A table 9-1).
+    for k in 0..<4 { debugRegs[k] = 0 }
+    debugRegs[6] = CPU.dr6Fixed
+    debugRegs[7] = CPU.dr7Fixed
+    pendingDebugTrap = 0
+    singleStepTrapPending = false
+    debugShadowEnd = .max
+    updateBreakpointsFromDebugRegisters()
     apic.reset()
     mapAPICPage()
     flushTLB()

@@ -17,22 +17,26 @@ extension CPU {
     while cycles < limit {
       var single = false
       if interruptCheckNeeded {
-        if singleStepTrapPending {
-          // Traps of the previous instruction come before interrupts (SDM Vol. 3A 6.9).
+        if (singleStepTrapPending || pendingDebugTrap != 0) && !inDebugShadow {
+          // Traps of the previous instruction come before interrupts (SDM Vol. 3A 6.9); after MOV SS
+          // they wait one more instruction.
+          let step = singleStepTrapPending
           singleStepTrapPending = false
-          do throws(Fault) { try singleStepTrap() } catch { raise(error) }
+          do throws(Fault) { try debugTrap(singleStep: step) } catch { raise(error) }
           if endsSlice { return }
           continue
         }
         checkInterrupts()
         if exitPending || isHalted { return }
         single = interruptCheckNeeded
-        // RFLAGS.TF: one instruction, then #DB. Setting TF (POPF, IRET) asks for this check, and it is
-        // asked for again while TF stays set, so the common path never tests TF.
-        if flagBits & Flag.tf != 0 {
+        // RFLAGS.TF: one instruction, then #DB. RFLAGS.RF: one instruction without instruction
+        // breakpoints, then RF is cleared (SDM Vol. 3B 18.3.1.1). Setting either (POPF, IRET) asks
+        // for this check, and TF asks again while it stays set, so the common path tests neither.
+        if flagBits & (Flag.tf | Flag.rf) != 0 {
           interruptCheckNeeded = true
           singleStepFollowsResult = false
-          runBlock(until: limit, single: true, singleStep: true)
+          runBlock(until: limit, single: true, singleStep: flagBits & Flag.tf != 0)
+          flagBits &= ~Flag.rf
           if endsSlice { return }
           continue
         }
@@ -59,12 +63,19 @@ extension CPU {
       instructionsRetired &+= UInt64(faulting - faultingBlock)
       cycles &+= UInt64(faulting.pointee.cyclesBefore) &+ 1
       rip = faulting.pointee.rip
+      debugShadowPending = false
       raise(error)
       return
     }
-    // TF at the start of the instruction decides, except after SYSCALL and SYSRET, where the RFLAGS
-    // they leave do (Xen XSA-204; kvm-unit-tests syscall).
-    if singleStep && (!singleStepFollowsResult || flagBits & Flag.tf != 0) {
+    if debugShadowPending {
+      // MOV SS / POP SS ended the block: the boundary after it is now.
+      debugShadowPending = false
+      debugShadowEnd = instructionsRetired
+    }
+    // TF at the start of the instruction decides, except after SYSCALL, SYSRET and software
+    // interrupts, where the RFLAGS they leave do (Xen XSA-204; kvm-unit-tests syscall). No #DB is
+    // delivered right after MOV SS: the single step of the next instruction reports it.
+    if singleStep && !inDebugShadow && (!singleStepFollowsResult || flagBits & Flag.tf != 0) {
       singleStepTrapPending = false
       do throws(Fault) {
         try singleStepTrap()
@@ -137,10 +148,10 @@ extension CPU {
     return k
   }
 
-  /// RFLAGS.TF set before an instruction raises a #DB trap after it (SDM Vol. 3A 17.3.1.4), with DR6.BS.
+  /// RFLAGS.TF set before an instruction raises a #DB trap after it (SDM Vol. 3B 18.3.1.4), with
+  /// DR6.BS and the data breakpoints the instruction hit.
   func singleStepTrap() throws(Fault) {
-    debugRegs[6] |= 0x4000
-    try deliver(1, errorCode: nil, source: .exception, returnRIP: rip)
+    try debugTrap(singleStep: true)
   }
 
   /// Decodes the instruction at the current RIP without executing it (tests, disassembly cross-checks).

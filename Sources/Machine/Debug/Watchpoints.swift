@@ -65,11 +65,17 @@ extension CPU {
     } else {
       watched.removeAll { $0 == w }
     }
+    rebuildWatchedPages()
+  }
+
+  /// The pages of the debugger's watchpoints and the guest's data breakpoints (CPU/DebugRegisters.swift)
+  /// lose their fast TLB tags.
+  func rebuildWatchedPages() {
     watchedPages = [:]
-    for w in watched {
+    for w in watched + guestWatched.map(\.0) {
       for page in w.pages { watchedPages[page, default: 0] |= w.kind == .write ? 2 : 3 }
     }
-    hasWatchpoints = !watched.isEmpty
+    hasWatchpoints = !watched.isEmpty || !guestWatched.isEmpty
     flushTLB()
   }
 
@@ -84,6 +90,13 @@ extension CPU {
   /// Called by the slow access paths while watchpoints exist: a hit stops the machine once the
   /// current instruction completes (a REP string stops after the current iteration).
   func checkWatchpoints(_ linear: UInt64, size: Int, isWrite: Bool) {
+    // A guest data breakpoint is a #DB trap after the instruction (after the iteration of a REP
+    // string): its bit waits in `pendingDebugTrap` and the block ends after this instruction.
+    for (w, bit) in guestWatched where w.matches(linear, size: size, isWrite: isWrite) {
+      pendingDebugTrap |= bit
+      interruptCheckNeeded = true
+      endSlice()
+    }
     guard watchHit == nil else { return }
     for w in watched where w.matches(linear, size: size, isWrite: isWrite) {
       watchHit = WatchpointHit(watchpoint: w, address: max(linear, w.address))

@@ -89,7 +89,7 @@ extension CPU {
       let v = try peekStack(0, size: size)
       try loadSegment(Int(i.sub), UInt16(truncatingIfNeeded: v))
       _ = try pop(size: size)
-      if Int(i.sub) == Seg.ss { blockInterruptsForOneInstruction() }
+      if Int(i.sub) == Seg.ss { blockInterruptsForOneInstruction(debugTraps: true) }
     case .pusha:
       let sp = readReg(Reg.rsp, size: size, rex: false)
       for r in 0..<8 { try push(r == Reg.rsp ? sp : readReg(r, size: size, rex: false), size: size) }
@@ -114,7 +114,7 @@ extension CPU {
       let s = Int(i.reg & 7)
       if s == Seg.cs || s > 5 { throw Fault.invalidOpcode }
       try loadSegment(s, UInt16(truncatingIfNeeded: try readRM(i, size: 2)))
-      if s == Seg.ss { blockInterruptsForOneInstruction() }
+      if s == Seg.ss { blockInterruptsForOneInstruction(debugTraps: true) }
     case .lfp:
       guard i.hasMemory else { throw Fault.invalidOpcode }
       let ea = effectiveAddress(i)
@@ -149,9 +149,11 @@ extension CPU {
     regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | ((regs[Reg.rsp] &- allocation) & mask)
   }
 
-  /// MOV SS, POP SS and STI delay interrupts until after the next instruction (SDM Vol. 3A 6.8.3).
-  func blockInterruptsForOneInstruction() {
+  /// MOV SS, POP SS and STI delay interrupts until after the next instruction (SDM Vol. 3A 6.8.3);
+  /// MOV SS and POP SS delay #DB traps too (`debugTraps`; STI does not, kvm-unit-tests debug).
+  func blockInterruptsForOneInstruction(debugTraps: Bool = false) {
     interruptShadow = true
     interruptCheckNeeded = true
+    if debugTraps { debugShadowPending = true }
   }
 }

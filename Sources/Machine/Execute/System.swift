@@ -136,12 +136,12 @@ extension CPU {
       let n = Int(i.reg & 7)
       // DR4 and DR5 alias DR6 and DR7 unless CR4.DE makes them reserved (SDM Vol. 3B 18.2.2).
       if (n == 4 || n == 5) && cr4 & 0x8 != 0 { throw Fault.invalidOpcode }
-      writeReg(Int(i.rm), size: size, rex: true, debugRegs[n == 4 ? 6 : (n == 5 ? 7 : n)])
+      writeReg(Int(i.rm), size: size, rex: true, try readDebugRegister(n == 4 ? 6 : (n == 5 ? 7 : n)))
     case .movToDR:
       try requirePrivilege()
       let n = Int(i.reg & 7)
       if (n == 4 || n == 5) && cr4 & 0x8 != 0 { throw Fault.invalidOpcode }
-      debugRegs[n == 4 ? 6 : (n == 5 ? 7 : n)] = readReg(Int(i.rm), size: size, rex: true)
+      try writeDebugRegister(n == 4 ? 6 : (n == 5 ? 7 : n), readReg(Int(i.rm), size: size, rex: true))
     case .lgdt, .lidt:
       try requirePrivilege()
       guard i.hasMemory else { throw Fault.invalidOpcode }

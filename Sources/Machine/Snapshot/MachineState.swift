@@ -67,11 +67,15 @@ extension CPU: StateCodable {
     apic.code(&coder)
     fpu.code(&coder)
     coder.code(&singleStepTrapPending)
+    coder.code(&pendingDebugTrap)
+    coder.code(&debugShadowEnd)
     var vendorNumber = vendor.rawValue
     coder.code(&vendorNumber)
     for k in 0..<8 { coder.code(&performanceMSRs[k]) }
     if coder.direction == .restore {
       vendor = CPUVendor(rawValue: vendorNumber) ?? .intel
+      debugShadowPending = false
+      updateBreakpointsFromDebugRegisters()
       a20Enabled = gate
       exit = .none
       exitPending = false

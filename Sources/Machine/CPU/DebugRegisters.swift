@@ -1,0 +1,104 @@
+// The guest's debug registers (SDM Vol. 3B 18.2, 18.3): DR0-DR3 breakpoint addresses, DR6 status,
+// DR7 control. Instruction breakpoints are faults taken before the instruction (unless RFLAGS.RF),
+// data breakpoints are traps taken after it, general detect faults a MOV DR while DR7.GD is set.
+// They reuse the debugger's machinery, so an enabled breakpoint costs nothing on the hot path:
+// instruction breakpoint addresses are checked where gdb's are (a block at one is never cached,
+// CPU/BlockCache.swift), data breakpoints are watched ranges (Debug/Watchpoints.swift).
+//
+// Not implemented: I/O breakpoints (R/W = 10b with CR4.DE), task-switch traps (TSS T bit), DR7.LE/GE
+// (exact breakpoints are always exact here), bus-lock detection.
+
+extension CPU {
+  /// DR6 bits that read as 1 (SDM Vol. 3B 18.2.3; RTM and BLD are active low and inactive).
+  static let dr6Fixed: UInt64 = 0xFFFF_0FF0
+  /// DR6 bits software can write: B0-B3, BD, BS, BT.
+  static let dr6Writable: UInt64 = 0xE00F
+  /// DR7 bit 10 reads as 1; bits 11, 12, 14, 15 as 0 (SDM Vol. 3B 18.2.4).
+  static let dr7Fixed: UInt64 = 0x400
+  static let dr7Writable: UInt64 = 0xFFFF_23FF
+  /// DR7.GD: MOV to or from a debug register raises #DB first.
+  static let generalDetect: UInt64 = 1 << 13
+  /// DR6.BD, BS: the #DB came from general detect, from single-stepping.
+  static let dr6BD: UInt64 = 1 << 13
+  static let dr6BS: UInt64 = 1 << 14
+
+  /// MOV from DRn (n already resolved from the DR4/DR5 aliases).
+  func readDebugRegister(_ n: Int) throws(Fault) -> UInt64 {
+    try checkGeneralDetect()
+    return debugRegs[n]
+  }
+
+  /// MOV to DRn: DR6 and DR7 keep their fixed bits, and a 1 in bits 63:32 of either is #GP(0)
+  /// (SDM Vol. 2B MOV—Move to/from Debug Registers).
+  func writeDebugRegister(_ n: Int, _ value: UInt64) throws(Fault) {
+    try checkGeneralDetect()
+    switch n {
+    case 6:
+      if value >> 32 != 0 { throw Fault.gp(0) }
+      debugRegs[6] = (value & CPU.dr6Writable) | CPU.dr6Fixed
+    case 7:
+      if value >> 32 != 0 { throw Fault.gp(0) }
+      debugRegs[7] = (value & CPU.dr7Writable) | CPU.dr7Fixed
+    default:
+      debugRegs[n] = value
+    }
+    updateBreakpointsFromDebugRegisters()
+  }
+
+  /// DR7.GD makes any debug-register access a #DB fault with DR6.BD, and clears GD so that the
+  /// handler can use the registers (SDM Vol. 3B 18.2.4, 18.3.1.2).
+  func checkGeneralDetect() throws(Fault) {
+    guard debugRegs[7] & CPU.generalDetect != 0 else { return }
+    debugRegs[7] &= ~CPU.generalDetect
+    debugRegs[6] = (debugRegs[6] & ~0xF) | CPU.dr6BD
+    updateBreakpointsFromDebugRegisters()
+    throw Fault(1)
+  }
+
+  /// Recomputes the instruction breakpoints and watched ranges DR0-DR3 and DR7 describe.
+  func updateBreakpointsFromDebugRegisters() {
+    var code: [UInt64: UInt64] = [:]
+    var data: [(Watchpoint, UInt64)] = []
+    let dr7 = debugRegs[7]
+    for k in 0..<4 where (dr7 >> UInt64(2 * k)) & 3 != 0 {
+      let control = dr7 >> UInt64(16 + 4 * k)
+      let length: UInt64 = [1, 2, 8, 4][Int((control >> 2) & 3)]
+      let address = debugRegs[k]
+      switch control & 3 {
+      case 0: code[address, default: 0] |= 1 << UInt64(k)
+      case 1: data.append((Watchpoint(kind: .write, address: address & ~(length - 1), length: length), 1 << UInt64(k)))
+      case 3: data.append((Watchpoint(kind: .access, address: address & ~(length - 1), length: length), 1 << UInt64(k)))
+      default: break  // I/O breakpoints are not implemented
+      }
+    }
+    if code != instructionBreakpoints {
+      instructionBreakpoints = code
+      blocks.flush()  // blocks were built without stopping at the new addresses
+    }
+    if data.map(\.0) != guestWatched.map(\.0) || data.map(\.1) != guestWatched.map(\.1) {
+      guestWatched = data
+      rebuildWatchedPages()
+    }
+  }
+
+  /// True at the instruction boundary right after MOV SS or POP SS: #DB traps wait one more
+  /// instruction, and (on Intel processors) instruction breakpoints do not fire (SDM Vol. 3A 6.8.3).
+  var inDebugShadow: Bool { instructionsRetired == debugShadowEnd }
+
+  /// The instruction breakpoint #DB for the instruction at `linear`, if one is enabled there and
+  /// neither RFLAGS.RF nor the MOV SS shadow suppresses it (SDM Vol. 3B 18.3.1.1).
+  func instructionBreakpointFault(at linear: UInt64) -> Fault? {
+    guard let bits = instructionBreakpoints[linear], flagBits & Flag.rf == 0 else { return nil }
+    if inDebugShadow && vendor == .intel { return nil }
+    debugRegs[6] = (debugRegs[6] & ~0xF) | bits
+    return Fault(1)
+  }
+
+  /// Delivers the #DB trap that data breakpoints (and single-stepping, with `singleStep`) raised in the
+  /// last instruction: B0-B3 report the breakpoints hit, BS the single step; other bits stay.
+  func debugTrap(singleStep: Bool) throws(Fault) {
+    debugRegs[6] = (debugRegs[6] & ~0xF) | pendingDebugTrap | (singleStep ? CPU.dr6BS : 0)
+    pendingDebugTrap = 0
+    try deliver(1, errorCode: nil, source: .exception, returnRIP: rip)
+  }
+}
