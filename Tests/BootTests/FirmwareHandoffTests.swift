@@ -51,4 +51,12 @@ final class FirmwareHandoffTests: XCTestCase {
     XCTAssertEqual(b.pic.master.isr, 0, "each one acknowledged")
     XCTAssertEqual(cpu.rip, 0x7C02, "back in the HLT loop")
   }
+
+  func testFirmwareConfigAnswersOnTheBoardsPorts() {
+    let b = board()
+    b.machine.ports.write(port: 0x510, size: 2, value: 0x03)  // RAM size
+    var ram: UInt64 = 0
+    for k in 0..<8 { ram |= UInt64(b.machine.ports.read(port: 0x511, size: 1)) << (8 * UInt64(k)) }
+    XCTAssertEqual(ram, UInt64(BoardConfiguration().memoryMiB) << 20)
+  }
 }

@@ -47,6 +47,7 @@ package final class Board {
   package let post = PostCodePort()
   package let powerOff: ACPIPowerOff
   package let testDevice: PCTestDevice
+  package let firmwareConfig: FirmwareConfig
 
   /// Set by device callbacks; the run loop reads and clears it.
   private(set) var event: BoardEvent?
@@ -68,6 +69,7 @@ package final class Board {
     debugExit = DebugExit()
     powerOff = ACPIPowerOff()
     testDevice = PCTestDevice(interruptLine: lines)
+    firmwareConfig = FirmwareConfig(ramSize: UInt64(configuration.memoryMiB) << 20)
 
     keyboard.onReset = { [unowned self] in self.signal(.resetRequested) }
     // The output port's bit 1 gates address line 20, as on every PC since the AT.
@@ -84,7 +86,9 @@ package final class Board {
     }
     machine.onEndOfInterrupt = { [unowned ioapic] vector in ioapic.endOfInterrupt(vector: vector) }
     machine.memory.map(ioapic, at: IOAPIC.defaultBase, length: 0x1000)
-    let devices: [ISADevice] = [pic, pit, cmos, keyboard, com1, com2, vga, debugExit, post, powerOff, testDevice]
+    let devices: [ISADevice] = [
+      pic, pit, cmos, keyboard, com1, com2, vga, debugExit, post, powerOff, testDevice, firmwareConfig,
+    ]
     for device in devices {
       for range in device.portRanges { machine.ports.register(device, ports: range) }
     }

@@ -22,4 +22,5 @@ extension DebugExit: ISADevice {}
 extension PostCodePort: ISADevice {}
 extension ACPIPowerOff: ISADevice {}
 extension PCTestDevice: ISADevice {}
+extension FirmwareConfig: ISADevice {}
 extension IOAPIC: MMIODevice {}

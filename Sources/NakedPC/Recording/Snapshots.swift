@@ -34,7 +34,7 @@ extension Board: StateCodable {
   package func code(_ coder: inout StateCoder, ram: Bool) {
     if ram { machine.code(&coder) } else { machine.cpu.code(&coder) }
     let devices: [StateCodable] = [
-      pic, pit, cmos, keyboard, com1, com2, vga, debugExit, post, powerOff, testDevice, ioapic,
+      pic, pit, cmos, keyboard, com1, com2, vga, debugExit, post, powerOff, testDevice, ioapic, firmwareConfig,
     ]
     for device in devices { device.code(&coder) }
   }
