@@ -102,6 +102,8 @@ public final class CPU {
   public private(set) lazy var apic = LocalAPIC(cpu: self)
   /// The x87, MMX and SSE registers.
   let fpu = FPU()
+  /// XCR0: the state components XSAVE manages (Execute/StateSave.swift); x87 always.
+  var xcr0: UInt64 = 1
   /// Whose rules apply where Intel and AMD processors differ (CPU/CPUID.swift).
   public var vendor = CPUVendor.intel
   /// AMD's four legacy performance counters and their event selects (MSRs C001_0000h-C001_0007h):
@@ -316,6 +318,7 @@ public final class CPU {
     miscEnable = 0x1801
     pat = 0x0007_0406_0007_0406
     fpu.reset()
+    xcr0 = 1
     for k in 0..<8 { performanceMSRs[k] = 0 }
     // DR6 and DR7 power up as FFFF0FF0h and 400h (SDM Vol. 3A table 9-1).
     for k in 0..<4 { debugRegs[k] = 0 }

@@ -35,7 +35,7 @@ extension CPU {
     let signature: UInt32 = vendor == .intel ? 0x0000_0610 : 0x0000_0F61
     switch leaf {
     case 0:
-      return (7, name[0], name[2], name[1])
+      return (0xD, name[0], name[2], name[1])
     case 1:
       // Family 6 model 1 stepping 0. EDX: PSE(3) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9, while
       // IA32_APIC_BASE enables it, SDM Vol. 3A 11.4.3) PGE(13) CMOV(15) CLFSH(19) FXSR(24). No FPU,
@@ -45,14 +45,21 @@ extension CPU {
       var edx: UInt32 =
         (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15) | (1 << 19) | (1 << 24)
       if apic.isGloballyEnabled { edx |= 1 << 9 }
-      return (signature, 0x0001_0800 | (apic.id & 0xFF00_0000), (1 << 13) | (1 << 24), edx)
+      // ECX: XSAVE(26), and OSXSAVE(27) while CR4.OSXSAVE is set.
+      let osxsave: UInt32 = cr4 & ControlBit.osxsave != 0 ? 1 << 27 : 0
+      let ecx: UInt32 = (1 << 13) | (1 << 24) | (1 << 26) | osxsave
+      return (signature, 0x0001_0800 | (apic.id & 0xFF00_0000), ecx, edx)
     case 7 where subleaf == 0:
       // Structured extended features, subleaf 0: EBX IA32_TSC_ADJUST(1) SMEP(7) SMAP(20)
-      // CLFLUSHOPT(23) CLWB(24); ECX PKU(3) OSPKE(4, = CR4.PKE) RDPID(22) PKS(31). Leaves 2-6 read
+      // CLFLUSHOPT(23) CLWB(24); ECX PKU(3) OSPKE(4, = CR4.PKE) RDPID(22) PKS(31). Leaves 2-6 and 8-0Ch read
       // as zero (no cache or power-management descriptors).
       let ospke: UInt32 = cr4 & ControlBit.pke != 0 ? 1 << 4 : 0
       let ecx: UInt32 = (1 << 3) | ospke | (1 << 22) | (1 << 31)
       return (0, (1 << 1) | (1 << 7) | (1 << 20) | (1 << 23) | (1 << 24), ecx, 0)
+    case 0xD where subleaf == 0:
+      // XSAVE: the components XCR0 may enable (x87, SSE) and the standard-format area's size for them
+      // (legacy region and header; SDM Vol. 1 13.2). Subleaf 1 (XSAVEOPT, XSAVEC...) reads as zero.
+      return (UInt32(CPU.supportedXCR0), CPU.xsaveAreaSize, CPU.xsaveAreaSize, 0)
     case 0x8000_0000:
       return (0x8000_0008, name[0], name[2], name[1])
     case 0x8000_0001:

@@ -35,6 +35,7 @@ enum Op: UInt8 {
   case cpuid, rdtsc, rdmsr, wrmsr, movFromCR, movToCR, movFromDR, movToDR
   case lgdt, lidt, sgdt, sidt, lldt, sldt, ltr, str, smsw, lmsw, invlpg, swapgs, clts, verr, verw
   case syscall, sysret, sysenter, sysexit, ud2, rdtscp, rdpid, clflush, stac, clac, rdpkru, wrpkru
+  case xgetbv, xsetbv, xsave, xrstor
   // X87Control.swift
   case fwait, fninit, fnclex, fldcw, fnstcw, fnstsw, fnop, fxsave, fxrstor, fpuEscape
   // SIMD.swift

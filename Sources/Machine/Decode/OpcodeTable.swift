@@ -373,11 +373,13 @@ enum OpcodeTable {
     g[Int(g11)][0] = GroupEntry(op: .movEI)
     g[Int(g1a)][0] = GroupEntry(op: .popE)
     // 0F AE memory forms. CLFLUSH (/7), CLFLUSHOPT (66 /7) and CLWB (66 /6) translate the line only;
-    // XSAVE, XRSTOR and XSAVEOPT (/4 /5 /6) are not implemented.
+    // XSAVEOPT (/6 without a prefix) is not implemented.
     g[Int(g15)][0] = GroupEntry(op: .fxsave, cycles: system)
     g[Int(g15)][1] = GroupEntry(op: .fxrstor, cycles: system)
     g[Int(g15)][2] = GroupEntry(op: .ldmxcsr)
     g[Int(g15)][3] = GroupEntry(op: .stmxcsr)
+    g[Int(g15)][4] = GroupEntry(op: .xsave, cycles: system)
+    g[Int(g15)][5] = GroupEntry(op: .xrstor, cycles: system)
     g[Int(g15)][6] = GroupEntry(shape: .prefixed, row: pCLWB)
     g[Int(g15)][7] = GroupEntry(shape: .prefixed, row: pCLFlush)
     // The x87 memory forms this core executes (SDM Vol. 2D table A-8); the rest are `fpuEscape`.
@@ -399,6 +401,7 @@ enum OpcodeTable {
     }
     var system: [Int: GroupEntry] = [
       0xCA: GroupEntry(op: .clac), 0xCB: GroupEntry(op: .stac),
+      0xD0: GroupEntry(op: .xgetbv), 0xD1: GroupEntry(op: .xsetbv, cycles: CycleModel.system),
       0xEE: GroupEntry(op: .rdpkru, shape: .endsBlock), 0xEF: GroupEntry(op: .wrpkru, shape: .endsBlock),
       0xF8: GroupEntry(op: .swapgs, shape: .only64), 0xF9: GroupEntry(op: .rdtscp, shape: .readsTime),
     ]

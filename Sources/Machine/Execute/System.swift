@@ -207,6 +207,8 @@ extension CPU {
       try systemEnter()
     case .sysexit:
       try systemExit(size: size)
+    case .xgetbv, .xsetbv, .xsave, .xrstor:
+      try executeStateSave(i)
     case .ud2:
       throw Fault.invalidOpcode
     default:
@@ -239,7 +241,7 @@ extension CPU {
       // Only PSE, PAE, PGE, TSD, DE, OSFXSR-free bits we model; VMX/SMX/etc. are reserved (#GP).
       let supported: UInt64 =
         0x4 | 0x8 | ControlBit.pse | ControlBit.pae | ControlBit.pge | 0x100 | 0x200 | 0x400 | ControlBit.smep
-        | ControlBit.smap | ControlBit.pke | ControlBit.pks
+        | ControlBit.smap | ControlBit.pke | ControlBit.pks | ControlBit.osxsave
       if v & ~supported != 0 { throw Fault.gp(0) }
       if isLongModeActive && v & ControlBit.pae == 0 { throw Fault.gp(0) }
       cr4 = v

@@ -1,5 +1,6 @@
 // The x87 control instructions (FNINIT, FNCLEX, FLDCW, FNSTCW, FNSTSW, FWAIT, FNOP) and the state
-// save and restore pair FXSAVE/FXRSTOR (SDM Vol. 2A per instruction; Vol. 1 8.1 and 10.5.1). Every
+// save and restore pair FXSAVE/FXRSTOR (SDM Vol. 2A per instruction; Vol. 1 8.1 and 10.5.1; the
+// image itself is written by Execute/StateSave.swift, shared with XSAVE). Every
 // other x87 instruction is decoded as `fpuEscape`: the CR0.EM/TS checks, then #UD, since this core
 // does no floating-point arithmetic.
 
@@ -32,85 +33,14 @@ extension CPU {
       }
     case .fnop:
       try checkPendingX87Exception()
-    case .fxsave, .fxrstor:
+    case .fxsave:
       guard i.hasMemory else { throw Fault.invalidOpcode }
-      if i.op == .fxsave { try saveFPUState(i) } else { try restoreFPUState(i) }
+      try saveState(i, components: 3, alignment: 16)
+    case .fxrstor:
+      guard i.hasMemory else { throw Fault.invalidOpcode }
+      try restoreState(i, components: 3, present: 3, alignment: 16)
     default:
       throw Fault.unimplemented
-    }
-  }
-
-  /// FXSAVE's 512-byte image as 64 quadwords (SDM Vol. 2A FXSAVE tables 3-43 to 3-45): word 0 holds
-  /// FCW, FSW, the abridged FTW and FOP; 1 and 2 the instruction and data pointers; 3 MXCSR and its
-  /// mask; 4-19 ST0-ST7 (ST(i) is physical register (TOP + i) mod 8); 20-51 the XMM registers.
-  /// XMM8-XMM15 exist in 64-bit mode only; words 52-63 are reserved or software's and not written.
-  func fxsaveWordCount() -> Int { mode == .long64 ? 52 : 36 }
-
-  func saveFPUState(_ i: Instruction) throws(Fault) {
-    let seg = Int(i.segment)
-    let offset = effectiveAddress(i)
-    let start = linear(seg, offset)
-    if start & 15 != 0 { throw Fault.gp(0) }
-    do throws(Fault) {
-      // The image spans at most two pages: both are checked before anything is written.
-      _ = try translate(start, .write, user: cpl == 3)
-      _ = try translate(linear(seg, (offset &+ 511) & i.addressMask), .write, user: cpl == 3)
-    } catch {
-      throw segmentFault(error, seg)
-    }
-    let top = Int(fpu.status >> 11) & 7
-    for k in 0..<fxsaveWordCount() {
-      let word: UInt64
-      switch k {
-      case 0:
-        word = UInt64(fpu.control) | UInt64(fpu.status) << 16 | UInt64(fpu.tags) << 32 | UInt64(fpu.lastOpcode) << 48
-      case 1: word = fpu.lastInstruction
-      case 2: word = fpu.lastData
-      case 3: word = UInt64(fpu.mxcsr) | UInt64(FPU.mxcsrMask) << 32
-      case 4..<20:
-        let physical = (top + (k - 4) / 2) & 7
-        word = k & 1 == 0 ? fpu.x87[2 * physical] : fpu.x87[2 * physical + 1] & 0xFFFF
-      default: word = fpu.xmm[k - 20]
-      }
-      try write(seg, (offset &+ UInt64(8 * k)) & i.addressMask, size: 8, word)
-    }
-  }
-
-  func restoreFPUState(_ i: Instruction) throws(Fault) {
-    let seg = Int(i.segment)
-    let offset = effectiveAddress(i)
-    let start = linear(seg, offset)
-    if start & 15 != 0 { throw Fault.gp(0) }
-    do throws(Fault) {
-      // Both pages are checked first, and MXCSR before any register changes: a fault or a reserved
-      // MXCSR bit (#GP(0)) leaves the state as it was.
-      _ = try translate(start, .read, user: cpl == 3)
-      _ = try translate(linear(seg, (offset &+ 511) & i.addressMask), .read, user: cpl == 3)
-    } catch {
-      throw segmentFault(error, seg)
-    }
-    func word(_ k: Int) throws(Fault) -> UInt64 {
-      try read(seg, (offset &+ UInt64(8 * k)) & i.addressMask, size: 8)
-    }
-    let mxcsr = UInt32(truncatingIfNeeded: try word(3))
-    if mxcsr & ~FPU.mxcsrMask != 0 { throw Fault.gp(0) }
-    let header = try word(0)
-    fpu.control = UInt16(truncatingIfNeeded: header)
-    fpu.status = UInt16(truncatingIfNeeded: header >> 16)
-    fpu.tags = UInt8(truncatingIfNeeded: header >> 32)
-    fpu.lastOpcode = UInt16(truncatingIfNeeded: header >> 48) & 0x7FF
-    fpu.lastInstruction = try word(1)
-    fpu.lastData = try word(2)
-    fpu.mxcsr = mxcsr
-    let top = Int(fpu.status >> 11) & 7
-    for k in 4..<fxsaveWordCount() {
-      let value = try word(k)
-      if k < 20 {
-        let physical = (top + (k - 4) / 2) & 7
-        if k & 1 == 0 { fpu.x87[2 * physical] = value } else { fpu.x87[2 * physical + 1] = value & 0xFFFF }
-      } else {
-        fpu.xmm[k - 20] = value
-      }
     }
   }
 }

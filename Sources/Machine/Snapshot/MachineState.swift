@@ -68,6 +68,7 @@ extension CPU: StateCodable {
     fpu.code(&coder)
     coder.code(&singleStepTrapPending)
     coder.code(&pendingDebugTrap)
+    coder.code(&xcr0)
     coder.code(&debugShadowEnd)
     var vendorNumber = vendor.rawValue
     coder.code(&vendorNumber)
