@@ -23,6 +23,9 @@ public enum CPUMode: UInt8, Sendable {
   case compatibility32 = 4
   /// 64-bit mode (EFER.LMA=1, CS.L=1).
   case long64 = 5
+  /// Virtual-8086 mode (CR0.PE=1, EFLAGS.VM=1, outside IA-32e mode): 16-bit code at CPL 3 with
+  /// segments as paragraphs, under paging and the protected-mode IDT (SDM Vol. 3A chapter 20).
+  case virtual8086 = 6
 }
 
 /// Why the CPU stopped executing a slice early.
@@ -434,6 +437,8 @@ public final class CPU {
       mode = .real
     } else if isLongModeActive {
       mode = cs.isLong ? .long64 : (cs.isDefault32 ? .compatibility32 : .compatibility16)
+    } else if flagBits & Flag.vm != 0 {
+      mode = .virtual8086
     } else {
       mode = cs.isDefault32 ? .protected32 : .protected16
     }
@@ -441,7 +446,11 @@ public final class CPU {
     if cr0 & ControlBit.pe != 0 && cs.attributes & 0x80 != 0 {
       cpl = Int(cs.selector & 3)
     }
+    if mode == .virtual8086 { cpl = 3 }
   }
+
+  /// Segment registers hold paragraphs, not selectors: real and virtual-8086 mode.
+  var segmentsAreParagraphs: Bool { mode == .real || mode == .virtual8086 }
 
   /// Stops the run loop at the next instruction boundary (for example, a debug-exit device was written).
   public func requestStop() {

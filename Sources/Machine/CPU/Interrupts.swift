@@ -145,6 +145,10 @@ extension CPU {
     }
     let csCode = UInt32(selector & 0xFFFC) | ext
     if !csDescriptor.isCode { throw Fault.gp(csCode) }
+    // From virtual-8086 mode only to a 32-bit gate and a non-conforming ring-0 handler (SDM Vol. 3A
+    // 20.3.1.1).
+    let fromVirtual8086 = mode == .virtual8086
+    if fromVirtual8086 && (gateIs16 || csDescriptor.isConforming || csDescriptor.dpl != 0) { throw Fault.gp(csCode) }
     if long && !csDescriptor.isLong { throw Fault.gp(csCode) }
     if csDescriptor.dpl > cpl { throw Fault.gp(csCode) }
     if !csDescriptor.isPresent { throw Fault.np(csCode) }
@@ -205,6 +209,12 @@ extension CPU {
       let savedCPL = cpl
       cpl = newCPL
       do throws(Fault) {
+        if fromVirtual8086 {
+          // The handler's frame starts with the data segment registers, which it then finds null.
+          for s in [Seg.gs, Seg.fs, Seg.ds, Seg.es] {
+            try pushSystem(&esp, UInt64(segments[s].selector), size: 4, stackBase: ssSeg.base, mask: mask)
+          }
+        }
         if newCPL < savedCPL {
           try pushSystem(&esp, oldSS, size: size, stackBase: ssSeg.base, mask: mask)
           try pushSystem(&esp, oldRSP, size: size, stackBase: ssSeg.base, mask: mask)
@@ -226,6 +236,12 @@ extension CPU {
     // SDM Vol. 3A 6.12.1.3: TF, NT, RF, VM cleared; interrupt gates also clear IF.
     flagBits &= ~(Flag.tf | Flag.nt | Flag.rf | Flag.vm)
     if isInterruptGate { flagBits &= ~Flag.if }
+    if fromVirtual8086 {
+      for s in [Seg.es, Seg.ds, Seg.fs, Seg.gs] {
+        segments[s] = SegmentRegister(selector: 0, base: 0, limit: 0, attributes: 0)
+      }
+      updateMode()
+    }
   }
 
   /// Polls the interrupt controller at an instruction boundary (SDM Vol. 3A 6.8.1, 6.8.3).

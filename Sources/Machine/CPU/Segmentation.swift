@@ -40,6 +40,10 @@ extension CPU {
       segments[s] = r
       return
     }
+    if mode == .virtual8086 {
+      segments[s] = virtual8086Segment(selector, code: s == Seg.cs)
+      return
+    }
     let rpl = Int(selector & 3)
     if selector & 0xFFFC == 0 {
       // A null selector makes the register unusable; SS may be null only in 64-bit mode below CPL 3.
@@ -90,9 +94,15 @@ extension CPU {
     return d
   }
 
+  /// A segment register in virtual-8086 mode: base = selector x 16, 64 KiB, DPL 3, 16-bit (SDM Vol. 3A
+  /// 20.1.1).
+  func virtual8086Segment(_ selector: UInt16, code: Bool) -> SegmentRegister {
+    SegmentRegister(selector: selector, base: UInt64(selector) << 4, limit: 0xFFFF, attributes: code ? 0xFB : 0xF3)
+  }
+
   /// A far JMP (or the transfer half of a far CALL) to selector:offset.
   func farJump(_ selector: UInt16, _ offset: UInt64) throws(Fault) {
-    if mode == .real {
+    if segmentsAreParagraphs {
       segments[Seg.cs].selector = selector
       segments[Seg.cs].base = UInt64(selector) << 4
       nextRIP = offset & 0xFFFF

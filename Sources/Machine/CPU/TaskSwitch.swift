@@ -4,8 +4,8 @@
 // to the task named by the current TSS's previous-task link. IA-32e mode has no task switching
 // (a task gate there is #GP, and IRET with NT is #GP).
 //
-// Only 32-bit TSSs (type 9/B) are switched to; a 16-bit TSS is #TS, as is a task whose EFLAGS.VM
-// is set (no virtual-8086 mode here).
+// Only 32-bit TSSs (type 9/B) are switched to; a 16-bit TSS is #TS. A task whose EFLAGS.VM is set
+// runs in virtual-8086 mode, its segment registers loaded as paragraphs (SDM Vol. 3A 20.2.5).
 
 /// Why a task switch happens; it decides the busy bits, NT and the previous-task link (SDM Vol. 3A
 /// table 8-2).
@@ -65,7 +65,6 @@ extension CPU {
     var newSelectors = [UInt16](repeating: 0, count: 6)
     for s in 0..<6 { newSelectors[s] = UInt16(try readSystem(new + TSS32.es + UInt64(s * 4), size: 2)) }
     let newLDT = UInt16(try readSystem(new + TSS32.ldt, size: 2))
-    if newFlags & Flag.vm != 0 { throw Fault.ts(code) }
 
     // Busy bits, the link and NT (table 8-2): JMP and IRET free the old task, CALL and interrupts
     // nest the new one under it.
@@ -89,13 +88,33 @@ extension CPU {
       flushTLB()
     }
     for r in 0..<8 { regs[r] = newRegs[r] }
-    flagBits = (newFlags & Flag.writable) | Flag.reserved1
+    flagBits = (newFlags & (Flag.writable | Flag.vm)) | Flag.reserved1
     lazy.op = .none
     interruptCheckNeeded = true
     // The segment registers: first as plain selectors (so a later fault reports the new task's), then
     // loaded with their checks, CS deciding the new CPL.
     for s in 0..<6 { segments[s].selector = newSelectors[s] }
     try loadSystemSegment(newLDT, taskRegister: false)
+    if newFlags & Flag.vm != 0 {
+      for s in 0..<6 { segments[s] = virtual8086Segment(newSelectors[s], code: s == Seg.cs) }
+      updateMode()
+    } else {
+      try loadProtectedModeSegments(newSelectors)
+    }
+    nextRIP = newFlags & Flag.vm != 0 ? newEIP & 0xFFFF : newEIP
+    rip = nextRIP
+    if let errorCode {
+      // The error code goes on the new task's stack (SDM Vol. 3A 6.12.2).
+      var sp = regs[Reg.rsp]
+      let mask: UInt64 = segments[Seg.ss].isDefault32 ? 0xFFFF_FFFF : 0xFFFF
+      try pushSystem(&sp, UInt64(errorCode), size: 4, stackBase: segments[Seg.ss].base, mask: mask)
+      regs[Reg.rsp] = sp
+    }
+  }
+
+  /// The incoming task's CS (deciding the CPL), then its data and stack segments, with their checks;
+  /// a failing check is #TS with the selector.
+  func loadProtectedModeSegments(_ newSelectors: [UInt16]) throws(Fault) {
     let cs = newSelectors[Seg.cs]
     if cs & 0xFFFC == 0 { throw Fault.ts(UInt32(cs & 0xFFFC)) }
     let csDescriptor = try readDescriptor(cs)
@@ -108,15 +127,6 @@ extension CPU {
       } catch {
         throw Fault.ts(UInt32(newSelectors[s] & 0xFFFC))
       }
-    }
-    nextRIP = newEIP
-    rip = newEIP
-    if let errorCode {
-      // The error code goes on the new task's stack (SDM Vol. 3A 6.12.2).
-      var sp = regs[Reg.rsp]
-      let mask: UInt64 = segments[Seg.ss].isDefault32 ? 0xFFFF_FFFF : 0xFFFF
-      try pushSystem(&sp, UInt64(errorCode), size: 4, stackBase: segments[Seg.ss].base, mask: mask)
-      regs[Reg.rsp] = sp
     }
   }
 }

@@ -58,6 +58,8 @@ extension CPU {
     case .int3:
       try softwareInterrupt(3)
     case .intN:
+      // INT n is IOPL-sensitive in virtual-8086 mode; INT3 and INTO are not (SDM Vol. 3A 20.2.7).
+      if mode == .virtual8086 && (flagBits >> 12) & 3 != 3 { throw Fault.gp(0) }
       try softwareInterrupt(UInt8(truncatingIfNeeded: i.immediate))
     case .into:
       if flag(Flag.of) { try softwareInterrupt(4) }
@@ -84,7 +86,7 @@ extension CPU {
   }
 
   func farCall(_ selector: UInt16, _ offset: UInt64, size: Int) throws(Fault) {
-    if mode == .real {
+    if segmentsAreParagraphs {
       try push(UInt64(segments[Seg.cs].selector), size: size)
       try push(nextRIP, size: size)
       try farJump(selector, offset)
@@ -108,7 +110,7 @@ extension CPU {
   func farReturn(size: Int, release: UInt64) throws(Fault) {
     let offset = try peekStack(0, size: size)
     let selector = UInt16(truncatingIfNeeded: try peekStack(UInt64(size), size: size))
-    if mode == .real {
+    if segmentsAreParagraphs {
       _ = try pop(size: size)
       _ = try pop(size: size)
       try farJump(selector, offset)
@@ -153,7 +155,10 @@ extension CPU {
       nmiBlocked = false
       interruptCheckNeeded = true
     }
-    if mode == .real {
+    if segmentsAreParagraphs {
+      // In virtual-8086 mode IRET is IOPL-sensitive, and it cannot change IOPL or leave the mode
+      // (SDM Vol. 3A 20.2.7; writeFlags at CPL 3 keeps IOPL, VM is never writable).
+      if mode == .virtual8086 && (flagBits >> 12) & 3 != 3 { throw Fault.gp(0) }
       let ip = try pop(size: size)
       let cs = UInt16(truncatingIfNeeded: try pop(size: size))
       let fl = try pop(size: size)
@@ -172,6 +177,10 @@ extension CPU {
     let newRIP = try peekStack(0, size: size)
     let selector = UInt16(truncatingIfNeeded: try peekStack(UInt64(size), size: size))
     let newFlags = try peekStack(UInt64(2 * size), size: size)
+    if !isLongModeActive && size == 4 && cpl == 0 && newFlags & Flag.vm != 0 {
+      try returnToVirtual8086(eip: newRIP, cs: selector, flags: newFlags)
+      return
+    }
     if selector & 0xFFFC == 0 { throw Fault.gp(0) }
     let d = try readDescriptor(selector)
     let code = UInt32(selector & 0xFFFC)
@@ -195,6 +204,25 @@ extension CPU {
       setCodeSegment(selector, descriptor: d, cpl: rpl)
     }
     nextRIP = mode == .long64 ? newRIP : newRIP & 0xFFFF_FFFF
+  }
+
+  /// IRET at CPL 0 to a frame whose EFLAGS has VM: the frame goes on with ESP, SS, ES, DS, FS and GS,
+  /// all loaded as paragraphs (SDM Vol. 2A IRET, RETURN-TO-VIRTUAL-8086-MODE).
+  func returnToVirtual8086(eip: UInt64, cs: UInt16, flags: UInt64) throws(Fault) {
+    var slots = [UInt64](repeating: 0, count: 6)  // ESP SS ES DS FS GS
+    for k in 0..<6 { slots[k] = try peekStack(UInt64(12 + 4 * k), size: 4) }
+    materializeFlags()
+    flagBits = (flags & (Flag.writable | Flag.vm)) | Flag.reserved1
+    lazy.op = .none
+    interruptCheckNeeded = true
+    segments[Seg.cs] = virtual8086Segment(cs, code: true)
+    updateMode()
+    segments[Seg.ss] = virtual8086Segment(UInt16(truncatingIfNeeded: slots[1]), code: false)
+    for (k, s) in [Seg.es, Seg.ds, Seg.fs, Seg.gs].enumerated() {
+      segments[s] = virtual8086Segment(UInt16(truncatingIfNeeded: slots[2 + k]), code: false)
+    }
+    regs[Reg.rsp] = slots[0] & 0xFFFF_FFFF
+    nextRIP = eip & 0xFFFF
   }
 
   /// Writes RFLAGS from POPF/IRET: IOPL only at CPL 0, IF only when CPL <= IOPL (SDM Vol. 2B POPF).

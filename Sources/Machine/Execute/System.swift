@@ -14,7 +14,8 @@ extension CPU {
   /// IN/OUT/INS/OUTS: allowed when CPL <= IOPL, otherwise only if every bit for the accessed ports is
   /// clear in the TSS I/O permission bitmap (SDM Vol. 1 19.5.2); a bitmap outside the TSS limit is #GP(0).
   func checkPortAccess(_ port: UInt16, size: Int) throws(Fault) {
-    if mode == .real || cpl <= Int((flagBits >> 12) & 3) { return }
+    // Virtual-8086 mode always consults the bitmap: IOPL does not grant I/O there (SDM Vol. 1 19.5.2).
+    if mode == .real || (mode != .virtual8086 && cpl <= Int((flagBits >> 12) & 3)) { return }
     guard tr.limit >= 0x67 else { throw Fault.gp(0) }
     let base = try readSystem(tr.base &+ 0x66, size: 2)
     let byte = base + UInt64(port >> 3)
@@ -43,10 +44,12 @@ extension CPU {
         blockInterruptsForOneInstruction()
       }
     case .pushf:
+      // PUSHF and POPF are IOPL-sensitive in virtual-8086 mode (SDM Vol. 3A 20.2.7).
+      if mode == .virtual8086 && (flagBits >> 12) & 3 != 3 { throw Fault.gp(0) }
       materializeFlags()
       try push(flagBits & ~(Flag.rf | Flag.vm) & sizeMask(size), size: size)
     case .popf:
-      if mode != .real && flag(Flag.vm) { throw Fault.gp(0) }
+      if mode == .virtual8086 && (flagBits >> 12) & 3 != 3 { throw Fault.gp(0) }
       writeFlags(try pop(size: size), size: size)
     case .hlt:
       try requirePrivilege()
@@ -162,15 +165,16 @@ extension CPU {
       try write(Int(i.segment), ea, size: 2, UInt64(t.limit))
       try write(Int(i.segment), ea &+ 2, size: mode == .long64 ? 8 : 4, t.base)
     case .sldt, .str:
-      if mode == .real { throw Fault.invalidOpcode }
+      // Not recognized in real or virtual-8086 mode (SDM Vol. 2B SLDT, STR, LLDT, LTR, VERR).
+      if segmentsAreParagraphs { throw Fault.invalidOpcode }
       let v = UInt64(i.op == .sldt ? ldtr.selector : tr.selector)
       try writeRM(i, size: i.hasMemory ? 2 : size, v)
     case .lldt, .ltr:
-      if mode == .real { throw Fault.invalidOpcode }
+      if segmentsAreParagraphs { throw Fault.invalidOpcode }
       try requirePrivilege()
       try loadSystemSegment(UInt16(truncatingIfNeeded: try readRM(i, size: 2)), taskRegister: i.op == .ltr)
     case .verr, .verw:
-      if mode == .real { throw Fault.invalidOpcode }
+      if segmentsAreParagraphs { throw Fault.invalidOpcode }
       let sel = UInt16(truncatingIfNeeded: try readRM(i, size: 2))
       var ok = false
       if sel & 0xFFFC != 0, let d = try? readDescriptor(sel), !d.isSystem {
