@@ -98,4 +98,21 @@ final class Harness {
   }
 
   func read(_ address: UInt64, size: Int = 8) -> UInt64 { memory.read(address, size: size) }
+
+  /// Gates for `vectors` whose handlers (16 bytes apart from `base`) put the vector number in R15, or
+  /// EDI outside 64-bit mode, and halt: a test reads which exception it got.
+  func recordVectors(_ vectors: [Int], handlers base: UInt64) {
+    let long = cpu.mode == .long64
+    for vector in vectors {
+      let at = base + UInt64(vector * 16)
+      let number = withUnsafeBytes(of: UInt32(vector).littleEndian, Array.init)
+      if long {
+        setGate64(vector, handler: at)
+        memory.write([0x41, 0xBF] + number + [0xF4], at: at)  // mov r15d, vector; hlt
+      } else {
+        setGate32(vector, handler: at)
+        memory.write([0xBF] + number + [0xF4], at: at)  // mov edi, vector; hlt
+      }
+    }
+  }
 }

@@ -15,11 +15,7 @@ final class SIMDMoveTests: XCTestCase {
   func machine() -> Harness {
     let h = Harness()
     h.cpu.cr4 |= ControlBit.osfxsr
-    for vector in [6, 7, 13, 14, 16] {
-      let at = handler + UInt64(vector * 16)
-      h.setGate64(vector, handler: at)
-      h.memory.write([0x41, 0xBF] + withUnsafeBytes(of: UInt32(vector).littleEndian, Array.init) + [0xF4], at: at)
-    }
+    h.recordVectors([6, 7, 13, 14, 16], handlers: handler)
     for k in 0..<16 { h.memory.write(source + UInt64(k), size: 1, value: UInt64(0xA0 + k)) }
     return h
   }

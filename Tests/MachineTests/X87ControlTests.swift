@@ -13,16 +13,7 @@ final class X87ControlTests: XCTestCase {
     let h = Harness(mode)
     h.cpu.cr4 |= ControlBit.osfxsr
     h.cpu.cr0 |= ControlBit.ne
-    for vector in [6, 7, 13, 14, 16] {
-      let at = handler + UInt64(vector * 16)
-      if mode == .long64 {
-        h.setGate64(vector, handler: at)
-        h.memory.write([0x41, 0xBF] + withUnsafeBytes(of: UInt32(vector).littleEndian, Array.init) + [0xF4], at: at)
-      } else {
-        h.setGate32(vector, handler: at)  // mov edi, vector; hlt
-        h.memory.write([0xBF] + withUnsafeBytes(of: UInt32(vector).littleEndian, Array.init) + [0xF4], at: at)
-      }
-    }
+    h.recordVectors([6, 7, 13, 14, 16], handlers: handler)
     return h
   }
 

@@ -12,11 +12,7 @@ final class XSaveTests: XCTestCase {
   func machine(osxsave: Bool = true) -> Harness {
     let h = Harness()
     h.cpu.cr4 |= ControlBit.osfxsr | (osxsave ? ControlBit.osxsave : 0)
-    for vector in [6, 7, 13] {
-      let at = handler + UInt64(vector * 16)
-      h.setGate64(vector, handler: at)
-      h.memory.write([0x41, 0xBF] + withUnsafeBytes(of: UInt32(vector).littleEndian, Array.init) + [0xF4], at: at)
-    }
+    h.recordVectors([6, 7, 13], handlers: handler)
     return h
   }
 
