@@ -218,18 +218,16 @@ extension CPU {
       try push64(e.pointee.nextRIP)
       rip = e.pointee.immediate
     case .ret8:
-      let target: UInt64 = try stackLoad(regs[Reg.rsp])
-      try requireCanonicalTarget(target)
-      rip = target
+      // A fault leaves RIP on the faulting instruction (CPU/Run.swift), so RIP may be set first.
+      rip = try stackLoad(regs[Reg.rsp])
+      try requireCanonicalTarget(rip)
       regs[Reg.rsp] &+= 8
     case .jmpR8:
-      let target = regs[Int(e.pointee.rm)]
-      try requireCanonicalTarget(target)
-      rip = target
+      rip = regs[Int(e.pointee.rm)]
+      try requireCanonicalTarget(rip)
     case .jmpM8:
-      let target = try load(e, UInt64.self)
-      try requireCanonicalTarget(target)
-      rip = target
+      rip = try load(e, UInt64.self)
+      try requireCanonicalTarget(rip)
     case .callR8:
       let target = regs[Int(e.pointee.rm)]
       try requireCanonicalTarget(target)
