@@ -47,15 +47,16 @@ extension CPU {
       if apic.isGloballyEnabled { edx |= 1 << 9 }
       // ECX: XSAVE(26), and OSXSAVE(27) while CR4.OSXSAVE is set.
       let osxsave: UInt32 = cr4 & ControlBit.osxsave != 0 ? 1 << 27 : 0
-      let ecx: UInt32 = (1 << 13) | (1 << 24) | (1 << 26) | osxsave
+      // PCID(17), MOVBE(22).
+      let ecx: UInt32 = (1 << 13) | (1 << 17) | (1 << 22) | (1 << 24) | (1 << 26) | osxsave
       return (signature, 0x0001_0800 | (apic.id & 0xFF00_0000), ecx, edx)
     case 7 where subleaf == 0:
-      // Structured extended features, subleaf 0: EBX IA32_TSC_ADJUST(1) SMEP(7) SMAP(20)
+      // Structured extended features, subleaf 0: EBX IA32_TSC_ADJUST(1) SMEP(7) INVPCID(10) SMAP(20)
       // CLFLUSHOPT(23) CLWB(24); ECX PKU(3) OSPKE(4, = CR4.PKE) RDPID(22) PKS(31). Leaves 2-6 and 8-0Ch read
       // as zero (no cache or power-management descriptors).
       let ospke: UInt32 = cr4 & ControlBit.pke != 0 ? 1 << 4 : 0
       let ecx: UInt32 = (1 << 3) | ospke | (1 << 22) | (1 << 31)
-      return (0, (1 << 1) | (1 << 7) | (1 << 20) | (1 << 23) | (1 << 24), ecx, 0)
+      return (0, (1 << 1) | (1 << 7) | (1 << 10) | (1 << 20) | (1 << 23) | (1 << 24), ecx, 0)
     case 0xD where subleaf == 0:
       // XSAVE: the components XCR0 may enable (x87, SSE) and the standard-format area's size for them
       // (legacy region and header; SDM Vol. 1 13.2). Subleaf 1 (XSAVEOPT, XSAVEC...) reads as zero.

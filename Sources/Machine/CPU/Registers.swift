@@ -170,6 +170,8 @@ public enum ControlBit {
   public static let pge: UInt64 = 1 << 7
   /// CR4.OSFXSR: the operating system saves SSE state with FXSAVE; SSE instructions are #UD without it.
   public static let osfxsr: UInt64 = 1 << 9
+  /// CR4.PCIDE: CR3[11:0] name the process-context identifier (SDM Vol. 3A 4.10.1).
+  public static let pcide: UInt64 = 1 << 17
   /// CR4.OSXSAVE: XSAVE, XRSTOR, XGETBV and XSETBV are enabled (SDM Vol. 3A 2.5).
   public static let osxsave: UInt64 = 1 << 18
   /// CR4.SMEP: supervisor-mode execution prevention (SDM Vol. 3A 4.6).

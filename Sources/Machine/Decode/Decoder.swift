@@ -59,8 +59,8 @@ enum Decoder {
     var index = Int(b)
     if b == 0x0F {
       let b2 = try fetch()
-      if b2 == 0x38 || b2 == 0x3A { throw Fault.invalidOpcode }
-      index = 0x100 | Int(b2)
+      if b2 == 0x3A { throw Fault.invalidOpcode }
+      index = b2 == 0x38 ? 0x200 | Int(try fetch()) : 0x100 | Int(b2)
     }
     let form = OpcodeTable.forms[index]
     var shape = form.shape

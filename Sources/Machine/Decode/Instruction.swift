@@ -10,7 +10,7 @@
 enum Op: UInt8 {
   case invalid
   // DataMove.swift
-  case movEG, movGE, movEI, movRI, movAO, movOA, movES, movSE, lea, xchgEG, xchgAR, movzx, movsx, movsxd
+  case movEG, movGE, movEI, movRI, movAO, movOA, movES, movSE, lea, xchgEG, xchgAR, movzx, movsx, movsxd, movbe
   case cbw, cwd, xlat, lahf, sahf, salc, lfp
   case pushR, popR, pushI, pushE, popE, pushSeg, popSeg, pusha, popa, enter, leave
   // Arithmetic.swift
@@ -35,7 +35,7 @@ enum Op: UInt8 {
   case cpuid, rdtsc, rdmsr, wrmsr, movFromCR, movToCR, movFromDR, movToDR
   case lgdt, lidt, sgdt, sidt, lldt, sldt, ltr, str, smsw, lmsw, invlpg, swapgs, clts, verr, verw
   case syscall, sysret, sysenter, sysexit, ud2, rdtscp, rdpid, clflush, stac, clac, rdpkru, wrpkru
-  case xgetbv, xsetbv, xsave, xrstor
+  case xgetbv, xsetbv, xsave, xrstor, invpcid
   // X87Control.swift
   case fwait, fninit, fnclex, fldcw, fnstcw, fnstsw, fnop, fxsave, fxrstor, fpuEscape
   // SIMD.swift

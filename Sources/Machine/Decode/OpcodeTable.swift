@@ -80,7 +80,8 @@ struct GroupEntry {
 }
 
 enum OpcodeTable {
-  /// 512 forms: one-byte opcodes at 0x000-0x0FF, two-byte (0F xx) at 0x100-0x1FF.
+  /// 768 forms: one-byte opcodes at 0x000-0x0FF, two-byte (0F xx) at 0x100-0x1FF, three-byte (0F 38 xx)
+  /// at 0x200-0x2FF.
   static let forms: [OpcodeForm] = build()
 
   /// Group rows, eight entries each (ModRM.reg selects).
@@ -106,11 +107,12 @@ enum OpcodeTable {
   static let pMovNtps = UInt8(4), pMovD = UInt8(5), pMovQ = UInt8(6), pMovDFrom = UInt8(7)
   static let pMovQStore = UInt8(8), pMovQFromXMM = UInt8(9), pMovNtq = UInt8(10), pRDPID = UInt8(11)
   static let pCLWB = UInt8(12), pCLFlush = UInt8(13)
+  static let pINVPCID = UInt8(22)
   /// ANDPS ANDNPS ORPS XORPS (0F 54-57) and PAND PANDN POR PXOR (0F DB DF EB EF), by operation.
   static let pLogicPS = UInt8(14), pLogicP = UInt8(18)
 
   private static func build() -> [OpcodeForm] {
-    var t = [OpcodeForm](repeating: OpcodeForm(), count: 512)
+    var t = [OpcodeForm](repeating: OpcodeForm(), count: 768)
     func set(_ i: Int, _ op: Op, _ shape: Shape = [], row: UInt8 = 0, sub: UInt8 = 0, cycles: UInt8 = 1) {
       t[i] = OpcodeForm(op: op, shape: shape, row: row, sub: sub, cycles: cycles)
     }
@@ -301,6 +303,10 @@ enum OpcodeTable {
     set(0x16E, .invalid, simd.union(.dwordOrQword), row: pMovD)
     set(0x16F, .invalid, simd, row: pMovQ)
     set(0x177, .emms)
+    // Three-byte opcodes (0F 38 xx, SDM Vol. 2D table A-4).
+    set(0x282, .invalid, [.modrm, .prefixed, .endsBlock], row: pINVPCID)
+    set(0x2F0, .movbe, [.modrm], sub: 0)
+    set(0x2F1, .movbe, [.modrm], sub: 1)
     set(0x17E, .invalid, simd.union(.dwordOrQword), row: pMovDFrom)
     set(0x17F, .invalid, simd, row: pMovQStore)
     set(0x1D6, .invalid, simd, row: pMovQFromXMM)
@@ -457,6 +463,7 @@ enum OpcodeTable {
     ]
     for k in 0..<4 { rows.append([e(.sseLogic, UInt8(k)), e(.sseLogic, UInt8(k)), bad, bad]) }
     for k in 0..<4 { rows.append([e(.mmxLogic, UInt8(k)), e(.sseLogic, UInt8(k)), bad, bad]) }
+    rows.append([bad, GroupEntry(op: .invpcid, cycles: CycleModel.system), bad, bad])  // 66 0F 38 82
     return rows
   }
 }

@@ -21,6 +21,14 @@ extension CPU {
       writeG(i, size: size, signExtend(try readRM(i, size: Int(i.sub)), from: Int(i.sub)) & sizeMask(size))
     case .movsxd:
       writeG(i, size: size, signExtend(try readRM(i, size: 4), from: 4) & sizeMask(size))
+    case .movbe:
+      // MOVBE (SDM Vol. 2B): memory operands only; F2 0F 38 F0/F1 is CRC32, which is not implemented.
+      guard i.hasMemory && i.rep == 0 else { throw Fault.invalidOpcode }
+      if i.sub == 0 {
+        writeG(i, size: size, byteSwapped(try readRM(i, size: size), size: size))
+      } else {
+        try writeRM(i, size: size, byteSwapped(readG(i, size: size), size: size))
+      }
     case .xchgEG:
       let g = readG(i, size: size)
       if i.hasMemory {
@@ -155,5 +163,10 @@ extension CPU {
     interruptShadow = true
     interruptCheckNeeded = true
     if debugTraps { debugShadowPending = true }
+  }
+
+  /// The low `size` bytes of `v` in the opposite order.
+  func byteSwapped(_ v: UInt64, size: Int) -> UInt64 {
+    v.byteSwapped >> UInt64(64 - 8 * size)
   }
 }

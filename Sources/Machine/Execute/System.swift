@@ -213,6 +213,8 @@ extension CPU {
       try systemExit(size: size)
     case .xgetbv, .xsetbv, .xsave, .xrstor:
       try executeStateSave(i)
+    case .invpcid:
+      try invalidateProcessContext(i)
     case .ud2:
       throw Fault.invalidOpcode
     default:
@@ -229,6 +231,7 @@ extension CPU {
       let enablingPaging = v & ControlBit.pg != 0 && cr0 & ControlBit.pg == 0
       if enablingPaging && efer & ControlBit.lme != 0 && cr4 & ControlBit.pae == 0 { throw Fault.gp(0) }
       if cr0 & ControlBit.pg != 0 && v & ControlBit.pg == 0 && mode == .long64 { throw Fault.gp(0) }
+      if v & ControlBit.pg == 0 && cr4 & ControlBit.pcide != 0 { throw Fault.gp(0) }
       cr0 = v | ControlBit.et
       if cr0 & ControlBit.pg != 0 && efer & ControlBit.lme != 0 {
         efer |= ControlBit.lma
@@ -239,14 +242,20 @@ extension CPU {
       updateMode()
     case 2: cr2 = v
     case 3:
-      cr3 = v
+      // With CR4.PCIDE, bit 63 asks to keep the PCID's translations; it is not stored (SDM Vol. 3A
+      // 4.10.4.1). Keeping none is allowed, so every load flushes.
+      cr3 = cr4 & ControlBit.pcide != 0 ? v & ~(1 << 63) : v
       flushTLB()
     case 4:
       // Only PSE, PAE, PGE, TSD, DE, OSFXSR-free bits we model; VMX/SMX/etc. are reserved (#GP).
       let supported: UInt64 =
         0x4 | 0x8 | ControlBit.pse | ControlBit.pae | ControlBit.pge | 0x100 | 0x200 | 0x400 | ControlBit.smep
-        | ControlBit.smap | ControlBit.pke | ControlBit.pks | ControlBit.osxsave
+        | ControlBit.smap | ControlBit.pke | ControlBit.pks | ControlBit.osxsave | ControlBit.pcide
       if v & ~supported != 0 { throw Fault.gp(0) }
+      // PCIDE can be set only in IA-32e mode with PCID 0 in CR3 (SDM Vol. 3A 2.5, MOV to CR4).
+      if v & ControlBit.pcide != 0 && cr4 & ControlBit.pcide == 0 && (!isLongModeActive || cr3 & 0xFFF != 0) {
+        throw Fault.gp(0)
+      }
       if isLongModeActive && v & ControlBit.pae == 0 { throw Fault.gp(0) }
       cr4 = v
       flushTLB()
@@ -255,6 +264,22 @@ extension CPU {
       cr8 = v
     default: throw Fault.invalidOpcode
     }
+  }
+
+  /// INVPCID (SDM Vol. 2A): the type in the register operand (64 bits in 64-bit mode), a 16-byte
+  /// descriptor in memory (PCID, then a linear address). Every valid request flushes the whole TLB,
+  /// which is more than any type asks for and therefore correct.
+  func invalidateProcessContext(_ i: Instruction) throws(Fault) {
+    guard i.hasMemory else { throw Fault.invalidOpcode }
+    try requirePrivilege()
+    let type = readReg(Int(i.reg), size: mode == .long64 ? 8 : 4, rex: true)
+    let ea = effectiveAddress(i)
+    let pcid = try read(Int(i.segment), ea, size: 8)
+    let address = try read(Int(i.segment), (ea &+ 8) & i.addressMask, size: 8)
+    if type > 3 || pcid > 0xFFF { throw Fault.gp(0) }
+    if type == 0 && !isCanonical(address) { throw Fault.gp(0) }
+    if type <= 1 && pcid != 0 && cr4 & ControlBit.pcide == 0 { throw Fault.gp(0) }
+    flushTLB()
   }
 
   /// LLDT / LTR from a GDT system descriptor (16 bytes in long mode; SDM Vol. 3A 7.2.3, 3.5).
