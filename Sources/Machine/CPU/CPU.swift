@@ -194,9 +194,8 @@ public final class CPU {
   /// Set by SYSCALL and SYSRET: the single-step trap after them follows the RFLAGS they leave
   /// (CPU/Run.swift).
   var singleStepFollowsResult = false
-  /// A single-step #DB is due before the next instruction (SYSRET loaded TF).
-  var singleStepTrapPending = false
-  /// DR6.B0-B3 bits of data breakpoints hit by the current or last instruction, not yet reported.
+  /// The DR6 bits of a #DB trap due before the next instruction and not yet reported: B0-B3 for
+  /// data breakpoints the current or last instruction hit, BS when SYSRET loaded TF.
   var pendingDebugTrap: UInt64 = 0
   /// MOV SS or POP SS ran in the current block: the debug shadow starts when it retires.
   var debugShadowPending = false
@@ -328,7 +327,6 @@ public final class CPU {
     debugRegs[6] = CPU.dr6Fixed
     debugRegs[7] = CPU.dr7Fixed
     pendingDebugTrap = 0
-    singleStepTrapPending = false
     debugShadowEnd = .max
     updateBreakpointsFromDebugRegisters()
     apic.reset()

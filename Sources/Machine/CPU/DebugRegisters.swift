@@ -94,10 +94,10 @@ extension CPU {
     return Fault(1)
   }
 
-  /// Delivers the #DB trap that data breakpoints (and single-stepping, with `singleStep`) raised in the
-  /// last instruction: B0-B3 report the breakpoints hit, BS the single step; other bits stay.
-  func debugTrap(singleStep: Bool) throws(Fault) {
-    debugRegs[6] = (debugRegs[6] & ~0xF) | pendingDebugTrap | (singleStep ? CPU.dr6BS : 0)
+  /// Delivers the #DB trap in `pendingDebugTrap`: B0-B3 report the data breakpoints the last
+  /// instruction hit, BS a single step (RFLAGS.TF, SDM Vol. 3B 18.3.1.4); DR6's other bits stay.
+  func debugTrap() throws(Fault) {
+    debugRegs[6] = (debugRegs[6] & ~0xF) | pendingDebugTrap
     pendingDebugTrap = 0
     try deliver(1, errorCode: nil, source: .exception, returnRIP: rip)
   }

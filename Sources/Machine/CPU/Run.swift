@@ -17,12 +17,10 @@ extension CPU {
     while cycles < limit {
       var single = false
       if interruptCheckNeeded {
-        if (singleStepTrapPending || pendingDebugTrap != 0) && !inDebugShadow {
+        if pendingDebugTrap != 0 && !inDebugShadow {
           // Traps of the previous instruction come before interrupts (SDM Vol. 3A 6.9); after MOV SS
           // they wait one more instruction.
-          let step = singleStepTrapPending
-          singleStepTrapPending = false
-          do throws(Fault) { try debugTrap(singleStep: step) } catch { raise(error) }
+          do throws(Fault) { try debugTrap() } catch { raise(error) }
           if endsSlice { return }
           continue
         }
@@ -76,9 +74,9 @@ extension CPU {
     // interrupts, where the RFLAGS they leave do (Xen XSA-204; kvm-unit-tests syscall). No #DB is
     // delivered right after MOV SS: the single step of the next instruction reports it.
     if singleStep && !inDebugShadow && (!singleStepFollowsResult || flagBits & Flag.tf != 0) {
-      singleStepTrapPending = false
+      pendingDebugTrap |= CPU.dr6BS
       do throws(Fault) {
-        try singleStepTrap()
+        try debugTrap()
       } catch {
         cycles &+= 1
         raise(error)
@@ -146,12 +144,6 @@ extension CPU {
     var k = 1
     while k < count && cycles &+ UInt64(ops[k].cyclesBefore) < limit { k += 1 }
     return k
-  }
-
-  /// RFLAGS.TF set before an instruction raises a #DB trap after it (SDM Vol. 3B 18.3.1.4), with
-  /// DR6.BS and the data breakpoints the instruction hit.
-  func singleStepTrap() throws(Fault) {
-    try debugTrap(singleStep: true)
   }
 
   /// Decodes the instruction at the current RIP without executing it (tests, disassembly cross-checks).

@@ -58,8 +58,7 @@ extension CPU {
     case .int3:
       try softwareInterrupt(3)
     case .intN:
-      // INT n is IOPL-sensitive in virtual-8086 mode; INT3 and INTO are not (SDM Vol. 3A 20.2.7).
-      if mode == .virtual8086 && (flagBits >> 12) & 3 != 3 { throw Fault.gp(0) }
+      try checkVirtual8086IOPL()  // INT3 and INTO are not IOPL-sensitive
       try softwareInterrupt(UInt8(truncatingIfNeeded: i.immediate))
     case .into:
       if flag(Flag.of) { try softwareInterrupt(4) }
@@ -156,9 +155,9 @@ extension CPU {
       interruptCheckNeeded = true
     }
     if segmentsAreParagraphs {
-      // In virtual-8086 mode IRET is IOPL-sensitive, and it cannot change IOPL or leave the mode
-      // (SDM Vol. 3A 20.2.7; writeFlags at CPL 3 keeps IOPL, VM is never writable).
-      if mode == .virtual8086 && (flagBits >> 12) & 3 != 3 { throw Fault.gp(0) }
+      // In virtual-8086 mode IRET cannot change IOPL or leave the mode (writeFlags at CPL 3 keeps
+      // IOPL, VM is never writable).
+      try checkVirtual8086IOPL()
       let ip = try pop(size: size)
       let cs = UInt16(truncatingIfNeeded: try pop(size: size))
       let fl = try pop(size: size)

@@ -16,6 +16,24 @@ extension CPU {
       & e.pointee.addressMask
   }
 
+  /// Translates the pages a `length`-byte access at `offset` reaches, before any of it is done: a
+  /// store wider than the 8-byte accesses it is made of, or a state image, writes nothing when its
+  /// second page faults (SDM Vol. 3A 6.6). That fault reports the second page's first byte in CR2,
+  /// as `writeLinearCrossing` does.
+  func checkOperandPages(_ i: Instruction, offset: UInt64, length: UInt64, access: Access) throws(Fault) {
+    let seg = Int(i.segment)
+    let start = linear(seg, offset)
+    let secondPage = 0x1000 - (start & 0xFFF)
+    do throws(Fault) {
+      _ = try translate(start, access, user: cpl == 3)
+      if length > secondPage {
+        _ = try translate(linear(seg, (offset &+ secondPage) & i.addressMask), access, user: cpl == 3)
+      }
+    } catch {
+      throw segmentFault(error, seg)
+    }
+  }
+
   @inline(always)
   func readRM(_ i: Instruction, size: Int) throws(Fault) -> UInt64 {
     if !i.hasMemory { return readReg(Int(i.rm), size: size, rex: i.rex) }
@@ -69,12 +87,20 @@ extension CPU {
     return try read(Seg.ss, (regs[Reg.rsp] &+ offset) & mask, size: size)
   }
 
+  /// Bits 63:47 all equal: an address 4-level paging can translate (SDM Vol. 3A 3.3.7.1). The one
+  /// canonical test: memory accesses, branch targets, MSRs and descriptor bases use it.
+  @inline(always)
+  func isCanonical(_ a: UInt64) -> Bool {
+    let top = Int64(bitPattern: a) >> 47
+    return top == 0 || top == -1
+  }
+
   /// A near indirect branch or return to a non-canonical address is #GP(0) at the branch, before the
   /// stack changes (SDM Vol. 2A JMP, CALL, RET: 64-bit mode exceptions). Only 64-bit operands can be
   /// non-canonical.
   @inline(always)
   func requireCanonicalTarget(_ t: UInt64) throws(Fault) {
-    if _slowPath(UInt64(bitPattern: Int64(bitPattern: t) >> 47) &+ 1 > 1) { try noncanonicalTarget() }
+    if _slowPath(!isCanonical(t)) { try noncanonicalTarget() }
   }
 
   /// Out of line and marked unlikely: the dispatch switch that inlines the check above keeps its

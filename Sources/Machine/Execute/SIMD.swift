@@ -152,15 +152,8 @@ extension CPU {
   func storeVector(_ i: Instruction, aligned: Bool, _ lo: UInt64, _ hi: UInt64) throws(Fault) {
     let offset = effectiveAddress(i)
     let seg = Int(i.segment)
-    let start = linear(seg, offset)
-    if aligned && start & 15 != 0 { throw Fault.gp(0) }
-    if start & 0xFFF > 0xFF0 {
-      do throws(Fault) {
-        _ = try translate(linear(seg, (offset &+ (0x1000 - start & 0xFFF)) & i.addressMask), .write, user: cpl == 3)
-      } catch {
-        throw segmentFault(error, seg)
-      }
-    }
+    if aligned && linear(seg, offset) & 15 != 0 { throw Fault.gp(0) }
+    try checkOperandPages(i, offset: offset, length: 16, access: .write)
     try write(seg, offset, size: 8, lo)
     try write(seg, (offset &+ 8) & i.addressMask, size: 8, hi)
   }

@@ -18,23 +18,19 @@ extension CPU {
     switch k {
     case 0..<3, 4..<20: return components & 1 != 0
     case 3: return components & 2 != 0
-    default: return components & 2 != 0 && k < (mode == .long64 ? 52 : 36)
+    default: return components & 2 != 0 && k < 20 + 2 * xmmRegisterCount
     }
   }
 
-  /// The linear address of the image, checked for alignment (#GP(0)) and, for `length` bytes, for
-  /// its pages being there (both pages before anything is read or written).
+  /// XMM8-XMM15 exist in 64-bit mode only: the image holds 16 XMM registers there, 8 elsewhere.
+  var xmmRegisterCount: Int { mode == .long64 ? 16 : 8 }
+
+  /// The offset of the image, checked for alignment (#GP(0)) and, for `length` bytes, for its pages
+  /// being there before anything is read or written.
   func stateArea(_ i: Instruction, alignment: UInt64, length: UInt64, access: Access) throws(Fault) -> UInt64 {
-    let seg = Int(i.segment)
     let offset = effectiveAddress(i)
-    let start = linear(seg, offset)
-    if start & (alignment - 1) != 0 { throw Fault.gp(0) }
-    do throws(Fault) {
-      _ = try translate(start, access, user: cpl == 3)
-      _ = try translate(linear(seg, (offset &+ length &- 1) & i.addressMask), access, user: cpl == 3)
-    } catch {
-      throw segmentFault(error, seg)
-    }
+    if linear(Int(i.segment), offset) & (alignment - 1) != 0 { throw Fault.gp(0) }
+    try checkOperandPages(i, offset: offset, length: length, access: access)
     return offset
   }
 
@@ -44,22 +40,19 @@ extension CPU {
     let offset = try stateArea(i, alignment: alignment, length: length, access: .write)
     let top = Int(fpu.status >> 11) & 7
     for k in 0..<52 where isLegacyWord(k, of: components) {
-      do {
-        let word: UInt64
-        switch k {
-        case 0:
-          word =
-            UInt64(fpu.control) | UInt64(fpu.status) << 16 | UInt64(fpu.tags) << 32 | UInt64(fpu.lastOpcode) << 48
-        case 1: word = fpu.lastInstruction
-        case 2: word = fpu.lastData
-        case 3: word = UInt64(fpu.mxcsr) | UInt64(FPU.mxcsrMask) << 32
-        case 4..<20:
-          let physical = (top + (k - 4) / 2) & 7
-          word = k & 1 == 0 ? fpu.x87[2 * physical] : fpu.x87[2 * physical + 1] & 0xFFFF
-        default: word = fpu.xmm[k - 20]
-        }
-        try write(Int(i.segment), (offset &+ UInt64(8 * k)) & i.addressMask, size: 8, word)
+      let word: UInt64
+      switch k {
+      case 0:
+        word = UInt64(fpu.control) | UInt64(fpu.status) << 16 | UInt64(fpu.tags) << 32 | UInt64(fpu.lastOpcode) << 48
+      case 1: word = fpu.lastInstruction
+      case 2: word = fpu.lastData
+      case 3: word = UInt64(fpu.mxcsr) | UInt64(FPU.mxcsrMask) << 32
+      case 4..<20:
+        let physical = (top + (k - 4) / 2) & 7
+        word = k & 1 == 0 ? fpu.x87[2 * physical] : fpu.x87[2 * physical + 1] & 0xFFFF
+      default: word = fpu.xmm[k - 20]
       }
+      try write(Int(i.segment), (offset &+ UInt64(8 * k)) & i.addressMask, size: 8, word)
     }
   }
 
@@ -100,8 +93,7 @@ extension CPU {
     }
     if components & 2 != 0 {
       fpu.mxcsr = mxcsr
-      let count = mode == .long64 ? 32 : 16
-      for k in 0..<count { fpu.xmm[k] = present & 2 != 0 ? try word(20 + k) : 0 }
+      for k in 0..<2 * xmmRegisterCount { fpu.xmm[k] = present & 2 != 0 ? try word(20 + k) : 0 }
     }
   }
 

@@ -6,6 +6,12 @@ extension CPU {
     if cpl != 0 { throw Fault.gp(0) }
   }
 
+  /// PUSHF, POPF, INT n and IRET are IOPL-sensitive in virtual-8086 mode: #GP(0) below IOPL 3 (SDM
+  /// Vol. 3A 20.2.7; no VME). CLI and STI are too, through `checkIOPrivilege` (CPL is 3 there).
+  func checkVirtual8086IOPL() throws(Fault) {
+    if mode == .virtual8086 && (flagBits >> 12) & 3 != 3 { throw Fault.gp(0) }
+  }
+
   /// CLI/STI need CPL <= IOPL (SDM Vol. 2A CLI).
   func checkIOPrivilege() throws(Fault) {
     if mode != .real && cpl > Int((flagBits >> 12) & 3) { throw Fault.gp(0) }
@@ -44,12 +50,11 @@ extension CPU {
         blockInterruptsForOneInstruction()
       }
     case .pushf:
-      // PUSHF and POPF are IOPL-sensitive in virtual-8086 mode (SDM Vol. 3A 20.2.7).
-      if mode == .virtual8086 && (flagBits >> 12) & 3 != 3 { throw Fault.gp(0) }
+      try checkVirtual8086IOPL()
       materializeFlags()
       try push(flagBits & ~(Flag.rf | Flag.vm) & sizeMask(size), size: size)
     case .popf:
-      if mode == .virtual8086 && (flagBits >> 12) & 3 != 3 { throw Fault.gp(0) }
+      try checkVirtual8086IOPL()
       writeFlags(try pop(size: size), size: size)
     case .hlt:
       try requirePrivilege()
@@ -359,7 +364,7 @@ extension CPU {
     interruptCheckNeeded = true
     // Like SYSCALL, the trap follows the RFLAGS SYSRET loads: a TF from R11 traps right after it.
     singleStepFollowsResult = true
-    if flagBits & Flag.tf != 0 { singleStepTrapPending = true }
+    if flagBits & Flag.tf != 0 { pendingDebugTrap |= CPU.dr6BS }
   }
 
   /// SYSENTER (SDM Vol. 2B): to CPL 0 at IA32_SYSENTER_EIP with flat CS and SS from IA32_SYSENTER_CS,
@@ -406,10 +411,5 @@ extension CPU {
     updateMode()
     cpl = 3
     interruptCheckNeeded = true
-  }
-
-  func isCanonical(_ a: UInt64) -> Bool {
-    let top = Int64(bitPattern: a) >> 47
-    return top == 0 || top == -1
   }
 }

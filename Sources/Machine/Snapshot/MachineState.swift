@@ -66,7 +66,6 @@ extension CPU: StateCodable {
     coder.code(&tscAdjust)
     apic.code(&coder)
     fpu.code(&coder)
-    coder.code(&singleStepTrapPending)
     coder.code(&pendingDebugTrap)
     coder.code(&xcr0)
     coder.code(&debugShadowEnd)

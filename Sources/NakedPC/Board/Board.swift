@@ -69,7 +69,7 @@ package final class Board {
     debugExit = DebugExit()
     powerOff = ACPIPowerOff()
     testDevice = PCTestDevice(interruptLine: lines)
-    firmwareConfig = FirmwareConfig(ramSize: UInt64(configuration.memoryMiB) << 20)
+    firmwareConfig = FirmwareConfig(ramSize: machine.memory.ramSize)
 
     keyboard.onReset = { [unowned self] in self.signal(.resetRequested) }
     // The output port's bit 1 gates address line 20, as on every PC since the AT.
