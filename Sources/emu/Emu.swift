@@ -129,22 +129,12 @@ struct Emu: ParsableCommand {
     guard rtc == "virtual" || rtc == "host" else {
       throw ValidationError("--rtc takes 'virtual' or 'host'")
     }
-    if !initrd.isEmpty && (record != nil || replay != nil) {
-      throw ValidationError("--record and --replay do not carry --initrd modules yet")
-    }
     guard cpuVendor == "intel" || cpuVendor == "amd" else {
       throw ValidationError("--cpu-vendor takes 'intel' or 'amd'")
     }
-    if cpuVendor != "intel" && (record != nil || replay != nil) {
-      throw ValidationError("--record and --replay do not carry --cpu-vendor yet")
-    }
-    if loadState != nil && record != nil {
-      throw ValidationError("--record starts at the boot: it cannot follow --load-state")
-    }
     if replay != nil {
-      guard keys == nil, serialIn == nil, record == nil, loadState == nil else {
-        throw ValidationError(
-          "--replay takes its input from the recording: no --keys, --serial-in, --record or --load-state")
+      guard keys == nil, serialIn == nil, record == nil else {
+        throw ValidationError("--replay takes its input from the recording: no --keys, --serial-in or --record")
       }
     }
   }
@@ -198,12 +188,16 @@ struct Emu: ParsableCommand {
       let session = try Session(
         options: options, serial: sink, history: recording?.inputs ?? [], frontier: recording?.endCycle ?? 0)
       session.replayEnd = recording?.result
-      if let loadState {
-        guard let data = FileManager.default.contents(atPath: loadState) else {
-          throw EmuError.load("cannot read the state file \(loadState)")
+      let startState = try loadState.map { path in
+        guard let data = FileManager.default.contents(atPath: path) else {
+          throw EmuError.load("cannot read the state file \(path)")
         }
-        try session.loadStateFile(Array(data), path: loadState)
+        return Array(data)
       }
+      if let recording, let replay {
+        try RecordReplay.checkStart(of: recording, path: replay, loaded: startState, loadedPath: loadState)
+      }
+      if let startState, let loadState { try session.loadStateFile(startState, path: loadState) }
       let debugger = try gdb.map { try GDBServer(session: session, port: $0) }
       let started = Date()
       var result: SessionResult

@@ -149,19 +149,35 @@ final class GDBTests: XCTestCase {
 
   func testSavevmAndLoadvmFromTheMonitor() throws {
     try requireGDB()
+    let directory = try PackagePaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("first.state").path
     let emu = try DebuggedEmulator(kernel: try kernel, arguments: ["--keys", "echo once\\nhelp\\n"])
     let output = try emu.gdb(
       [
-        "break Shell.swift:51", "continue", "monitor savevm first", "echo SAVED\\n", "info registers", "echo END\\n",
+        "break Shell.swift:51", "continue", "monitor savevm first", "monitor save-state \(file)",
+        "echo SAVED\\n", "info registers", "echo END\\n",
         "continue", "echo LATER\\n", "info registers", "echo END\\n",
         "monitor loadvm first", "flushregs", "echo LOADED\\n", "info registers", "echo END\\n",
-        "monitor info snapshots", "monitor loadvm nothing", "delete", "kill",
+        "monitor info snapshots", "monitor loadvm nothing",
+        "continue", "monitor load-state \(file)", "flushregs", "echo FROM-FILE\\n", "info registers", "echo END\\n",
+        "monitor load-state \(directory.path)/missing.state", "delete", "kill",
       ], symbols: try kernel)
     let section = { (name: String) in Self.section(name, of: output) }
     XCTAssertTrue(output.contains("saved snapshot 'first'"), output)
     XCTAssertTrue(section("SAVED").contains("rip "), output)
     XCTAssertNotEqual(section("LATER"), section("SAVED"))
     XCTAssertEqual(section("LOADED"), section("SAVED"), output)
+    XCTAssertTrue(output.contains("wrote the machine at cycle "), output)
+    XCTAssertEqual(section("FROM-FILE"), section("SAVED"), output)
+    // After loadvm, --keys types again what it typed after the snapshot: the breakpoint is reached a
+    // third time (the run would wait for input forever otherwise).
+    XCTAssertEqual(output.components(separatedBy: "Breakpoint 1, ").count, 4, output)
+    XCTAssertTrue(output.contains("load-state: cannot read "), output)
+    // The file is the format --load-state reads: a new run starts from it.
+    let resumed = try Emulator.run(kernel: try kernel, arguments: ["--load-state", file, "--exit-when-idle"])
+    XCTAssertEqual(resumed.status, 0, resumed.standardError)
+    XCTAssertTrue(resumed.serial.contains("once\r\n"), resumed.serial)
     XCTAssertTrue(output.contains("first  cycle "), output)
     XCTAssertTrue(output.contains("no snapshot named 'nothing'"), output)
     XCTAssertEqual(emu.waitForExit()?.crashed, false)

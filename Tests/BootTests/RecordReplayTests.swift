@@ -1,8 +1,11 @@
 // --record and --replay: a run whose input arrived with real-time timing (typed on the terminal
 // console as the guest ran) replays headless to the same screen, serial output and counts; a
-// damaged recording, another kernel or an unwritable path is a clear error.
+// damaged recording, another kernel or an unwritable path is a clear error. Modules, the CPU vendor
+// and a start from a state file are in the recording too, and a replay checks them.
 
 import Foundation
+import NakedPC
+import SystemZlib
 import XCTest
 
 final class RecordReplayTests: XCTestCase {
@@ -54,7 +57,7 @@ final class RecordReplayTests: XCTestCase {
     XCTAssertEqual(recorded.status, 0, recorded.stats)
     XCTAssertTrue(recorded.serial.contains("one"), recorded.serial)
     let text = try String(contentsOf: recording, encoding: .utf8)
-    XCTAssertTrue(text.hasPrefix("emu-recording 1\n"), text)
+    XCTAssertTrue(text.hasPrefix("emu-recording 2\n"), text)
     XCTAssertTrue(text.contains(" serial "), "the typed bytes are in the recording: \(text)")
 
     let replayScreen = directory.appendingPathComponent("replay.vga")
@@ -142,5 +145,164 @@ final class RecordReplayTests: XCTestCase {
     let unwritable = try Emulator.run(kernel: try kernel, arguments: ["--record", "/proc/version/x.rec"])
     XCTAssertEqual(unwritable.status, 6, unwritable.standardError)
     XCTAssertTrue(unwritable.serial.isEmpty)
+  }
+
+  func testModulesAndTheCPUVendorAreRecordedAndCheckedOnReplay() throws {
+    let directory = try PackagePaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    // Reports CPUID's first vendor byte ('G' or 'A') plus 16 per module through isa-debug-exit.
+    let probe = directory.appendingPathComponent("probe.bin")
+    try Data(
+      GuestFuzzTests.multibootImage(code: [
+        0x8B, 0x73, 0x14,  // mov esi, [ebx + 20]    mods_count
+        0x31, 0xC0,  // xor eax, eax
+        0x0F, 0xA2,  // cpuid
+        0x0F, 0xB6, 0xC3,  // movzx eax, bl
+        0xC1, 0xE6, 0x04,  // shl esi, 4
+        0x01, 0xF0,  // add eax, esi
+        0xE7, 0xF4,  // out 0xF4, eax
+        0xFA, 0xF4,  // cli; hlt
+      ])
+    ).write(to: probe)
+    let module = directory.appendingPathComponent("one.mod")
+    try Data(Array("module contents".utf8)).write(to: module)
+    let recording = directory.appendingPathComponent("probe.rec")
+    let expected: Int32 = ((0x41 + 16) << 1) | 1
+    let made = try Emulator.run(
+      kernel: probe,
+      arguments: ["--cpu-vendor", "amd", "--initrd", "\(module.path) x=1", "--record", recording.path, "--stats"])
+    XCTAssertEqual(made.status, expected, made.standardError)
+    let text = try String(contentsOf: recording, encoding: .utf8)
+    XCTAssertTrue(text.contains(" cpu-vendor amd "), text)
+    XCTAssertTrue(text.contains("\nmodule 15 "), text)
+
+    // The same module from another path replays (files are known by their contents); the vendor
+    // comes from the recording.
+    let copy = directory.appendingPathComponent("copy.mod")
+    try FileManager.default.copyItem(at: module, to: copy)
+    let replayed = try Emulator.run(
+      kernel: probe, arguments: ["--replay", recording.path, "--initrd", copy.path, "--stats"])
+    XCTAssertEqual(replayed.status, expected, replayed.standardError)
+    XCTAssertEqual(statsLine(replayed.standardError), statsLine(made.standardError))
+
+    let missing = try Emulator.run(kernel: probe, arguments: ["--replay", recording.path])
+    XCTAssertEqual(missing.status, 2)
+    XCTAssertTrue(
+      missing.standardError.contains("1 --initrd modules ('\(module.path) x=1'); 0 given"), missing.standardError)
+    try Data(Array("other contents!".utf8)).write(to: copy)
+    let other = try Emulator.run(kernel: probe, arguments: ["--replay", recording.path, "--initrd", copy.path])
+    XCTAssertEqual(other.status, 2)
+    XCTAssertTrue(other.standardError.contains("module 1 was"), other.standardError)
+  }
+
+  func testARunFromAStateFileRecordsAndReplaysFromIt() throws {
+    let directory = try PackagePaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let state = directory.appendingPathComponent("one.state")
+    let first = try Emulator.run(
+      kernel: try kernel, arguments: ["--keys", "echo one\\n", "--exit-when-idle", "--save-state", state.path])
+    XCTAssertEqual(first.status, 0, first.standardError)
+    let recording = directory.appendingPathComponent("two.rec")
+    let recorded = try Emulator.run(
+      kernel: try kernel,
+      arguments: [
+        "--load-state", state.path, "--keys", "echo two\\n", "--exit-when-idle", "--record", recording.path, "--stats",
+      ])
+    XCTAssertEqual(recorded.status, 0, recorded.standardError)
+    XCTAssertTrue(recorded.serial.contains("two") && !recorded.serial.contains("one"), recorded.serial)
+    XCTAssertTrue(try String(contentsOf: recording, encoding: .utf8).contains("\nstart-state "))
+
+    let replayed = try Emulator.run(
+      kernel: try kernel, arguments: ["--replay", recording.path, "--load-state", state.path, "--stats"])
+    XCTAssertEqual(replayed.status, 0, replayed.standardError)
+    XCTAssertEqual(replayed.serial, recorded.serial)
+    XCTAssertEqual(replayed.screen, recorded.screen)
+    XCTAssertEqual(statsLine(replayed.standardError), statsLine(recorded.standardError))
+
+    let without = try Emulator.run(kernel: try kernel, arguments: ["--replay", recording.path])
+    XCTAssertEqual(without.status, 2)
+    XCTAssertTrue(without.standardError.contains("give it with --load-state"), without.standardError)
+    let otherState = directory.appendingPathComponent("other.state")
+    let other = try Emulator.run(
+      kernel: try kernel, arguments: ["--keys", "help\\n", "--exit-when-idle", "--save-state", otherState.path])
+    XCTAssertEqual(other.status, 0, other.standardError)
+    let wrong = try Emulator.run(
+      kernel: try kernel, arguments: ["--replay", recording.path, "--load-state", otherState.path])
+    XCTAssertEqual(wrong.status, 2)
+    XCTAssertTrue(wrong.standardError.contains("another state file"), wrong.standardError)
+  }
+
+  func testAVersion1RecordingStillReplays() throws {
+    let directory = try PackagePaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recording = directory.appendingPathComponent("new.rec")
+    let made = try Emulator.run(
+      kernel: try kernel, arguments: ["--keys", "echo old\\n", "--exit-when-idle", "--record", recording.path])
+    XCTAssertEqual(made.status, 0, made.standardError)
+    // Version 1 is version 2 without the cpu-vendor option, for a run with no modules or state.
+    var lines = Array(try String(contentsOf: recording, encoding: .utf8).components(separatedBy: "\n").dropLast(2))
+    lines[0] = "emu-recording 1"
+    lines = lines.map { $0.replacingOccurrences(of: " cpu-vendor intel", with: "") }
+    let bytes = checksummed(lines)
+    XCTAssertEqual(try Recording.decode(bytes).cpuVendor, .intel)
+    let old = directory.appendingPathComponent("old.rec")
+    try Data(bytes).write(to: old)
+    let replayed = try Emulator.run(kernel: try kernel, arguments: ["--replay", old.path])
+    XCTAssertEqual(replayed.status, 0, replayed.standardError)
+    XCTAssertEqual(replayed.serial, made.serial)
+  }
+
+  /// A recording's text with its checksum line.
+  private func checksummed(_ lines: [String]) -> [UInt8] {
+    var bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
+    let sum = String(CRC32.checksum(bytes), radix: 16)
+    bytes += Array("checksum \(String(repeating: "0", count: 8 - sum.count) + sum)\n".utf8)
+    return bytes
+  }
+
+  func testTheRecordingFormatRoundTripsAndRefusesMangledLinesWithAReason() throws {
+    let lines = [
+      "emu-recording 2", "kernel 392040 e46a4f14 6b2e656c66", "module 15 0a0b0c0d 6f6e652e6d6f642078",
+      "module 3 00000001 -", "start-state 244023 2144df1c",
+      "options memory-mib 64 cycles-per-second 100000000 rtc-epoch -5 strict 1 reboot 0 cpu-vendor amd append 6869",
+      "input 10 keyboard 1e9e", "input 10 serial 0d", "input 20 step", "input 30 register 16 1000100000000000",
+      "input 40 memory b8000 5307", "end 50 44 triple-fault 626f6f6d",
+    ]
+    let recording = try Recording.decode(checksummed(lines))
+    XCTAssertEqual(recording.modules.map(\.name), ["one.mod x", ""])
+    XCTAssertEqual(recording.startState, FileIdentity(size: 244023, crc: 0x2144_df1c))
+    XCTAssertEqual(recording.cpuVendor, .amd)
+    XCTAssertEqual(recording.rtcEpoch, -5)
+    XCTAssertEqual(recording.inputs.count, 5)
+    XCTAssertEqual(recording.result, .tripleFault("boom"))
+    XCTAssertEqual(recording.encoded(), checksummed(lines), "encoding gives back the same text")
+
+    // Every line with a field dropped, a field replaced by garbage, the line doubled or dropped,
+    // under a valid checksum: decoded or refused with a line number, never a crash.
+    var refused = 0
+    for k in lines.indices {
+      let fields = lines[k].split(separator: " ").map(String.init)
+      var variants: [[String]] = [Array(lines[..<k] + lines[(k + 1)...]), Array(lines[...k] + lines[k...])]
+      for f in fields.indices {
+        var fewer = fields
+        fewer.remove(at: f)
+        var garbled = fields
+        garbled[f] = "zz-\u{7f}"
+        for changed in [fewer, garbled] {
+          var mangled = lines
+          mangled[k] = changed.joined(separator: " ")
+          variants.append(mangled)
+        }
+      }
+      for variant in variants {
+        do {
+          _ = try Recording.decode(checksummed(variant))
+        } catch let error as Recording.FormatError {
+          refused += 1
+          XCTAssertFalse(error.description.isEmpty)
+        }
+      }
+    }
+    XCTAssertGreaterThan(refused, 100)
   }
 }

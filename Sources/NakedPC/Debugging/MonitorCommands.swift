@@ -1,6 +1,8 @@
 // MonitorCommands.swift: gdb's `monitor ...` (qRcmd), with QEMU's monitor commands and output shapes
-// where they exist: info registers, info mem, info gdt, info idt, xp, savevm, loadvm, info snapshots.
+// where they exist: info registers, info mem, info gdt, info idt, xp, savevm, loadvm, info snapshots;
+// and emu's save-state / load-state, the state files of --save-state / --load-state.
 
+import Foundation
 import Machine
 
 package struct MonitorCommands {
@@ -26,6 +28,27 @@ package struct MonitorCommands {
       }
       // gdb keeps the registers it read: `flushregs` makes it read the restored ones.
       return "loaded snapshot '\(name)': cycle \(session.totalCycles); run 'flushregs' in gdb\n"
+    case ("save-state", _):
+      let path = words.dropFirst().joined(separator: " ")
+      guard !path.isEmpty else { return "usage: save-state FILE\n" }
+      do {
+        try OutputFile(path: path, what: "state file").write(session.stateFile())
+      } catch {
+        return "save-state: \(error)\n"
+      }
+      return "wrote the machine at cycle \(session.totalCycles) to \(path)\n"
+    case ("load-state", _):
+      let path = words.dropFirst().joined(separator: " ")
+      guard !path.isEmpty else { return "usage: load-state FILE\n" }
+      guard session.replayEnd == nil else { return "load-state: not while replaying a recording\n" }
+      guard let data = FileManager.default.contents(atPath: path) else { return "load-state: cannot read \(path)\n" }
+      do {
+        try session.loadStateFile(Array(data), path: path)
+      } catch {
+        return "load-state: \(error)\n"
+      }
+      session.afterReset?()
+      return "loaded \(path): cycle \(session.totalCycles), the start of the history now; run 'flushregs' in gdb\n"
     case ("sstep", "irq"?):
       switch words.dropFirst(2).first {
       case "on"?: session.stepsEnterInterrupts = true
@@ -52,6 +75,8 @@ package struct MonitorCommands {
         savevm NAME      keep a snapshot of the whole machine under NAME
         loadvm NAME      return to it (what happened after it is forgotten)
         info snapshots   the snapshots kept
+        save-state FILE  write the whole machine to FILE (as --save-state; --load-state reads it)
+        load-state FILE  start again from FILE: it becomes the start of the history
         sstep irq on|off whether stepi takes a pending interrupt first (default off, as QEMU)
 
         """

@@ -19,12 +19,28 @@ package enum RecordReplay {
     guard let kernel = FileManager.default.contents(atPath: options.kernelPath) else {
       throw EmuError.load("cannot read the kernel file \(options.kernelPath)")
     }
-    if kernel.count != recording.kernelSize || CRC32.checksum(kernel) != recording.kernelCRC {
+    let given = FileIdentity(of: Array(kernel))
+    guard given == recording.kernel else {
       throw EmuError.load(
-        "recording \(path) was made with another kernel (\(recording.kernelName), \(recording.kernelSize) bytes, "
-          + "CRC-32 \(Recording.hex32(recording.kernelCRC))); \(options.kernelPath) has \(kernel.count) bytes, "
-          + "CRC-32 \(Recording.hex32(CRC32.checksum(kernel)))")
+        "recording \(path) was made with another kernel (\(recording.kernelName), \(recording.kernel)); "
+          + "\(options.kernelPath) has \(given)")
     }
+    // The modules come from --initrd again, file for file; the guest sees the recorded strings.
+    let modules = try Session.readModules(options.initrd)
+    guard modules.count == recording.modules.count else {
+      let names = recording.modules.map { "'\($0.name)'" }.joined(separator: ", ")
+      throw EmuError.load(
+        "recording \(path) was made with \(recording.modules.count) --initrd modules"
+          + (names.isEmpty ? "" : " (\(names))") + "; \(modules.count) given")
+    }
+    for (k, (module, recorded)) in zip(modules, recording.modules).enumerated()
+    where FileIdentity(of: module.bytes) != recorded.file {
+      throw EmuError.load(
+        "recording \(path): module \(k + 1) was '\(recorded.name)' (\(recorded.file)); "
+          + "'\(options.initrd[k])' has \(FileIdentity(of: module.bytes))")
+    }
+    options.moduleNames = recording.modules.map(\.name)
+    options.configuration.cpuVendor = recording.cpuVendor
     options.kernelName = recording.kernelName
     options.commandLine = recording.commandLine
     options.configuration.memoryMiB = recording.memoryMiB
@@ -36,16 +52,37 @@ package enum RecordReplay {
     return recording
   }
 
+  /// A recording of a run that began from a state file is replayed from the same file, and one
+  /// from the boot from none: `loaded` is the file --load-state gave, if any.
+  package static func checkStart(of recording: Recording, path: String, loaded: [UInt8]?, loadedPath: String?) throws {
+    switch (recording.startState, loaded) {
+    case (nil, nil): return
+    case (let recorded?, nil):
+      throw EmuError.load("recording \(path) starts from a state file (\(recorded)): give it with --load-state")
+    case (nil, _?):
+      throw EmuError.load("recording \(path) starts at the boot: it takes no --load-state")
+    case (let recorded?, let bytes?):
+      let given = FileIdentity(ofSelfChecked: bytes)
+      guard given == recorded else {
+        throw EmuError.load(
+          "recording \(path) starts from another state file (\(recorded)); \(loadedPath ?? "the state file") has \(given)"
+        )
+      }
+    }
+  }
+
   /// The recording of a finished session.
   package static func recording(of session: Session, result: SessionResult) -> Recording {
     let options = session.options
     let epoch: Int64
     if case .virtual(let e) = options.configuration.rtcSource { epoch = e } else { epoch = 0 }
     return Recording(
-      kernelSize: session.kernelImage.count, kernelCRC: CRC32.checksum(session.kernelImage),
-      kernelName: options.kernelName ?? options.kernelPath, memoryMiB: options.configuration.memoryMiB,
+      kernel: FileIdentity(of: session.kernelImage), kernelName: options.kernelName ?? options.kernelPath,
+      modules: session.modules.map { Recording.Module(file: FileIdentity(of: $0.bytes), name: $0.commandLine) },
+      startState: session.startState, memoryMiB: options.configuration.memoryMiB,
       cyclesPerSecond: options.configuration.cyclesPerSecond, rtcEpoch: epoch, strict: options.configuration.strict,
-      reboot: options.rebootOnTripleFault, commandLine: options.commandLine,
+      reboot: options.rebootOnTripleFault, cpuVendor: options.configuration.cpuVendor,
+      commandLine: options.commandLine,
       inputs: session.history.filter { $0.cycle <= session.totalCycles }, endCycle: session.totalCycles,
       endInstructions: session.totalInstructions, result: result)
   }

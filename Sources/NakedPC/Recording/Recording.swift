@@ -1,13 +1,16 @@
-// Recording.swift: the `--record` / `--replay` file: a run as its kernel, the options that change
-// what the guest does, and its inputs at the cycles they arrived (GuestInput.swift).
+// Recording.swift: the `--record` / `--replay` file: a run as the files it read (kernel, modules,
+// the state it started from), the options that change what the guest does, and its inputs at the
+// cycles they arrived (GuestInput.swift).
 //
-// Format, version 1: UTF-8 text, one item per line, fields separated by one space, byte strings
+// Format, version 2: UTF-8 text, one item per line, fields separated by one space, byte strings
 // and texts in lower-case hex ("-" for an empty one):
 //
-//   emu-recording 1
+//   emu-recording 2
 //   kernel <size> <crc32 of the file, 8 hex digits> <name: the path given, hex>
+//   module <size> <crc32> <the module's string: the --initrd entry given, hex>   (one per module)
+//   start-state <size> <crc32>                       (only when the run began from --load-state)
 //   options memory-mib <n> cycles-per-second <n> rtc-epoch <seconds since 1970> strict <0|1>
-//           reboot <0|1> append <hex>                                       (one line)
+//           reboot <0|1> cpu-vendor <intel|amd> append <hex>                     (one line)
 //   input <cycle> keyboard <scancodes hex>
 //   input <cycle> serial <bytes hex>
 //   input <cycle> step
@@ -16,31 +19,44 @@
 //   end <cycle> <instructions> <result> [<detail hex>]
 //   checksum <crc32 of every byte before this line, 8 hex digits>
 //
+// Version 1 (still read) had no module or start-state lines and no cpu-vendor option (Intel).
 // Cycles are session cycles (across guest resets); inputs are in the order they were given. The
-// kernel's name matters because the Multiboot command line starts with it. The checksum makes a
-// damaged or truncated file an error instead of a silent divergence.
+// kernel's and the modules' names matter because the guest reads them (the Multiboot command
+// line starts with the kernel's). The checksum makes a damaged or truncated file an error instead
+// of a silent divergence.
 
 import SystemZlib
 import Foundation
 import GDBRemote
+import Machine
 
 package struct Recording: Equatable {
   package static let magic = "emu-recording"
-  package static let version = 1
+  package static let version = 2
 
-  package var kernelSize: Int
-  package var kernelCRC: UInt32
+  package var kernel: FileIdentity
   package var kernelName: String
+  /// The `--initrd` modules, in order.
+  package var modules: [Module] = []
+  /// The state file the run started from (`--load-state`); nil for a run from the boot.
+  package var startState: FileIdentity?
   package var memoryMiB: Int
   package var cyclesPerSecond: UInt64
   package var rtcEpoch: Int64
   package var strict: Bool
   package var reboot: Bool
+  package var cpuVendor: CPUVendor = .intel
   package var commandLine: String
   package var inputs: [TimedInput]
   package var endCycle: UInt64
   package var endInstructions: UInt64
   package var result: SessionResult
+
+  /// A module file and the string the guest saw for it.
+  package struct Module: Equatable {
+    package var file: FileIdentity
+    package var name: String
+  }
 
   package struct FormatError: Error, CustomStringConvertible {
     package var line: Int
@@ -52,9 +68,14 @@ package struct Recording: Equatable {
 
   package func encoded() -> [UInt8] {
     var text = "\(Self.magic) \(Self.version)\n"
-    text += "kernel \(kernelSize) \(Self.hex32(kernelCRC)) \(Self.hex(Array(kernelName.utf8)))\n"
+    text += "kernel \(kernel.size) \(Self.hex32(kernel.crc)) \(Self.hex(Array(kernelName.utf8)))\n"
+    for module in modules {
+      text += "module \(module.file.size) \(Self.hex32(module.file.crc)) \(Self.hex(Array(module.name.utf8)))\n"
+    }
+    if let startState { text += "start-state \(startState.size) \(Self.hex32(startState.crc))\n" }
     text += "options memory-mib \(memoryMiB) cycles-per-second \(cyclesPerSecond) rtc-epoch \(rtcEpoch)"
-    text += " strict \(strict ? 1 : 0) reboot \(reboot ? 1 : 0) append \(Self.hex(Array(commandLine.utf8)))\n"
+    text += " strict \(strict ? 1 : 0) reboot \(reboot ? 1 : 0) cpu-vendor \(cpuVendor)"
+    text += " append \(Self.hex(Array(commandLine.utf8)))\n"
     for entry in inputs {
       text += "input \(entry.cycle) "
       switch entry.input {
@@ -109,22 +130,52 @@ package struct Recording: Equatable {
     var reader = LineReader(lines: Array(lines))
     let header = try reader.fields(2)
     guard header[0] == magic else { throw reader.error("not an emu recording") }
-    guard header[1] == String(version) else {
-      throw reader.error("recording format version \(header[1]); this emu reads version \(version)")
+    guard let format = Int(header[1]), (1...version).contains(format) else {
+      throw reader.error("recording format version \(header[1]); this emu reads versions 1 to \(version)")
     }
     let kernel = try reader.fields(4, named: "kernel")
-    let options = try reader.fields(13, named: "options")
-    let keys = ["memory-mib", "cycles-per-second", "rtc-epoch", "strict", "reboot", "append"]
-    for (k, key) in keys.enumerated() where options[1 + 2 * k] != key {
-      throw reader.error("expected option \(key), found \(options[1 + 2 * k])")
+    var modules: [Module] = []
+    var startState: FileIdentity?
+    var line = try reader.fields(named: "options")
+    while format >= 2 && line.first == "module" {
+      guard line.count == 4 else { throw reader.error("a module takes a size, a checksum and a name") }
+      modules.append(
+        Module(
+          file: FileIdentity(size: try reader.int(line[1]), crc: try reader.hex32(line[2])),
+          name: String(decoding: try reader.bytes(line[3]), as: UTF8.self)))
+      line = try reader.fields(named: "options")
+    }
+    if format >= 2 && line.first == "start-state" {
+      guard line.count == 3 else { throw reader.error("start-state takes a size and a checksum") }
+      startState = FileIdentity(size: try reader.int(line[1]), crc: try reader.hex32(line[2]))
+      line = try reader.fields(named: "options")
+    }
+    guard line.first == "options" else { throw reader.error("expected 'options', found '\(line.first ?? "")'") }
+    // Name-value pairs after the word; version 1 had no cpu-vendor.
+    let keys =
+      ["memory-mib", "cycles-per-second", "rtc-epoch", "strict", "reboot"] + (format >= 2 ? ["cpu-vendor"] : [])
+    guard line.count == 1 + 2 * (keys.count + 1) else {
+      throw reader.error("expected \(1 + 2 * (keys.count + 1)) fields, found \(line.count)")
+    }
+    for (k, key) in (keys + ["append"]).enumerated() where line[1 + 2 * k] != key {
+      throw reader.error("expected option \(key), found \(line[1 + 2 * k])")
+    }
+    let value = { (key: String) in line[2 + 2 * (keys.firstIndex(of: key) ?? keys.count)] }
+    var vendor = CPUVendor.intel
+    if format >= 2 {
+      guard let named = CPUVendor.allCases.first(where: { "\($0)" == value("cpu-vendor") }) else {
+        throw reader.error("unknown cpu-vendor '\(value("cpu-vendor"))'")
+      }
+      vendor = named
     }
     var recording = Recording(
-      kernelSize: try reader.int(kernel[1]), kernelCRC: try reader.hex32(kernel[2]),
-      kernelName: String(decoding: try reader.bytes(kernel[3]), as: UTF8.self),
-      memoryMiB: try reader.int(options[2]), cyclesPerSecond: UInt64(try reader.int(options[4])),
-      rtcEpoch: Int64(try reader.signed(options[6])), strict: try reader.flag(options[8]),
-      reboot: try reader.flag(options[10]),
-      commandLine: String(decoding: try reader.bytes(options[12]), as: UTF8.self),
+      kernel: FileIdentity(size: try reader.int(kernel[1]), crc: try reader.hex32(kernel[2])),
+      kernelName: String(decoding: try reader.bytes(kernel[3]), as: UTF8.self), modules: modules,
+      startState: startState, memoryMiB: try reader.int(value("memory-mib")),
+      cyclesPerSecond: UInt64(try reader.int(value("cycles-per-second"))),
+      rtcEpoch: Int64(try reader.signed(value("rtc-epoch"))), strict: try reader.flag(value("strict")),
+      reboot: try reader.flag(value("reboot")), cpuVendor: vendor,
+      commandLine: String(decoding: try reader.bytes(value("append")), as: UTF8.self),
       inputs: [], endCycle: 0, endInstructions: 0, result: .quit)
     while let fields = reader.next(), fields.first == "input" {
       guard fields.count >= 3 else { throw reader.error("an input needs a cycle and a kind") }
@@ -186,6 +237,12 @@ package struct Recording: Equatable {
       guard index < lines.count else { throw error("the file ends before its '\(name)' line") }
       let fields = lines[index].split(separator: " ", omittingEmptySubsequences: false).map(String.init)
       guard fields.first == name else { throw error("expected '\(name)', found '\(fields.first ?? "")'") }
+      return fields
+    }
+
+    /// The next line, which must not be missing; `named` says what the file lacks if it is.
+    package mutating func fields(named name: String) throws -> [String] {
+      guard let fields = next() else { throw error("the file ends before its '\(name)' line") }
       return fields
     }
 

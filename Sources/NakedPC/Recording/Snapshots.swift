@@ -24,6 +24,9 @@ package struct Checkpoint {
   package var state: [UInt8]
   package var pages: [(page: Int, bytes: [UInt8])]?
   package var isBase = false
+  /// The scripted input (`--keys`, `--serial-in FILE`) not yet given at `cycle`: a named
+  /// snapshot's future types it again.
+  package var scriptedInput = ScriptedInput()
 
   package var byteCount: Int { state.count + (pages?.count ?? 0) * 0x1000 }
 }
@@ -78,7 +81,7 @@ extension Session {
 
   /// A complete snapshot (savevm, the loaded state).
   package func checkpoint() -> Checkpoint {
-    Checkpoint(cycle: totalCycles, historyCount: history.count, state: snapshotState())
+    Checkpoint(cycle: totalCycles, historyCount: replayNext, state: snapshotState(), scriptedInput: scriptedInput)
   }
 
   /// Back to a checkpoint of this timeline: the history after it is replayed from there.
@@ -134,6 +137,7 @@ extension Session {
     replayNext = history.count
     frontier = snapshot.cycle
     outputWritten = snapshot.cycle
+    scriptedInput = snapshot.scriptedInput
     afterReset?()
   }
 
@@ -183,8 +187,9 @@ extension Session {
     coder.code(&ram)
     coder.code(&state)
     guard coder.isComplete else { throw EmuError.load("\(path) is damaged: \(coder.failure ?? "bytes after its end")") }
-    guard size == UInt64(kernelImage.count), crc == CRC32.checksum(kernelImage) else {
-      throw EmuError.load("\(path) was saved with another kernel (\(size) bytes, CRC-32 \(Recording.hex32(crc)))")
+    let saved = FileIdentity(size: Int(truncatingIfNeeded: size), crc: crc)
+    guard saved == FileIdentity(of: kernelImage) else {
+      throw EmuError.load("\(path) was saved with another kernel (\(saved))")
     }
     guard ram == board.machine.memory.ramSize else {
       throw EmuError.load("\(path) has \(ram >> 20) MiB of RAM; give --memory \(ram >> 20)")
@@ -194,9 +199,17 @@ extension Session {
     } catch EmuError.load(let message) {
       throw EmuError.load("\(path): \(message)")
     }
+    // The loaded state stands for the boot: what came before it does not lead here. A replay's
+    // recorded inputs all come after it and stay.
+    if replayEnd == nil {
+      history = []
+      replayNext = 0
+      frontier = totalCycles
+    }
+    startState = FileIdentity(ofSelfChecked: bytes)
     origin = checkpoint()
     checkpoints = []
-    frontier = totalCycles
+    namedSnapshots = [:]
     outputWritten = totalCycles
   }
 }

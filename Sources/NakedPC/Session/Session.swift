@@ -23,6 +23,8 @@ package struct SessionOptions {
   package var commandLine = ""
   /// Multiboot modules as QEMU's `-initrd` takes them: each entry "FILE [ARGS]", in order.
   package var initrd: [String] = []
+  /// The strings the guest sees for the modules (a replay's recorded ones); the entries when nil.
+  package var moduleNames: [String]?
   package var configuration = BoardConfiguration()
   package var maxCycles: UInt64?
   package var rebootOnTripleFault = false
@@ -101,17 +103,27 @@ public enum SessionResult: Equatable, Sendable {
   }
 }
 
+/// Input the front end scripted before the run (`--keys`, `--serial-in FILE`, the library's
+/// `type`): given to the guest once it waits for input, a key at a time. Serial bytes wait for
+/// that too, so the kernel's UART initialisation (which clears the FIFOs) cannot swallow them.
+package struct ScriptedInput {
+  package var keys: ArraySlice<KeyStroke> = []
+  package var serial: [UInt8] = []
+
+  package var isEmpty: Bool { keys.isEmpty && serial.isEmpty }
+}
+
 package final class Session {
   package let options: SessionOptions
   package let serial: SerialSink
   private let kernel: [UInt8]
   /// The `--initrd` modules, read once and loaded again at each reset.
-  private let modules: [MultibootModule]
+  package let modules: [MultibootModule]
+  /// The state file the session started from (`--load-state`, or the monitor's `load-state`).
+  package var startState: FileIdentity?
   package var board: Board
-  private var pendingKeys: ArraySlice<KeyStroke>
-  /// --serial-in FILE: handed to the UART once the guest first waits for input, so the kernel's
-  /// UART initialisation (which clears the FIFOs) cannot swallow it.
-  private var pendingSerialInput: [UInt8]
+  /// `--keys` and `--serial-in FILE` input not given to the guest yet.
+  package var scriptedInput: ScriptedInput
   /// Cycles run by PCs before the last reset, so --max-cycles counts the whole session.
   package var cyclesBeforeReset: UInt64 = 0
   package var instructionsBeforeReset: UInt64 = 0
@@ -153,9 +165,10 @@ package final class Session {
       throw EmuError.load("cannot read the kernel file \(options.kernelPath)")
     }
     kernel = Array(data)
-    modules = try Self.readModules(options.initrd)
-    pendingKeys = options.keys[...]
-    pendingSerialInput = options.serialInput
+    var modules = try Self.readModules(options.initrd)
+    for (k, name) in (options.moduleNames ?? []).enumerated() where k < modules.count { modules[k].commandLine = name }
+    self.modules = modules
+    scriptedInput = ScriptedInput(keys: options.keys[...], serial: options.serialInput)
     board = try Self.boot(kernel, modules: modules, options: options, serial: serial)
   }
 
@@ -238,7 +251,7 @@ package final class Session {
       switch reason {
       case .cycleLimit:
         if let result = lookIn() { return result }
-      case .idle where !pendingKeys.isEmpty || !pendingSerialInput.isEmpty:
+      case .idle where !scriptedInput.isEmpty:
         if let result = lookIn() { return result }
       default:
         if let result = try map(reason) { return result }
@@ -258,13 +271,13 @@ package final class Session {
   /// input, and notice when it has consumed everything it was given.
   private func lookIn() -> SessionResult? {
     guard board.machine.cpu.isHalted, isLive else { return nil }
-    if !pendingSerialInput.isEmpty {
-      record(.serial(pendingSerialInput))
-      pendingSerialInput = []
+    if !scriptedInput.serial.isEmpty {
+      record(.serial(scriptedInput.serial))
+      scriptedInput.serial = []
       return nil
     }
     guard board.keyboard.pendingKeyboardBytes == 0 else { return nil }
-    if let stroke = pendingKeys.popFirst() {
+    if let stroke = scriptedInput.keys.popFirst() {
       record(.keyboard(stroke.scancodes))
       return nil
     }
@@ -276,12 +289,12 @@ package final class Session {
 
   /// Keys to type once the guest waits for input, after those already waiting (as `--keys`).
   package func enqueueKeys(_ strokes: [KeyStroke]) {
-    pendingKeys.append(contentsOf: strokes)
+    scriptedInput.keys.append(contentsOf: strokes)
   }
 
   /// Bytes for COM1's receiver, handed over once the guest waits for input (as `--serial-in FILE`).
   package func enqueueSerialInput(_ bytes: [UInt8]) {
-    pendingSerialInput += bytes
+    scriptedInput.serial += bytes
   }
 
   /// A fresh PC with the kernel loaded again.
