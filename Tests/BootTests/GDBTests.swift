@@ -147,6 +147,30 @@ final class GDBTests: XCTestCase {
     XCTAssertEqual(emu.serial.components(separatedBy: "Type 'help'").count, 2, emu.serial)
   }
 
+  func testSourceLevelStepsBothWaysAndArguments() throws {
+    try requireGDB()
+    // gdb's reverse-next and reverse-finish are built from bs, bc and breakpoints it places itself;
+    // they land on the source lines a forward run went through. The line editor holds "echo once".
+    let emu = try DebuggedEmulator(kernel: try kernel, arguments: ["--keys", "echo once\\n"])
+    let output = try emu.gdb(
+      [
+        "break Shell.swift:51", "continue", "info args", "delete",
+        "next", "next", "echo REVERSE-NEXT\\n", "reverse-next", "echo END\\n",
+        "next", "step", "next", "echo REVERSE-FINISH\\n", "reverse-finish", "echo END\\n",
+        "step", "echo FINISH\\n", "finish", "echo END\\n", "kill",
+      ], symbols: try kernel)
+    let section = { (name: String) in Self.section(name, of: output) }
+    XCTAssertTrue(output.contains("line = {storage = {_storage = {{_value = 101 'e'}, {_value = 99 'c'}"), output)
+    XCTAssertTrue(output.contains("54\t    } else if line.word(0, is: \"clear\")"), output)
+    XCTAssertTrue(section("REVERSE-NEXT").contains("52\t    if line.word(0, is: \"help\")"), output)
+    // Into LineEditor.word from line 54, one line on, then back out to the call.
+    XCTAssertTrue(output.contains("Sources/Kernel/Core/LineEditor.swift:92"), output)
+    let back = section("REVERSE-FINISH")
+    XCTAssertTrue(back.contains("Shell.swift:54") && !back.contains("LineEditor.swift"), output)
+    XCTAssertTrue(section("FINISH").contains("Shell.swift:54"), output)
+    XCTAssertEqual(emu.waitForExit()?.crashed, false)
+  }
+
   func testSavevmAndLoadvmFromTheMonitor() throws {
     try requireGDB()
     let directory = try PackagePaths.temporaryDirectory()

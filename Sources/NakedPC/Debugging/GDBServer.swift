@@ -147,29 +147,32 @@ package final class GDBServer {
 
   private func reverseStep() throws {
     let now = session.totalCycles
-    var margin: UInt64 = 4096
-    while true {
-      let from = now > margin ? now - margin : 0
-      try replay(to: from)
-      var previous: UInt64? = session.totalCycles < now ? session.totalCycles : nil
-      while session.totalCycles < now {
-        let before = session.totalCycles
-        _ = try session.step()
-        if session.totalCycles <= before { break }  // the guest cannot move on (halted for good)
-        if session.totalCycles < now { previous = session.totalCycles }
+    // The search steps forward over positions where gdb's breakpoints sit (a `next` leaves one at
+    // the line it stepped from): with them in, a step there would stop instead of moving on.
+    let previous = try withoutMarks { () -> UInt64 in
+      var margin: UInt64 = 4096
+      while true {
+        let from = now > margin ? now - margin : 0
+        try replay(to: from)
+        var previous: UInt64? = session.totalCycles < now ? session.totalCycles : nil
+        while session.totalCycles < now {
+          let before = session.totalCycles
+          _ = try session.step()
+          if session.totalCycles <= before { break }  // the guest cannot move on (halted for good)
+          if session.totalCycles < now { previous = session.totalCycles }
+        }
+        if let previous {
+          try replay(to: previous)
+          return previous
+        }
+        if from == 0 {
+          try replay(to: 0)
+          return 0
+        }
+        margin *= 16
       }
-      if let previous {
-        try replay(to: previous)
-        report(previous == 0 ? .historyBegin : .signal(5))
-        return
-      }
-      if from == 0 {
-        try replay(to: 0)
-        report(.historyBegin)
-        return
-      }
-      margin *= 16
     }
+    report(previous == 0 ? .historyBegin : .signal(5))
   }
 
   private func reverseContinue() throws {
@@ -188,23 +191,30 @@ package final class GDBServer {
         if case .breakpoint = result { target.cpu.resumeOverBreakpoint() }
       }
       if let last {
-        try replay(to: last.cycle)
+        try withoutMarks { try replay(to: last.cycle) }
         report(last.event)
         return
       }
       end = start
     }
-    try replay(to: 0)
+    try withoutMarks { try replay(to: 0) }
     report(.historyBegin)
   }
 
-  /// Boots again and replays the history to `position`, with no breakpoint or watchpoint on the way.
-  private func replay(to position: UInt64) throws {
+  /// Runs `body` with no breakpoint or watchpoint in the PCs it builds, and puts them back in the
+  /// PC it leaves.
+  private func withoutMarks<Result>(_ body: () throws -> Result) rethrows -> Result {
     session.afterReset = nil
     defer {
       putMarksBackAfterResets()
       target.apply()
     }
+    return try body()
+  }
+
+  /// Boots again (or restores a checkpoint) and replays the history to `position`; inside
+  /// `withoutMarks`, nothing stops it on the way.
+  private func replay(to position: UInt64) throws {
     try session.restart(toward: position)
     if position > session.totalCycles { _ = try session.run(until: position) }
   }

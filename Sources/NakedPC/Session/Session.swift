@@ -424,10 +424,17 @@ package final class Session {
     while totalCycles == start {
       replayDueInputs()
       if recordedStepIsDue { return try replayStep() }
-      // Halted with nothing to take: time goes to the next device event; otherwise one instruction
-      // (after the interrupt delivery the history made there, if any).
-      let waiting = board.machine.cpu.isHalted && !board.machine.interruptPending
-      let target = waiting ? (isLive ? nextDeviceEvent : min(nextDeviceEvent, frontier)) : totalCycles + 1
+      // Halted with nothing to take: time goes to the next device event (in the past also to the
+      // next recorded input, which may wake the guest, and the frontier); otherwise one
+      // instruction (after the interrupt delivery the history made there, if any).
+      var target = totalCycles + 1
+      if board.machine.cpu.isHalted && !board.machine.interruptPending {
+        target = nextDeviceEvent
+        if !isLive {
+          target = min(target, frontier)
+          if replayNext < history.count { target = min(target, history[replayNext].cycle) }
+        }
+      }
       if let result = try run(until: max(target, totalCycles + 1)) { return result }
     }
     return nil
