@@ -186,6 +186,17 @@ public final class PC {
     }
   }
 
+  /// Presses the PC's reset button: the kernel boots again from its file, with the same options,
+  /// as after a guest-requested reset (``resets`` counts it). A guest that stopped can run again.
+  public func pressReset() throws(PCError) {
+    do {
+      try session.pressReset()
+    } catch {
+      throw .load("\(error)")
+    }
+    stop = nil
+  }
+
   /// Sends `bytes` to COM1's receiver, handed over once the guest waits for input (as
   /// `emu --serial-in FILE`, so a kernel's UART set-up cannot discard them).
   public func sendSerial(_ bytes: [UInt8]) {

@@ -50,7 +50,7 @@ final class WindowRunner {
         case .screenshotRequested:
           saveScreenshot()
         case .keyDown, .keyUp:
-          if stopped == nil { session.type(SDLWindow.ps2Bytes(for: event)) }
+          if stopped == nil { try session.type(SDLWindow.ps2Bytes(for: event)) }
         case .resized:
           needsRedraw = true
         }

@@ -121,6 +121,21 @@ final class InProcessPCTests: XCTestCase {
     XCTAssertEqual(pc.exitStatus, 0)
   }
 
+  func testTheResetButtonBootsAStoppedPCAgain() throws {
+    let pc = try shell()
+    pc.type("poweroff\n")
+    XCTAssertEqual(try pc.run(maxCycles: budget), .powerOff)
+    let before = pc.serialOutput.count
+    try pc.pressReset()
+    XCTAssertEqual(pc.resets, 1)
+    XCTAssertNil(pc.exitStatus, "running again")
+    try pc.run(until: "the prompt after the reset", maxCycles: budget) { pc in
+      String(decoding: pc.serialOutput[before...], as: UTF8.self).contains("> ")
+    }
+    pc.type("echo again\n")
+    try pc.run(untilSerialContains: "again\r\n> ", maxCycles: budget)
+  }
+
   func testSerialInputReachesTheShell() throws {
     let pc = try shell()
     pc.sendSerial("echo over serial\r")

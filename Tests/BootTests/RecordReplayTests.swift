@@ -109,6 +109,34 @@ final class RecordReplayTests: XCTestCase {
     XCTAssertEqual(emu.serial, first.serial, "the replay under gdb wrote the recorded run's output once")
   }
 
+  func testAResetFromTheMonitorIsRecordedAndReplayed() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb") else {
+      throw BootTestError.missing("gdb is not installed (scripts/ensure-deps gdb installs it)")
+    }
+    let directory = try PackagePaths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recording = directory.appendingPathComponent("reset.rec")
+    let emu = try DebuggedEmulator(
+      kernel: try kernel,
+      arguments: ["--keys", "echo a\\npoweroff\\n", "--record", recording.path, "--stats"])
+    let output = try emu.gdb(
+      ["break Shell.swift:51", "continue", "monitor system_reset", "delete", "continue"],
+      symbols: try kernel)
+    XCTAssertTrue(output.contains("reset at cycle "), output)
+    XCTAssertTrue(output.contains("exited normally"), output)
+    XCTAssertEqual(emu.waitForExit()?.status, 0, emu.standardError)
+    // Reset as the shell was about to run the first line: it never ran; the second boot's shell got
+    // the next line, which powered off.
+    XCTAssertFalse(emu.serial.contains("\r\na\r\n"), emu.serial)
+    XCTAssertEqual(emu.serial.components(separatedBy: "Type 'help'").count, 3, emu.serial)
+    XCTAssertTrue(try String(contentsOf: recording, encoding: .utf8).contains(" reset\n"))
+    let replayed = try Emulator.run(kernel: try kernel, arguments: ["--replay", recording.path, "--stats"])
+    XCTAssertEqual(replayed.status, 0, replayed.standardError)
+    XCTAssertEqual(replayed.serial, emu.serial)
+    XCTAssertTrue(replayed.standardError.contains("1 resets"), replayed.standardError)
+    XCTAssertEqual(statsLine(replayed.standardError), statsLine(emu.standardError))
+  }
+
   func testDamagedTruncatedAndForeignRecordingsAreErrors() throws {
     let directory = try PackagePaths.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }

@@ -74,7 +74,7 @@ package final class MachineDebugTarget: DebugTarget {
   package func writeRegister(_ number: Int, _ bytes: [UInt8]) -> Bool {
     guard Self.write(register: number, bytes, to: cpu) else { return false }
     session.divergeHere()
-    session.record(.registerWrite(number: number, bytes: bytes), applied: true)
+    session.note(.registerWrite(number: number, bytes: bytes))
     return true
   }
 
@@ -107,7 +107,7 @@ package final class MachineDebugTarget: DebugTarget {
   package func writeMemory(at address: UInt64, _ bytes: [UInt8]) -> Bool {
     guard cpu.debugWrite(linear: address, bytes) else { return false }
     session.divergeHere()
-    session.record(.memoryWrite(address: address, bytes: bytes), applied: true)
+    session.note(.memoryWrite(address: address, bytes: bytes))
     return true
   }
 

@@ -1,6 +1,6 @@
 // MonitorCommands.swift: gdb's `monitor ...` (qRcmd), with QEMU's monitor commands and output shapes
 // where they exist: info registers, info mem, info gdt, info idt, xp, savevm, loadvm, info snapshots;
-// and emu's save-state / load-state, the state files of --save-state / --load-state.
+// system_reset; and emu's save-state / load-state, the state files of --save-state / --load-state.
 
 import Foundation
 import Machine
@@ -28,6 +28,13 @@ package struct MonitorCommands {
       }
       // gdb keeps the registers it read: `flushregs` makes it read the restored ones.
       return "loaded snapshot '\(name)': cycle \(session.totalCycles); run 'flushregs' in gdb\n"
+    case ("system_reset", nil):
+      do {
+        try session.pressReset()
+      } catch {
+        return "system_reset: \(error)\n"
+      }
+      return "reset at cycle \(session.totalCycles): the kernel boots again; run 'flushregs' in gdb\n"
     case ("save-state", _):
       let path = words.dropFirst().joined(separator: " ")
       guard !path.isEmpty else { return "usage: save-state FILE\n" }
@@ -75,6 +82,7 @@ package struct MonitorCommands {
         savevm NAME      keep a snapshot of the whole machine under NAME
         loadvm NAME      return to it (what happened after it is forgotten)
         info snapshots   the snapshots kept
+        system_reset     reset the PC: the kernel boots again (kept in the history and recordings)
         save-state FILE  write the whole machine to FILE (as --save-state; --load-state reads it)
         load-state FILE  start again from FILE: it becomes the start of the history
         sstep irq on|off whether stepi takes a pending interrupt first (default off, as QEMU)

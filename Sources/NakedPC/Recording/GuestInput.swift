@@ -17,6 +17,9 @@ package enum GuestInput: Equatable {
   /// A debugger's write to a register (gdb's numbering, X86Registers) or to guest-virtual memory.
   case registerWrite(number: Int, bytes: [UInt8])
   case memoryWrite(address: UInt64, bytes: [UInt8])
+  /// The front end's reset (the monitor's `system_reset`): the PC starts again from the boot, as a
+  /// guest-requested reset does.
+  case reset
 }
 
 /// An input and the session cycle (Session.totalCycles) at which the guest received it.

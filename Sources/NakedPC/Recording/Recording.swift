@@ -16,6 +16,7 @@
 //   input <cycle> step
 //   input <cycle> register <gdb register number> <value hex, little-endian>
 //   input <cycle> memory <guest-virtual address, hex> <bytes hex>
+//   input <cycle> reset
 //   end <cycle> <instructions> <result> [<detail hex>]
 //   checksum <crc32 of every byte before this line, 8 hex digits>
 //
@@ -84,6 +85,7 @@ package struct Recording: Equatable {
       case .step: text += "step"
       case .registerWrite(let number, let bytes): text += "register \(number) \(Self.hex(bytes))"
       case .memoryWrite(let address, let bytes): text += "memory \(String(address, radix: 16)) \(Self.hex(bytes))"
+      case .reset: text += "reset"
       }
       text += "\n"
     }
@@ -188,6 +190,7 @@ package struct Recording: Equatable {
       case ("keyboard", 4): input = .keyboard(try reader.bytes(fields[3]))
       case ("serial", 4): input = .serial(try reader.bytes(fields[3]))
       case ("step", 3): input = .step
+      case ("reset", 3): input = .reset
       case ("register", 5):
         input = .registerWrite(number: try reader.int(fields[3]), bytes: try reader.bytes(fields[4]))
       case ("memory", 5):

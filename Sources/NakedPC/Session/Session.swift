@@ -217,7 +217,7 @@ package final class Session {
   /// reached, in which case it returns nil so a window can redraw and call again.
   package func run(until pause: UInt64 = .max) throws -> SessionResult? {
     while true {
-      replayDueInputs()
+      try replayDueInputs()
       let limit = min(options.maxCycles ?? .max, pause)
       if totalCycles >= limit {
         if let maxCycles = options.maxCycles, totalCycles >= maxCycles {
@@ -233,7 +233,7 @@ package final class Session {
         if quit { return .quit }
         heldTerminalInput += bytes
         if isLive && !heldTerminalInput.isEmpty {
-          record(.serial(heldTerminalInput))
+          try give(.serial(heldTerminalInput))
           heldTerminalInput = []
         }
       }
@@ -250,9 +250,9 @@ package final class Session {
       takeCheckpointIfDue()
       switch reason {
       case .cycleLimit:
-        if let result = lookIn() { return result }
+        if let result = try lookIn() { return result }
       case .idle where !scriptedInput.isEmpty:
-        if let result = lookIn() { return result }
+        if let result = try lookIn() { return result }
       default:
         if let result = try map(reason) { return result }
       }
@@ -269,16 +269,16 @@ package final class Session {
 
   /// Between slices: hand over serial input and type the next key when the guest is waiting for
   /// input, and notice when it has consumed everything it was given.
-  private func lookIn() -> SessionResult? {
+  private func lookIn() throws -> SessionResult? {
     guard board.machine.cpu.isHalted, isLive else { return nil }
     if !scriptedInput.serial.isEmpty {
-      record(.serial(scriptedInput.serial))
+      try give(.serial(scriptedInput.serial))
       scriptedInput.serial = []
       return nil
     }
     guard board.keyboard.pendingKeyboardBytes == 0 else { return nil }
     if let stroke = scriptedInput.keys.popFirst() {
-      record(.keyboard(stroke.scancodes))
+      try give(.keyboard(stroke.scancodes))
       return nil
     }
     if options.exitWhenIdle && board.com1.pendingInputCount == 0 {
@@ -314,20 +314,32 @@ package final class Session {
   /// True at the frontier with nothing left to replay: inputs come from the host again.
   package var isLive: Bool { replayNext == history.count && totalCycles >= frontier }
 
-  /// Gives an input to the guest now (unless the caller already did) and keeps it in the history.
-  package func record(_ input: GuestInput, applied: Bool = false) {
+  /// Keeps an input the caller already gave the guest in the history.
+  package func note(_ input: GuestInput) {
     history.append(TimedInput(cycle: totalCycles, input: input))
     replayNext = history.count
-    if !applied { apply(input) }
+  }
+
+  /// Gives an input to the guest now and keeps it in the history.
+  package func give(_ input: GuestInput) throws {
+    note(input)
+    try apply(input)
   }
 
   /// Keys from the window: given now at the frontier; in the past they are dropped (the guest's
   /// keys there are the ones in the history).
-  package func type(_ scancodes: [UInt8]) {
-    if isLive { record(.keyboard(scancodes)) }
+  package func type(_ scancodes: [UInt8]) throws {
+    if isLive { try give(.keyboard(scancodes)) }
   }
 
-  private func apply(_ input: GuestInput) {
+  /// The front end's reset button (the monitor's `system_reset`): in the past it starts a new
+  /// future from here, as a debugger's write does.
+  package func pressReset() throws {
+    if !isLive { divergeHere() }
+    try give(.reset)
+  }
+
+  private func apply(_ input: GuestInput) throws {
     switch input {
     case .keyboard(let bytes):
       board.keyboard.enqueueScancodes(bytes)
@@ -341,13 +353,15 @@ package final class Session {
       _ = MachineDebugTarget.write(register: number, bytes, to: board.machine.cpu)
     case .memoryWrite(let address, let bytes):
       _ = board.machine.cpu.debugWrite(linear: address, bytes)
+    case .reset:
+      try reset()
     }
   }
 
   /// Applies the recorded inputs due at the current cycle, up to a recorded step.
-  private func replayDueInputs() {
+  private func replayDueInputs() throws {
     while replayNext < history.count && history[replayNext].cycle <= totalCycles && history[replayNext].input != .step {
-      apply(history[replayNext].input)
+      try apply(history[replayNext].input)
       replayNext += 1
     }
   }
@@ -417,12 +431,12 @@ package final class Session {
   /// past it goes to the next position the history went through. Nil when it ran; otherwise how the session ended or stopped, as `run` reports it.
   package func step() throws -> SessionResult? {
     if isLive && !stepsEnterInterrupts {
-      record(.step, applied: true)
+      note(.step)
       return try machineStep()
     }
     let start = totalCycles
     while totalCycles == start {
-      replayDueInputs()
+      try replayDueInputs()
       if recordedStepIsDue { return try replayStep() }
       // Halted with nothing to take: time goes to the next device event (in the past also to the
       // next recorded input, which may wake the guest, and the frontier); otherwise one
