@@ -117,12 +117,7 @@ extension CPU {
       regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | ((regs[Reg.rsp] &+ release) & mask)
       return
     }
-    if selector & 0xFFFC == 0 { throw Fault.gp(0) }
-    let d = try readDescriptor(selector)
-    let code = UInt32(selector & 0xFFFC)
-    let rpl = Int(selector & 3)
-    if !d.isCode || rpl < cpl { throw Fault.gp(code) }
-    if !d.isPresent { throw Fault.np(code) }
+    let (d, rpl) = try returnCodeSegment(selector)
     if rpl > cpl {
       let newRSP = try peekStack(UInt64(2 * size) &+ release, size: size)
       let newSS = UInt16(truncatingIfNeeded: try peekStack(UInt64(3 * size) &+ release, size: size))
@@ -135,6 +130,20 @@ extension CPU {
       setCodeSegment(selector, descriptor: d, cpl: cpl)
     }
     nextRIP = mode == .long64 ? offset : offset & 0xFFFF_FFFF
+  }
+
+  /// The code segment RETF or IRET returns to (SDM Vol. 2B RET and Vol. 2A IRET, the protected-mode
+  /// return checks): not null, code, RPL not more privileged than CPL, DPL equal to RPL (at most RPL
+  /// when conforming), present; and its RPL, the privilege level returned to.
+  private func returnCodeSegment(_ selector: UInt16) throws(Fault) -> (Descriptor, rpl: Int) {
+    if selector & 0xFFFC == 0 { throw Fault.gp(0) }
+    let d = try readDescriptor(selector)
+    let code = UInt32(selector & 0xFFFC)
+    let rpl = Int(selector & 3)
+    if !d.isCode || rpl < cpl { throw Fault.gp(code) }
+    if d.isConforming ? d.dpl > rpl : d.dpl != rpl { throw Fault.gp(code) }
+    if !d.isPresent { throw Fault.np(code) }
+    return (d, rpl)
   }
 
   /// Loads SS when returning to an outer privilege level (null allowed in 64-bit mode below CPL 3).
@@ -180,12 +189,7 @@ extension CPU {
       try returnToVirtual8086(eip: newRIP, cs: selector, flags: newFlags)
       return
     }
-    if selector & 0xFFFC == 0 { throw Fault.gp(0) }
-    let d = try readDescriptor(selector)
-    let code = UInt32(selector & 0xFFFC)
-    let rpl = Int(selector & 3)
-    if !d.isCode || rpl < cpl { throw Fault.gp(code) }
-    if !d.isPresent { throw Fault.np(code) }
+    let (d, rpl) = try returnCodeSegment(selector)
     let popsStack = mode == .long64 || rpl > cpl
     let oldCPL = cpl
     if popsStack {
