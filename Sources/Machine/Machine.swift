@@ -150,7 +150,7 @@ public final class Machine {
     while true {
       if cpu.stopRequested {
         cpu.stopRequested = false
-        cpu.exit = .none
+        cpu.exit = nil
         cpu.exitPending = false
         return .stopRequested
       }
@@ -184,19 +184,10 @@ public final class Machine {
   func takeExit() -> StopReason? {
     guard cpu.exitPending else { return nil }
     let reason = cpu.exit
-    cpu.exit = .none
+    cpu.exit = nil
     cpu.exitPending = false
-    switch reason {
-    case .halted: return .halted
-    case .tripleFault(let text): return .tripleFault(text)
-    case .unimplemented(let bytes, let rip): return .unimplementedOpcode(bytes: bytes, rip: rip)
-    case .stopRequested:
-      cpu.stopRequested = false
-      return .stopRequested
-    case .breakpoint: return .breakpoint
-    case .watchpoint: return cpu.takeWatchpointHit().map { .watchpoint($0) } ?? .stepped
-    case .none: return nil
-    }
+    if case .watchpoint? = reason { cpu.watchHit = nil }
+    return reason
   }
 
   /// The earliest cycle a clocked device wants to run at (UInt64.max: never).

@@ -149,7 +149,7 @@ extension CPU {
         // its exception is raised with exact state.
         if count > 0 { break }
         if strict && error.vector == 6 {
-          exit = .unimplemented(bytes.fetched, rip)
+          exit = .unimplementedOpcode(bytes: bytes.fetched, rip: rip)
           exitPending = true
           endSlice()
           return nil

@@ -28,13 +28,6 @@ public enum CPUMode: UInt8, Sendable {
   case virtual8086 = 6
 }
 
-/// Why the CPU stopped executing a slice early.
-enum CPUExit {
-  case none, halted, tripleFault(String), unimplemented([UInt8], UInt64), stopRequested
-  /// A debugger breakpoint or watchpoint (Debug/).
-  case breakpoint, watchpoint
-}
-
 /// One x86_64 processor: registers, control state, the decoded-block cache and the TLBs. It
 /// reaches memory and ports only through the buses it is given, and knows no device.
 public final class CPU {
@@ -205,8 +198,10 @@ public final class CPU {
   var instructionBreakpoints: [UInt64: UInt64] = [:]
   /// Enabled DR0-DR3 data breakpoints with their DR6.B bits.
   var guestWatched: [(Watchpoint, UInt64)] = []
-  var exit: CPUExit = .none
-  /// Fast check for `exit != .none` in the inner loop.
+  /// Why the CPU left its slice early, as Machine.run will report it (halted, triple fault, strict
+  /// mode's opcode, a debugger's breakpoint or watchpoint).
+  var exit: StopReason?
+  /// Fast check for `exit != nil` in the inner loop.
   var exitPending = false
   /// Return to the run loop after this instruction (and its block): an access to a clocked device or
   /// an MMIO write happened (device schedules may have changed), a store hit decoded code, the CPU
@@ -308,7 +303,7 @@ public final class CPU {
     isHalted = false
     nmiPending = false
     nmiBlocked = false
-    exit = .none
+    exit = nil
     exitPending = false
     sysenterCS = 0
     tscAux = 0

@@ -16,8 +16,8 @@ extension CPU {
     if strict && first.isUnimplemented {
       // Strict mode stops where the instruction would have raised #UD, after its #NM checks.
       let length = instructionLength() ?? 1
-      exit = .unimplemented(
-        (0..<length).map { UInt8(peek(linear: linear(Seg.cs, rip &+ UInt64($0)), size: 1) ?? 0) }, rip)
+      exit = .unimplementedOpcode(
+        bytes: (0..<length).map { UInt8(peek(linear: linear(Seg.cs, rip &+ UInt64($0)), size: 1) ?? 0) }, rip: rip)
       exitPending = true
       endSlice()
       return

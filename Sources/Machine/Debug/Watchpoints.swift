@@ -99,17 +99,12 @@ extension CPU {
     }
     guard watchHit == nil else { return }
     for w in watched where w.matches(linear, size: size, isWrite: isWrite) {
-      watchHit = WatchpointHit(watchpoint: w, address: max(linear, w.address))
-      exit = .watchpoint
+      let hit = WatchpointHit(watchpoint: w, address: max(linear, w.address))
+      watchHit = hit
+      exit = .watchpoint(hit)
       exitPending = true
       endSlice()
       return
     }
-  }
-
-  /// Takes the hit that stopped the machine.
-  public func takeWatchpointHit() -> WatchpointHit? {
-    defer { watchHit = nil }
-    return watchHit
   }
 }

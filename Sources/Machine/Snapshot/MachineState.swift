@@ -77,7 +77,7 @@ extension CPU: StateCodable {
       debugShadowPending = false
       updateBreakpointsFromDebugRegisters()
       a20Enabled = gate
-      exit = .none
+      exit = nil
       exitPending = false
       endsSlice = false
       stopRequested = false
