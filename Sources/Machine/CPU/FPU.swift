@@ -42,15 +42,13 @@ final class FPU {
     xmm.deallocate()
   }
 
-  /// Power-on and INIT state (SDM Vol. 3A 9.1.1 table 9-1): the x87 registers and XMM registers are
-  /// zero (INIT keeps them, but this machine's INIT is a full reset).
+  /// Power-on and INIT state (SDM Vol. 3A 9.1.1 table 9-1): FNINIT's, except FCW 0040H and FTW 5555H
+  /// (every register valid and zero, FFh abridged), and the x87 and XMM registers and MXCSR are set
+  /// too (INIT keeps them, but this machine's INIT is a full reset).
   func reset() {
+    initialize()
     control = 0x0040
-    status = 0
     tags = 0xFF
-    lastOpcode = 0
-    lastInstruction = 0
-    lastData = 0
     mxcsr = 0x1F80
     for k in 0..<16 { x87[k] = 0 }
     for k in 0..<32 { xmm[k] = 0 }

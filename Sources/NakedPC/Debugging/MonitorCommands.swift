@@ -36,8 +36,7 @@ package struct MonitorCommands {
       }
       return "reset at cycle \(session.totalCycles): the kernel boots again; run 'flushregs' in gdb\n"
     case ("save-state", _):
-      let path = words.dropFirst().joined(separator: " ")
-      guard !path.isEmpty else { return "usage: save-state FILE\n" }
+      guard let path = argument(of: words) else { return "usage: save-state FILE\n" }
       do {
         try OutputFile(path: path, what: "state file").write(session.stateFile())
       } catch {
@@ -45,8 +44,7 @@ package struct MonitorCommands {
       }
       return "wrote the machine at cycle \(session.totalCycles) to \(path)\n"
     case ("load-state", _):
-      let path = words.dropFirst().joined(separator: " ")
-      guard !path.isEmpty else { return "usage: load-state FILE\n" }
+      guard let path = argument(of: words) else { return "usage: load-state FILE\n" }
       guard session.replayEnd == nil else { return "load-state: not while replaying a recording\n" }
       guard let data = FileManager.default.contents(atPath: path) else { return "load-state: cannot read \(path)\n" }
       do {
@@ -91,6 +89,12 @@ package struct MonitorCommands {
     default:
       return "unknown monitor command: \(line) (try 'monitor help')\n"
     }
+  }
+
+  /// The rest of the line after the command word (a path may hold spaces), or nil when empty.
+  private func argument(of words: [String]) -> String? {
+    let rest = words.dropFirst().joined(separator: " ")
+    return rest.isEmpty ? nil : rest
   }
 
   private func hex(_ v: UInt64, _ digits: Int = 16) -> String {
