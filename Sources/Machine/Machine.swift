@@ -186,7 +186,6 @@ public final class Machine {
     let reason = cpu.exit
     cpu.exit = nil
     cpu.exitPending = false
-    if case .watchpoint? = reason { cpu.watchHit = nil }
     return reason
   }
 

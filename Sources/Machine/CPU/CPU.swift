@@ -247,7 +247,6 @@ public final class CPU {
   /// Linear page number -> which fast tags its TLB entries must not have (bit 0 read, bit 1 write).
   var watchedPages: [UInt64: UInt8] = [:]
   var hasWatchpoints = false
-  var watchHit: WatchpointHit?
 
   /// A CPU in its reset state (real mode) on the given buses.
   public init(memory: PhysicalMemory, ports: PortBus) {

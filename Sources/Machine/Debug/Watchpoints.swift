@@ -97,11 +97,10 @@ extension CPU {
       interruptCheckNeeded = true
       endSlice()
     }
-    guard watchHit == nil else { return }
+    // The first hit of the instruction is the one reported (nothing else sets an exit mid-instruction).
+    guard !exitPending else { return }
     for w in watched where w.matches(linear, size: size, isWrite: isWrite) {
-      let hit = WatchpointHit(watchpoint: w, address: max(linear, w.address))
-      watchHit = hit
-      exit = .watchpoint(hit)
+      exit = .watchpoint(WatchpointHit(watchpoint: w, address: max(linear, w.address)))
       exitPending = true
       endSlice()
       return

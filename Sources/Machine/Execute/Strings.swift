@@ -30,8 +30,9 @@ extension CPU {
         let z = zero
         if (i.rep == 1 && !z) || (i.rep == 2 && z) { return }
       }
-      // A watchpoint hit stops after this iteration, RIP still on the instruction (SDM Vol. 3A 17.3.1.2).
-      if (cycles >= sliceLimit || watchHit != nil) && count > 1 {
+      // A watchpoint hit (the only exit set mid-instruction) stops after this iteration, RIP still on
+      // the instruction (SDM Vol. 3A 17.3.1.2).
+      if (cycles >= sliceLimit || exitPending) && count > 1 {
         suspendRepeat()
         return
       }

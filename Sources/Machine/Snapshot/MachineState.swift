@@ -81,7 +81,6 @@ extension CPU: StateCodable {
       exitPending = false
       endsSlice = false
       stopRequested = false
-      watchHit = nil
       breakpointResume = nil
       interruptCheckNeeded = true
       mapAPICPage()
