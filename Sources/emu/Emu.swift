@@ -195,7 +195,8 @@ struct Emu: ParsableCommand {
         return Array(data)
       }
       if let recording, let replay {
-        try RecordReplay.checkStart(of: recording, path: replay, loaded: startState, loadedPath: loadState)
+        try RecordReplay.checkFiles(
+          of: recording, path: replay, session: session, loaded: startState, loadedPath: loadState)
       }
       if let startState, let loadState { try session.loadStateFile(startState, path: loadState) }
       let debugger = try gdb.map { try GDBServer(session: session, port: $0) }

@@ -25,20 +25,8 @@ package enum RecordReplay {
         "recording \(path) was made with another kernel (\(recording.kernelName), \(recording.kernel)); "
           + "\(options.kernelPath) has \(given)")
     }
-    // The modules come from --initrd again, file for file; the guest sees the recorded strings.
-    let modules = try Session.readModules(options.initrd)
-    guard modules.count == recording.modules.count else {
-      let names = recording.modules.map { "'\($0.name)'" }.joined(separator: ", ")
-      throw EmuError.load(
-        "recording \(path) was made with \(recording.modules.count) --initrd modules"
-          + (names.isEmpty ? "" : " (\(names))") + "; \(modules.count) given")
-    }
-    for (k, (module, recorded)) in zip(modules, recording.modules).enumerated()
-    where FileIdentity(of: module.bytes) != recorded.file {
-      throw EmuError.load(
-        "recording \(path): module \(k + 1) was '\(recorded.name)' (\(recorded.file)); "
-          + "'\(options.initrd[k])' has \(FileIdentity(of: module.bytes))")
-    }
+    // The modules come from --initrd again (checked by `checkFiles`); the guest sees the recorded
+    // strings.
     options.moduleNames = recording.modules.map(\.name)
     options.configuration.cpuVendor = recording.cpuVendor
     options.kernelName = recording.kernelName
@@ -52,9 +40,25 @@ package enum RecordReplay {
     return recording
   }
 
-  /// A recording of a run that began from a state file is replayed from the same file, and one
-  /// from the boot from none: `loaded` is the file --load-state gave, if any.
-  package static func checkStart(of recording: Recording, path: String, loaded: [UInt8]?, loadedPath: String?) throws {
+  /// The files the replaying session read are the recorded ones: the `--initrd` modules, file for
+  /// file, and the state file (`loaded`, from --load-state) for a recording that began from one, none
+  /// for one that began at the boot.
+  package static func checkFiles(
+    of recording: Recording, path: String, session: Session, loaded: [UInt8]?, loadedPath: String?
+  ) throws {
+    let modules = session.modules
+    guard modules.count == recording.modules.count else {
+      let names = recording.modules.map { "'\($0.name)'" }.joined(separator: ", ")
+      throw EmuError.load(
+        "recording \(path) was made with \(recording.modules.count) --initrd modules"
+          + (names.isEmpty ? "" : " (\(names))") + "; \(modules.count) given")
+    }
+    for (k, (module, recorded)) in zip(modules, recording.modules).enumerated()
+    where FileIdentity(of: module.bytes) != recorded.file {
+      throw EmuError.load(
+        "recording \(path): module \(k + 1) was '\(recorded.name)' (\(recorded.file)); "
+          + "'\(session.options.initrd[k])' has \(FileIdentity(of: module.bytes))")
+    }
     switch (recording.startState, loaded) {
     case (nil, nil): return
     case (let recorded?, nil):
