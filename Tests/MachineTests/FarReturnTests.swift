@@ -17,22 +17,23 @@ final class FarReturnTests: XCTestCase {
     return h
   }
 
+  /// Runs `code` and expects #GP with `errorCode`, taken at CPL 0 (the return did not happen).
+  func assertGeneralProtection(_ code: [UInt8], errorCode: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+    let h = makeHarness()
+    h.run(code)
+    XCTAssertEqual(h.cpu.register(15), 13, file: file, line: line)
+    XCTAssertEqual(h.cpu.register(14), errorCode, "#GP(selector)", file: file, line: line)
+    XCTAssertEqual(h.cpu.cpl, 0, file: file, line: line)
+  }
+
   func testIRETToACodeSegmentWhoseDPLIsNotTheRPLFaults() {
     // 0x21: the DPL 3 code segment at 0x20 asked for at RPL 1.
-    let h = makeHarness()
-    h.run(asm("push 0x2b; push 0x38000; push 0x2; push 0x21; push 0x30000; iretq"))
-    XCTAssertEqual(h.cpu.register(15), 13)
-    XCTAssertEqual(h.cpu.register(14), 0x20, "#GP(selector)")
-    XCTAssertEqual(h.cpu.cpl, 0)
+    assertGeneralProtection(asm("push 0x2b; push 0x38000; push 0x2; push 0x21; push 0x30000; iretq"), errorCode: 0x20)
   }
 
   func testRETFToACodeSegmentWhoseDPLIsNotTheRPLFaults() {
     // 0x0B: the DPL 0 code segment at 0x08 asked for at RPL 3.
-    let h = makeHarness()
-    h.run(asm("push 0x2b; push 0x38000; push 0x0b; push 0x30000; retfq"))
-    XCTAssertEqual(h.cpu.register(15), 13)
-    XCTAssertEqual(h.cpu.register(14), 0x08, "#GP(selector)")
-    XCTAssertEqual(h.cpu.cpl, 0)
+    assertGeneralProtection(asm("push 0x2b; push 0x38000; push 0x0b; push 0x30000; retfq"), errorCode: 0x08)
   }
 
   func testRETFToRing3WithMatchingDPLGoesThere() {
