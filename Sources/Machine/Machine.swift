@@ -172,6 +172,7 @@ public final class Machine {
         // instruction so time cannot stall.
         let floor = cpu.cycles == lastCycles ? cpu.cycles &+ 1 : target
         lastCycles = cpu.cycles
+        cpu.deviceDeadline = nextEvent
         cpu.runSlice(until: max(target, floor))
       }
 

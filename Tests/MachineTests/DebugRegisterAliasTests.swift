@@ -12,7 +12,8 @@ final class DebugRegisterAliasTests: XCTestCase {
     h.memory.write(asm("mov r15, 6; hlt"), at: handler)
     h.cpu.rax = 0x5555
     h.run(asm("mov dr6, rax; mov rbx, dr4"))
-    XCTAssertEqual(h.cpu.rbx, 0xFFFF_4FF5, "CR4.DE=0: DR4 is DR6 (B0, B2, BS written; fixed bits read as 1)")
+    XCTAssertEqual(
+      h.cpu.rbx, 0xFFFE_4FF5, "CR4.DE=0: DR4 is DR6 (B0, B2, BS and RTM written; fixed bits read as 1)")
     XCTAssertEqual(h.cpu.register(15), 0)
     h.cpu.cr4 |= 0x8
     h.run(asm("mov rbx, dr4"))

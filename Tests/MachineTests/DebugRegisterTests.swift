@@ -25,8 +25,13 @@ final class DebugRegisterTests: XCTestCase {
     let h = machine()
     h.cpu.rax = 0
     h.run(asm("mov dr6, rax; mov rbx, dr6; mov dr7, rax; mov rcx, dr7"))
-    XCTAssertEqual(h.cpu.rbx, 0xFFFF_0FF0)
+    XCTAssertEqual(h.cpu.rbx, 0xFFFE_0FF0, "bit 16 (RTM) is writable where RTM exists")
     XCTAssertEqual(h.cpu.rcx, 0x400)
+    let amd = machine()
+    amd.cpu.vendor = .amd
+    amd.cpu.rax = 0
+    amd.run(asm("mov dr6, rax; mov rbx, dr6"))
+    XCTAssertEqual(amd.cpu.rbx, 0xFFFF_0FF0, "without RTM bit 16 reads as 1")
     h.cpu.rax = 1 << 32
     h.run(asm("mov dr7, rax"))
     XCTAssertEqual(h.cpu.register(15), 13, "bits 63:32 of DR7 are #GP(0)")

@@ -102,6 +102,13 @@ public final class CPU {
   var xcr0: UInt64 = 1
   /// Whose rules apply where Intel and AMD processors differ (CPU/CPUID.swift).
   public var vendor = CPUVendor.intel
+  /// IA32_TSX_CTRL: RTM disabled, RTM hidden from CPUID (CPU/Transaction.swift).
+  var tsxControl: UInt64 = 0
+  /// The open RTM transaction, if `depth` is not 0 (CPU/Transaction.swift).
+  var transaction = Transaction()
+  /// The cycle of the next device event, as the run loop last computed it: a transaction still
+  /// running then aborts (an interrupt may follow the event).
+  var deviceDeadline: UInt64 = .max
   /// AMD's four legacy performance counters and their event selects (MSRs C001_0000h-C001_0007h):
   /// they hold what software writes; no event is counted.
   var performanceMSRs = [UInt64](repeating: 0, count: 8)
@@ -316,6 +323,8 @@ public final class CPU {
     fpu.reset()
     xcr0 = 1
     for k in 0..<8 { performanceMSRs[k] = 0 }
+    tsxControl = 0
+    transaction = Transaction()
     // DR6 and DR7 power up as FFFF0FF0h and 400h (SDM Vol. 3A table 9-1).
     for k in 0..<4 { debugRegs[k] = 0 }
     debugRegs[6] = CPU.dr6Fixed

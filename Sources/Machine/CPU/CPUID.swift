@@ -53,10 +53,18 @@ extension CPU {
     case 7 where subleaf == 0:
       // Structured extended features, subleaf 0: EBX IA32_TSC_ADJUST(1) SMEP(7) INVPCID(10) SMAP(20)
       // CLFLUSHOPT(23) CLWB(24); ECX PKU(3) OSPKE(4, = CR4.PKE) RDPID(22) PKS(31). Leaves 2-6 and 8-0Ch read
-      // as zero (no cache or power-management descriptors).
+      // as zero (no cache or power-management descriptors). As Intel: EBX RTM(11) unless
+      // TSX_CTRL.TSX_CPUID_CLEAR hides it (HLE, bit 4, is never reported, as on current microcode);
+      // EDX IA32_ARCH_CAPABILITIES(29).
       let ospke: UInt32 = cr4 & ControlBit.pke != 0 ? 1 << 4 : 0
       let ecx: UInt32 = (1 << 3) | ospke | (1 << 22) | (1 << 31)
-      return (0, (1 << 1) | (1 << 7) | (1 << 10) | (1 << 20) | (1 << 23) | (1 << 24), ecx, 0)
+      var ebx: UInt32 = (1 << 1) | (1 << 7) | (1 << 10) | (1 << 20) | (1 << 23) | (1 << 24)
+      var edx: UInt32 = 0
+      if hasRTM {
+        if tsxControl & TSXControl.cpuidClear == 0 { ebx |= 1 << 11 }
+        edx |= 1 << 29
+      }
+      return (0, ebx, ecx, edx)
     case 0xD where subleaf == 0:
       // XSAVE: the components XCR0 may enable (x87, SSE) and the standard-format area's size for them
       // (legacy region and header; SDM Vol. 1 13.2). Subleaf 1 (XSAVEOPT, XSAVEC...) reads as zero.

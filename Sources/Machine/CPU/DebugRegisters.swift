@@ -13,6 +13,17 @@ extension CPU {
   static let dr6Fixed: UInt64 = 0xFFFF_0FF0
   /// DR6 bits software can write: B0-B3, BD, BS, BT.
   static let dr6Writable: UInt64 = 0xE00F
+  /// DR6.RTM: active low, and writable where RTM exists; every #DB sets it, since none comes from
+  /// inside a transaction with advanced RTM debugging (not modelled, CPU/Transaction.swift).
+  static let dr6RTM: UInt64 = 1 << 16
+
+  /// The DR6 bits a MOV to DR6 keeps as written.
+  var dr6WritableBits: UInt64 { hasRTM ? CPU.dr6Writable | CPU.dr6RTM : CPU.dr6Writable }
+
+  /// DR6 as a #DB leaves it: B0-B3 replaced by `bits`, the other status bits kept.
+  func reportDebug(_ bits: UInt64) {
+    debugRegs[6] = (debugRegs[6] & ~0xF) | bits | CPU.dr6RTM
+  }
   /// DR7 bit 10 reads as 1; bits 11, 12, 14, 15 as 0 (SDM Vol. 3B 18.2.4).
   static let dr7Fixed: UInt64 = 0x400
   static let dr7Writable: UInt64 = 0xFFFF_23FF
@@ -35,7 +46,7 @@ extension CPU {
     switch n {
     case 6:
       if value >> 32 != 0 { throw Fault.gp(0) }
-      debugRegs[6] = (value & CPU.dr6Writable) | CPU.dr6Fixed
+      debugRegs[6] = (value & dr6WritableBits) | (CPU.dr6Fixed & ~dr6WritableBits)
     case 7:
       if value >> 32 != 0 { throw Fault.gp(0) }
       debugRegs[7] = (value & CPU.dr7Writable) | CPU.dr7Fixed
@@ -50,7 +61,7 @@ extension CPU {
   func checkGeneralDetect() throws(Fault) {
     guard debugRegs[7] & CPU.generalDetect != 0 else { return }
     debugRegs[7] &= ~CPU.generalDetect
-    debugRegs[6] = (debugRegs[6] & ~0xF) | CPU.dr6BD
+    reportDebug(CPU.dr6BD)
     updateBreakpointsFromDebugRegisters()
     throw Fault(1)
   }
@@ -90,14 +101,14 @@ extension CPU {
   func instructionBreakpointFault(at linear: UInt64) -> Fault? {
     guard let bits = instructionBreakpoints[linear], flagBits & Flag.rf == 0 else { return nil }
     if inDebugShadow && vendor == .intel { return nil }
-    debugRegs[6] = (debugRegs[6] & ~0xF) | bits
+    reportDebug(bits)
     return Fault(1)
   }
 
   /// Delivers the #DB trap in `pendingDebugTrap`: B0-B3 report the data breakpoints the last
   /// instruction hit, BS a single step (RFLAGS.TF, SDM Vol. 3B 18.3.1.4); DR6's other bits stay.
   func debugTrap() throws(Fault) {
-    debugRegs[6] = (debugRegs[6] & ~0xF) | pendingDebugTrap
+    reportDebug(pendingDebugTrap)
     pendingDebugTrap = 0
     try deliver(1, errorCode: nil, source: .exception, returnRIP: rip)
   }

@@ -6,6 +6,11 @@ public enum MSR {
   public static let tsc: UInt32 = 0x10
   /// IA32_TSC_ADJUST: how far software moved the TSC (SDM Vol. 3B 17.17.3).
   public static let tscAdjust: UInt32 = 0x3B
+  /// IA32_ARCH_CAPABILITIES: what the processor is not vulnerable to, and which controls exist;
+  /// read-only (CPUID.7.0:EDX[29]).
+  public static let archCapabilities: UInt32 = 0x10A
+  /// IA32_TSX_CTRL: RTM_DISABLE and TSX_CPUID_CLEAR (when ARCH_CAPABILITIES.TSX_CTRL_MSR).
+  public static let tsxControl: UInt32 = 0x122
   /// IA32_APIC_BASE: the local APIC's page address, global enable and BSP flag.
   public static let apicBase: UInt32 = 0x1B
   /// IA32_TSC_DEADLINE: the TSC value at which the APIC timer fires in TSC-deadline mode.
@@ -47,6 +52,10 @@ public enum MSR {
 }
 
 extension CPU {
+  /// IA32_ARCH_CAPABILITIES of the Intel model: RDCL_NO(0), SSB_NO(4), MDS_NO(5), TSX_CTRL_MSR(7),
+  /// TAA_NO(8). An interpreter executes nothing speculatively, so none of those leaks exists here.
+  static let archCapabilities: UInt64 = (1 << 0) | (1 << 4) | (1 << 5) | (1 << 7) | (1 << 8)
+
   func readMSR(_ index: UInt32) throws(Fault) -> UInt64 {
     switch index {
     case MSR.tsc: return cycles &+ tscOffset
@@ -70,6 +79,8 @@ extension CPU {
     case MSR.kernelGSBase: return kernelGSBase
     case MSR.tscAux: return tscAux
     case MSR.amdPerformance where vendor == .amd: return performanceMSRs[Int(index & 7)]
+    case MSR.archCapabilities where hasRTM: return CPU.archCapabilities
+    case MSR.tsxControl where hasRTM: return tsxControl
     default: throw Fault.gp(0)
     }
   }
@@ -148,6 +159,9 @@ extension CPU {
       // counters 48 bits wide; nothing is counted.
       if index < 0xC001_0004 && v >> 32 != 0 { throw Fault.gp(0) }
       performanceMSRs[Int(index & 7)] = index < 0xC001_0004 ? v : v & 0xFFFF_FFFF_FFFF
+    case MSR.tsxControl where hasRTM:
+      if v & ~(TSXControl.rtmDisable | TSXControl.cpuidClear) != 0 { throw Fault.gp(0) }
+      tsxControl = v
     default: throw Fault.gp(0)
     }
   }

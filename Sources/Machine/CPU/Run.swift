@@ -65,6 +65,8 @@ extension CPU {
       raise(error)
       return
     }
+    // XBEGIN ended the block: the transaction runs to its end before anything else sees the CPU.
+    if transaction.depth != 0 { runTransaction() }
     if debugShadowPending {
       // MOV SS / POP SS ended the block: the boundary after it is now.
       debugShadowPending = false

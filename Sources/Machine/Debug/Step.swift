@@ -18,6 +18,7 @@ extension Machine {
     cpu.resumeOverBreakpoint()
     cpu.endsSlice = false
     cpu.sliceLimit = .max
+    cpu.deviceDeadline = nextEventCycle
     cpu.singleStepFollowsResult = false
     cpu.runBlock(until: .max, single: true, singleStep: cpu.rflags & Flag.tf != 0)
     let reason = takeExit()

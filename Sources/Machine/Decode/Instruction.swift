@@ -36,6 +36,7 @@ enum Op: UInt8 {
   case lgdt, lidt, sgdt, sidt, lldt, sldt, ltr, str, smsw, lmsw, invlpg, swapgs, clts, verr, verw
   case syscall, sysret, sysenter, sysexit, ud2, rdtscp, rdpid, clflush, stac, clac, rdpkru, wrpkru
   case xgetbv, xsetbv, xsave, xrstor, invpcid
+  case xbegin, xend, xabort, xtest
   // X87Control.swift
   case fwait, fninit, fnclex, fldcw, fnstcw, fnstsw, fnop, fxsave, fxrstor, fpuEscape
   // SIMD.swift

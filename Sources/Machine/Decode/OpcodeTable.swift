@@ -96,11 +96,13 @@ enum OpcodeTable {
 
   static let g1 = UInt8(1), g2 = UInt8(2), g3 = UInt8(3), g4 = UInt8(4), g5 = UInt8(5), g6 = UInt8(6)
   static let g7 = UInt8(7), g8 = UInt8(8), g9 = UInt8(9), g11 = UInt8(10), g1a = UInt8(11), g15 = UInt8(12)
+  /// Group 11's byte form (C6): its register form C6 F8 is XABORT where C7 F8 is XBEGIN.
+  static let g11byte = UInt8(23)
   /// Group 2 comes in three forms (count 1, CL, imm8): one row each, the operation differing.
   static let g2imm = UInt8(13), g2cl = UInt8(14)
   /// The x87 escapes D8-DF, in opcode order.
   static let x87 = UInt8(15)
-  static let groupCount = 23
+  static let groupCount = 24
 
   // Rows of `prefixed`.
   static let pMovUps = UInt8(0), pMovUpsStore = UInt8(1), pMovAps = UInt8(2), pMovApsStore = UInt8(3)
@@ -215,7 +217,7 @@ enum OpcodeTable {
     set(0xC3, .ret, [.force64, .endsBlock])
     set(0xC4, .lfp, [.modrm, .no64, .endsBlock], sub: UInt8(Seg.es))
     set(0xC5, .lfp, [.modrm, .no64, .endsBlock], sub: UInt8(Seg.ds))
-    set(0xC6, .movEI, [.modrm, .byteOp, .imm8, .group], row: g11)
+    set(0xC6, .movEI, [.modrm, .byteOp, .imm8, .group], row: g11byte)
     set(0xC7, .movEI, [.modrm, .immZ, .group], row: g11)
     set(0xC8, .enter, [.enterImmediates, .default64], cycles: CycleModel.farReturn)
     set(0xC9, .leave, [.default64])
@@ -377,6 +379,7 @@ enum OpcodeTable {
     }
     g[Int(g9)][1] = GroupEntry(op: .cmpxchgWide, shape: .lockable, cycles: CycleModel.farReturn)
     g[Int(g11)][0] = GroupEntry(op: .movEI)
+    g[Int(g11byte)][0] = GroupEntry(op: .movEI)
     g[Int(g1a)][0] = GroupEntry(op: .popE)
     // 0F AE memory forms. CLFLUSH (/7), CLFLUSHOPT (66 /7) and CLWB (66 /6) translate the line only;
     // XSAVEOPT (/6 without a prefix) is not implemented.
@@ -408,6 +411,7 @@ enum OpcodeTable {
     var system: [Int: GroupEntry] = [
       0xCA: GroupEntry(op: .clac), 0xCB: GroupEntry(op: .stac),
       0xD0: GroupEntry(op: .xgetbv), 0xD1: GroupEntry(op: .xsetbv, cycles: CycleModel.system),
+      0xD5: GroupEntry(op: .xend, cycles: CycleModel.system), 0xD6: GroupEntry(op: .xtest),
       0xEE: GroupEntry(op: .rdpkru, shape: .endsBlock), 0xEF: GroupEntry(op: .wrpkru, shape: .endsBlock),
       0xF8: GroupEntry(op: .swapgs, shape: .only64), 0xF9: GroupEntry(op: .rdtscp, shape: .readsTime),
     ]
@@ -420,6 +424,15 @@ enum OpcodeTable {
     var fences: [Int: GroupEntry] = [:]
     for modrm in 0xE8...0xFF { fences[modrm] = GroupEntry(op: .nop) }
     forms[Int(g15)] = row(fences)
+    // C6 /0 and C7 /0 with a register are MOV; C6 F8 is XABORT, C7 F8 XBEGIN (SDM Vol. 2C), whose
+    // offset is not a near branch's (no truncation to 16 bits: Execute/Transactions.swift).
+    var move: [Int: GroupEntry] = [:]
+    for rm in 0..<8 { move[0xC0 + rm] = GroupEntry(op: .movEI) }
+    var begin = move, abort = move
+    begin[0xF8] = GroupEntry(op: .xbegin, shape: .endsBlock, cycles: CycleModel.system)
+    abort[0xF8] = GroupEntry(op: .xabort, cycles: CycleModel.system)
+    forms[Int(g11)] = row(begin)
+    forms[Int(g11byte)] = row(abort)
     // 0F C7 /7 with a register: RDPID with F3 (SDM Vol. 2B); RDRAND and RDSEED are not implemented.
     var random: [Int: GroupEntry] = [:]
     for rm in 0..<8 { random[0xF8 + rm] = GroupEntry(shape: .prefixed, row: pRDPID) }

@@ -65,7 +65,7 @@ extension CPU {
     case .int1:
       // ICEBP: a trap-like #DB with no status bit of its own; data breakpoints pending from a MOV SS
       // before it are reported with it, in one #DB (kvm-unit-tests debug).
-      debugRegs[6] = (debugRegs[6] & ~0xF) | pendingDebugTrap
+      reportDebug(pendingDebugTrap)
       pendingDebugTrap = 0
       singleStepFollowsResult = true
       try deliver(1, errorCode: nil, source: .exception, returnRIP: nextRIP)

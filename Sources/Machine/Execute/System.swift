@@ -220,6 +220,8 @@ extension CPU {
       try executeStateSave(i)
     case .invpcid:
       try invalidateProcessContext(i)
+    case .xbegin, .xend, .xabort, .xtest:
+      try executeTransactional(i)
     case .ud2:
       throw Fault.invalidOpcode
     default:

@@ -28,10 +28,12 @@ extension CPU {
   {
     try checkCanonical(linear)
     let (phys, perms) = try walk(linear, access, user: user)
+    let host = memory.hostPage(phys)
+    if transaction.depth != 0 { try prepareTransactionalMapping(phys: phys, perms: perms, host: host) }
     e.pointee.tag = linear >> 12
     e.pointee.phys = phys
     e.pointee.perms = perms
-    e.pointee.host = memory.hostPage(phys)
+    e.pointee.host = host
     tlb(user: user).arm(e, codePage: withholdsWriteTag(phys))
     if hasWatchpoints { withholdWatchedTags(e) }
     return e

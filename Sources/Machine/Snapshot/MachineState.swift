@@ -72,7 +72,11 @@ extension CPU: StateCodable {
     var vendorNumber = vendor.rawValue
     coder.code(&vendorNumber)
     for k in 0..<8 { coder.code(&performanceMSRs[k]) }
+    // State file version 5: IA32_TSX_CTRL. (A transaction never spans a snapshot: it runs to its end
+    // before the run loop returns, CPU/Transaction.swift.)
+    coder.code(&tsxControl)
     if coder.direction == .restore {
+      transaction = Transaction()
       vendor = CPUVendor(rawValue: vendorNumber) ?? .intel
       debugShadowPending = false
       updateBreakpointsFromDebugRegisters()
