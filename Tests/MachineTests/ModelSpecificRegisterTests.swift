@@ -31,7 +31,7 @@ final class ModelSpecificRegisterTests: XCTestCase {
     XCTAssertFalse(wrmsr(h, 0x176, 0xAAAA_AAAA_AAAA_AAAA), "non-canonical: #GP")
     XCTAssertTrue(wrmsr(h, 0x174, 0x1234))
     XCTAssertEqual(rdmsr(h, 0x174), 0x1234)
-    XCTAssertFalse(wrmsr(h, 0xC000_0083, 0xFFAA_AAAA_AAAA_AAAA), "CSTAR is checked too")
+    XCTAssertFalse(wrmsr(h, 0xC000_0083, 0xF0AA_AAAA_AAAA_AAAA), "CSTAR is checked too (for 57 bits)")
   }
 
   func testPATAcceptsOnlyMemoryTypes() {

@@ -33,7 +33,8 @@ final class ProcessContextTests: XCTestCase {
   func testINVPCIDChecksItsOperands() {
     for (type, pcid, address, vector) in [
       (UInt64(2), UInt64(0), UInt64(0), 0), (3, 0, 0, 0), (4, 0, 0, 13),
-      (0, 0, 0x8000_0000_0000, 13),  // type 0 needs a canonical address
+      (0, 0, 0x0200_0000_0000_0000, 13),  // type 0 needs an address canonical for 57 bits
+      (0, 0, 0x8000_0000_0000, 0),  // which 2^47 is, even with 4-level paging
       (1, 7, 0, 13),  // a non-zero PCID with PCIDE clear
       (2, 0x1000, 0, 13),  // reserved descriptor bits
     ] {

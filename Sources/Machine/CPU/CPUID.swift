@@ -52,12 +52,12 @@ extension CPU {
       return (signature, 0x0001_0800 | (apic.id & 0xFF00_0000), ecx, edx)
     case 7 where subleaf == 0:
       // Structured extended features, subleaf 0: EBX IA32_TSC_ADJUST(1) SMEP(7) INVPCID(10) SMAP(20)
-      // CLFLUSHOPT(23) CLWB(24); ECX PKU(3) OSPKE(4, = CR4.PKE) RDPID(22) PKS(31). Leaves 2-6 and 8-0Ch read
+      // CLFLUSHOPT(23) CLWB(24); ECX UMIP(2) PKU(3) OSPKE(4, = CR4.PKE) LA57(16) RDPID(22) PKS(31). Leaves 2-6 and 8-0Ch read
       // as zero (no cache or power-management descriptors). As Intel: EBX RTM(11) unless
       // TSX_CTRL.TSX_CPUID_CLEAR hides it (HLE, bit 4, is never reported, as on current microcode);
       // EDX IA32_ARCH_CAPABILITIES(29).
       let ospke: UInt32 = cr4 & ControlBit.pke != 0 ? 1 << 4 : 0
-      let ecx: UInt32 = (1 << 3) | ospke | (1 << 22) | (1 << 31)
+      let ecx: UInt32 = (1 << 2) | (1 << 3) | ospke | (1 << 16) | (1 << 22) | (1 << 31)
       var ebx: UInt32 = (1 << 1) | (1 << 7) | (1 << 10) | (1 << 20) | (1 << 23) | (1 << 24)
       var edx: UInt32 = 0
       if hasRTM {
@@ -81,7 +81,7 @@ extension CPU {
       let base = Int(leaf - 0x8000_0002) * 4
       return (CPU.brand[base], CPU.brand[base + 1], CPU.brand[base + 2], CPU.brand[base + 3])
     case 0x8000_0008:
-      return (0x0000_3028, 0, 0, 0)  // 40 physical, 48 linear address bits
+      return (0x0000_3928, 0, 0, 0)  // 40 physical, 57 linear address bits (5-level paging)
     default:
       return (0, 0, 0, 0)
     }

@@ -107,7 +107,7 @@ extension CPU {
     case MSR.sysenterCS: sysenterCS = v & 0xFFFF_FFFF
     case MSR.sysenterESP, MSR.sysenterEIP:
       // 64-bit addresses on an Intel 64 processor, canonical (SDM Vol. 4 table 2-2, Vol. 2B WRMSR).
-      if !isCanonical(v) { throw Fault.gp(0) }
+      if !isCanonicalAddressRegister(v) { throw Fault.gp(0) }
       if index == MSR.sysenterESP { sysenterESP = v } else { sysenterEIP = v }
     case MSR.mcgStatus:
       if v != 0 { throw Fault.gp(0) }  // no machine check ever happened; only 0 is writable
@@ -136,20 +136,20 @@ extension CPU {
       flushTLB()
     case MSR.star: star = v
     case MSR.lstar:
-      if !isCanonical(v) { throw Fault.gp(0) }
+      if !isCanonicalAddressRegister(v) { throw Fault.gp(0) }
       lstar = v
     case MSR.cstar:
-      if !isCanonical(v) { throw Fault.gp(0) }  // Intel checks it though it never uses it
+      if !isCanonicalAddressRegister(v) { throw Fault.gp(0) }  // Intel checks it though it never uses it
       cstar = v
     case MSR.sfmask: sfmask = v & 0xFFFF_FFFF
     case MSR.fsBase:
-      if !isCanonical(v) { throw Fault.gp(0) }
+      if !isCanonicalAddressRegister(v) { throw Fault.gp(0) }
       segments[Seg.fs].base = v
     case MSR.gsBase:
-      if !isCanonical(v) { throw Fault.gp(0) }
+      if !isCanonicalAddressRegister(v) { throw Fault.gp(0) }
       segments[Seg.gs].base = v
     case MSR.kernelGSBase:
-      if !isCanonical(v) { throw Fault.gp(0) }
+      if !isCanonicalAddressRegister(v) { throw Fault.gp(0) }
       kernelGSBase = v
     case MSR.tscAux:
       if v >> 32 != 0 { throw Fault.gp(0) }  // bits 63:32 reserved (SDM Vol. 4 table 2-2)

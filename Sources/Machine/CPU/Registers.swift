@@ -170,6 +170,10 @@ public enum ControlBit {
   public static let pge: UInt64 = 1 << 7
   /// CR4.OSFXSR: the operating system saves SSE state with FXSAVE; SSE instructions are #UD without it.
   public static let osfxsr: UInt64 = 1 << 9
+  /// CR4.UMIP: SGDT, SIDT, SLDT, SMSW and STR are #GP(0) above CPL 0 (SDM Vol. 3A 2.5).
+  public static let umip: UInt64 = 1 << 11
+  /// CR4.LA57: 5-level paging, 57-bit linear addresses in IA-32e mode (SDM Vol. 3A 4.5).
+  public static let la57: UInt64 = 1 << 12
   /// CR4.PCIDE: CR3[11:0] name the process-context identifier (SDM Vol. 3A 4.10.1).
   public static let pcide: UInt64 = 1 << 17
   /// CR4.OSXSAVE: XSAVE, XRSTOR, XGETBV and XSETBV are enabled (SDM Vol. 3A 2.5).

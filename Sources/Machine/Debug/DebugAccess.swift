@@ -74,12 +74,14 @@ extension CPU {
     }
     // PAE and 4-level paging (SDM Vol. 3A 4.4, 4.5): the walk down the tree, rights ANDed per level.
     let addressMask: UInt64 = 0x000F_FFFF_FFFF_F000
+    let top: UInt64 = cr4 & ControlBit.la57 != 0 ? 48 : 39
     func visit(table: UInt64, shift: UInt64, base: UInt64, entries: UInt64, rights: Mapping.Rights) {
       for i in 0..<entries {
         let entry = memory.read(table + i * 8, size: 8)
         if entry & 1 == 0 { continue }
         var linear = base | i << shift
-        if shift == 39 && linear & (1 << 47) != 0 { linear |= 0xFFFF_0000_0000_0000 }
+        // The top level's index sets the sign-extended upper bits (bit 47, or 56 with 5-level paging).
+        if shift == top && linear & (1 << (shift + 8)) != 0 { linear |= ~((1 << (shift + 9)) - 1) }
         let here = rights.narrowed(by: Mapping.Rights(entry: entry, noExecute: nxe && entry & (1 << 63) != 0))
         if shift == 12 || (shift < 39 && entry & 0x80 != 0) {
           let size: UInt64 = 1 << shift
@@ -91,7 +93,7 @@ extension CPU {
     }
     let all = Mapping.Rights(writable: true, user: true, executable: true)
     if isLongModeActive {
-      visit(table: cr3 & addressMask, shift: 39, base: 0, entries: 512, rights: all)
+      visit(table: cr3 & addressMask, shift: top, base: 0, entries: 512, rights: all)
     } else {
       for i in 0..<UInt64(4) {
         let pdpte = memory.read((cr3 & 0xFFFF_FFE0) + i * 8, size: 8)

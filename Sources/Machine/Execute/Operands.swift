@@ -87,27 +87,47 @@ extension CPU {
     return try read(Seg.ss, (regs[Reg.rsp] &+ offset) & mask, size: size)
   }
 
-  /// Bits 63:47 all equal: an address 4-level paging can translate (SDM Vol. 3A 3.3.7.1). The one
-  /// canonical test: memory accesses, branch targets, MSRs and descriptor bases use it.
+  /// Bits 63 to `bits` - 1 all equal (SDM Vol. 3A 3.3.7.1). The canonical tests below are the only
+  /// callers.
   @inline(always)
-  func isCanonical(_ a: UInt64) -> Bool {
-    let top = Int64(bitPattern: a) >> 47
+  func isCanonical(_ a: UInt64, bits: UInt64) -> Bool {
+    let top = Int64(bitPattern: a) >> (bits - 1)
     return top == 0 || top == -1
   }
+
+  /// Canonical for 4-level paging (48 bits): canonical for every paging mode, the fast first test.
+  @inline(always)
+  func isCanonical(_ a: UInt64) -> Bool { isCanonical(a, bits: 48) }
+
+  /// The width of linear addresses now: 57 bits with 5-level paging (CR4.LA57, which can change
+  /// only outside IA-32e mode), 48 otherwise.
+  var linearAddressBits: UInt64 { cr4 & ControlBit.la57 != 0 ? 57 : 48 }
+
+  /// Canonical for the current paging mode: memory accesses, branch targets, SYSRET's and
+  /// SYSEXIT's return addresses.
+  func isCanonicalLinear(_ a: UInt64) -> Bool { isCanonical(a, bits: linearAddressBits) }
+
+  /// Canonical for the widest linear address this processor supports (57 bits): what an address
+  /// loaded into a register is checked against whatever the paging mode (MSRs, descriptor-table and
+  /// segment bases, INVPCID's address; Intel's 5-level paging white paper, 2.5), so that software
+  /// can set them up before it turns 5-level paging on.
+  func isCanonicalAddressRegister(_ a: UInt64) -> Bool { isCanonical(a, bits: 57) }
 
   /// A near indirect branch or return to a non-canonical address is #GP(0) at the branch, before the
   /// stack changes (SDM Vol. 2A JMP, CALL, RET: 64-bit mode exceptions). Only 64-bit operands can be
   /// non-canonical.
   @inline(always)
   func requireCanonicalTarget(_ t: UInt64) throws(Fault) {
-    if _slowPath(!isCanonical(t)) { try noncanonicalTarget() }
+    if _slowPath(!isCanonical(t)) { try checkWideTarget(t) }
   }
 
   /// Out of line and marked unlikely: the dispatch switch that inlines the check above keeps its
   /// code for the common case (measured: the register-loop benchmark lost a third of its speed with
-  /// the fault built inline).
+  /// the fault built inline). A target past 48 bits is still good under 5-level paging.
   @inline(never)
-  func noncanonicalTarget() throws(Fault) { throw Fault.gp(0) }
+  func checkWideTarget(_ t: UInt64) throws(Fault) {
+    if !isCanonicalLinear(t) { throw Fault.gp(0) }
+  }
 
   /// Masks a branch target to the operand size (SDM Vol. 2A JMP: EIP/IP truncation).
   @inline(always)

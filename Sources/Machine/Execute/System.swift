@@ -12,6 +12,12 @@ extension CPU {
     if mode == .virtual8086 && (flagBits >> 12) & 3 != 3 { throw Fault.gp(0) }
   }
 
+  /// CR4.UMIP: the instructions that store system registers are for CPL 0 only (SDM Vol. 3A 2.5;
+  /// Vol. 2B SGDT, SIDT, SLDT, SMSW, STR: the #GP comes after their #UD checks).
+  func checkUserModeInstructionPrevention() throws(Fault) {
+    if cr4 & ControlBit.umip != 0 && cpl > 0 { throw Fault.gp(0) }
+  }
+
   /// CLI/STI need CPL <= IOPL (SDM Vol. 2A CLI).
   func checkIOPrivilege() throws(Fault) {
     if mode != .real && cpl > Int((flagBits >> 12) & 3) { throw Fault.gp(0) }
@@ -157,7 +163,7 @@ extension CPU {
       let limit = UInt16(try read(Int(i.segment), ea, size: 2))
       var base = try read(Int(i.segment), ea &+ 2, size: mode == .long64 ? 8 : 4)
       if mode != .long64 && size == 2 { base &= 0xFF_FFFF }
-      if mode == .long64 && !isCanonical(base) { throw Fault.gp(0) }  // SDM Vol. 2A LGDT/LIDT
+      if mode == .long64 && !isCanonicalAddressRegister(base) { throw Fault.gp(0) }  // SDM Vol. 2A LGDT/LIDT
       if i.op == .lgdt {
         gdtr = TableRegister(base: base, limit: limit)
       } else {
@@ -165,6 +171,7 @@ extension CPU {
       }
     case .sgdt, .sidt:
       guard i.hasMemory else { throw Fault.invalidOpcode }
+      try checkUserModeInstructionPrevention()
       let t = i.op == .sgdt ? gdtr : idtr
       let ea = effectiveAddress(i)
       try write(Int(i.segment), ea, size: 2, UInt64(t.limit))
@@ -172,6 +179,7 @@ extension CPU {
     case .sldt, .str:
       // Not recognized in real or virtual-8086 mode (SDM Vol. 2B SLDT, STR, LLDT, LTR, VERR).
       if segmentsAreParagraphs { throw Fault.invalidOpcode }
+      try checkUserModeInstructionPrevention()
       let v = UInt64(i.op == .sldt ? ldtr.selector : tr.selector)
       try writeRM(i, size: i.hasMemory ? 2 : size, v)
     case .lldt, .ltr:
@@ -189,6 +197,7 @@ extension CPU {
       }
       setFlag(Flag.zf, ok)
     case .smsw:
+      try checkUserModeInstructionPrevention()
       try writeRM(i, size: i.hasMemory ? 2 : size, cr0 & sizeMask(i.hasMemory ? 2 : size))
     case .lmsw:
       try requirePrivilege()
@@ -254,11 +263,15 @@ extension CPU {
       cr3 = cr4 & ControlBit.pcide != 0 ? v & ~(1 << 63) : v
       flushTLB()
     case 4:
-      // Only PSE, PAE, PGE, TSD, DE, OSFXSR-free bits we model; VMX/SMX/etc. are reserved (#GP).
+      // The bits this core implements: TSD DE PSE PAE PGE PCE OSFXSR OSXMMEXCPT UMIP LA57 PCIDE OSXSAVE
+      // SMEP SMAP PKE PKS. Any other (VME and PVI among them) is #GP(0).
       let supported: UInt64 =
         0x4 | 0x8 | ControlBit.pse | ControlBit.pae | ControlBit.pge | 0x100 | 0x200 | 0x400 | ControlBit.smep
-        | ControlBit.smap | ControlBit.pke | ControlBit.pks | ControlBit.osxsave | ControlBit.pcide
+        | ControlBit.smap | ControlBit.pke | ControlBit.pks | ControlBit.osxsave | ControlBit.pcide | ControlBit.umip
+        | ControlBit.la57
       if v & ~supported != 0 { throw Fault.gp(0) }
+      // 5-level paging is chosen before IA-32e mode is entered (SDM Vol. 2B MOV to CR4).
+      if isLongModeActive && (v ^ cr4) & ControlBit.la57 != 0 { throw Fault.gp(0) }
       // PCIDE can be set only in IA-32e mode with PCID 0 in CR3 (SDM Vol. 3A 2.5, MOV to CR4).
       if v & ControlBit.pcide != 0 && cr4 & ControlBit.pcide == 0 && (!isLongModeActive || cr3 & 0xFFF != 0) {
         throw Fault.gp(0)
@@ -284,7 +297,7 @@ extension CPU {
     let pcid = try read(Int(i.segment), ea, size: 8)
     let address = try read(Int(i.segment), (ea &+ 8) & i.addressMask, size: 8)
     if type > 3 || pcid > 0xFFF { throw Fault.gp(0) }
-    if type == 0 && !isCanonical(address) { throw Fault.gp(0) }
+    if type == 0 && !isCanonicalAddressRegister(address) { throw Fault.gp(0) }
     if type <= 1 && pcid != 0 && cr4 & ControlBit.pcide == 0 { throw Fault.gp(0) }
     flushTLB()
   }
@@ -312,7 +325,7 @@ extension CPU {
     if long {
       seg.base |= (try readSystem(address + 8, size: 8) & 0xFFFF_FFFF) << 32
       // SDM Vol. 2A LLDT/LTR: a non-canonical base in a 16-byte descriptor is #GP(selector).
-      if !isCanonical(seg.base) { throw Fault.gp(code) }
+      if !isCanonicalAddressRegister(seg.base) { throw Fault.gp(code) }
     }
     if taskRegister {
       try writeSystem(address + 5, size: 1, d.accessByte | 2)  // mark busy
@@ -351,7 +364,7 @@ extension CPU {
     try requirePrivilege()
     let base = UInt16((star >> 48) & 0xFFFF)
     if size == 8 {
-      if !isCanonical(regs[Reg.rcx]) { throw Fault.gp(0) }
+      if !isCanonicalLinear(regs[Reg.rcx]) { throw Fault.gp(0) }
       segments[Seg.cs] = SegmentRegister(selector: (base &+ 16) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA0FB)
       nextRIP = regs[Reg.rcx]
     } else {
@@ -395,7 +408,7 @@ extension CPU {
     if mode == .real || sysenterCS & 0xFFFC == 0 || cpl != 0 { throw Fault.gp(0) }
     let base = UInt16(sysenterCS & 0xFFFC)
     if size == 8 {
-      if !isCanonical(regs[Reg.rdx]) || !isCanonical(regs[Reg.rcx]) { throw Fault.gp(0) }
+      if !isCanonicalLinear(regs[Reg.rdx]) || !isCanonicalLinear(regs[Reg.rcx]) { throw Fault.gp(0) }
       segments[Seg.cs] = SegmentRegister(
         selector: (base &+ 32) | 3, base: 0, limit: 0xFFFF_FFFF, attributes: 0xA0FB)
       segments[Seg.ss] = SegmentRegister(

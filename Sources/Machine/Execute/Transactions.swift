@@ -16,7 +16,7 @@ extension CPU {
       // The offset is added at full width even with a 16-bit operand size, unlike a near jump's.
       var fallback = nextRIP &+ i.immediate
       if mode == .long64 {
-        if !isCanonical(fallback) { throw Fault.gp(0) }
+        if !isCanonicalLinear(fallback) { throw Fault.gp(0) }
       } else {
         fallback &= 0xFFFF_FFFF
         if fallback > UInt64(segments[Seg.cs].limit) { throw Fault.gp(0) }

@@ -112,10 +112,10 @@ extension CPU {
     }
   }
 
-  /// In 64-bit mode an address whose bits 63:47 are not all equal raises #GP(0) (SDM Vol. 3A 3.3.7.1).
+  /// In 64-bit mode a non-canonical address raises #GP(0) (SDM Vol. 3A 3.3.7.1).
   @inline(always)
   func checkCanonical(_ linear: UInt64) throws(Fault) {
-    if isLongModeActive && !isCanonical(linear) { throw Fault.gp(0) }
+    if isLongModeActive && !isCanonicalLinear(linear) { throw Fault.gp(0) }
   }
 
   // MARK: Linear accesses

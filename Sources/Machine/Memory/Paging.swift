@@ -1,4 +1,4 @@
-// The page walker: 32-bit paging, PAE paging and 4-level paging (SDM Vol. 3A 4.3, 4.4, 4.5).
+// The page walker: 32-bit paging, PAE paging, 4-level and 5-level paging (SDM Vol. 3A 4.3, 4.4, 4.5).
 
 extension CPU {
   var pagingEnabled: Bool { cr0 & ControlBit.pg != 0 }
@@ -62,8 +62,9 @@ extension CPU {
       var table: UInt64
       var shift: UInt64
       if isLongModeActive {
+        // 4-level paging from the PML4, or 5-level from the PML5 with CR4.LA57 (SDM Vol. 3A 4.5).
         table = cr3 & addressMask
-        shift = 39
+        shift = cr4 & ControlBit.la57 != 0 ? 48 : 39
       } else {
         let pdpteAddress = ((cr3 & 0xFFFF_FFE0) + (((linear >> 30) & 3) << 3)) & a20Mask
         let pdpte = memory.read(pdpteAddress, size: 8)
@@ -76,7 +77,7 @@ extension CPU {
         let entry = memory.read(entryAddress, size: 8)
         if entry & 1 == 0 { throw pageFault(present: false) }
         if entry & (1 << 63) != 0 && !nxe { throw pageFault(present: true, reserved: true) }
-        if shift == 39 && entry & 0x80 != 0 { throw pageFault(present: true, reserved: true) }
+        if shift >= 39 && entry & 0x80 != 0 { throw pageFault(present: true, reserved: true) }
         writable = writable && entry & 2 != 0
         userOK = userOK && entry & 4 != 0
         if nxe && entry & (1 << 63) != 0 { noExec = true }
