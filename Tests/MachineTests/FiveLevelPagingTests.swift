@@ -20,6 +20,7 @@ final class FiveLevelPagingTests: XCTestCase {
     h.memory.write(FiveLevelPagingTests.pml5 + 8, size: 8, value: Harness.pml4 | 7)
     if la57 {
       h.cpu.cr4 |= ControlBit.la57
+      h.cpu.updateModeTag()  // as MOV to CR4 does
       h.cpu.cr3 = FiveLevelPagingTests.pml5
       h.cpu.flushTLB()
     }

@@ -78,6 +78,8 @@ final class BlockCache {
   /// `mode` as it enters block keys, above any physical address.
   @inline(always)
   static func tag(_ mode: CPUMode) -> UInt64 { UInt64(mode.rawValue) << 56 }
+  /// Added to a 64-bit mode's tag under 5-level paging, where branches decode differently (CPU.decode).
+  static let wideAddressTag: UInt64 = 1 << 61
 
   @inline(always)
   static func slot(_ phys: UInt64) -> Int {
@@ -143,7 +145,7 @@ extension CPU {
       var bytes = LinearInstructionBytes(cpu: self, address: address, user: cpl == 3, keep: strict && count == 0)
       let inst: Instruction
       do throws(Fault) {
-        inst = try Decoder.decode(&bytes, mode: mode, rip: next)
+        inst = try decode(&bytes, rip: next)
       } catch {
         // A later instruction that does not decode (or whose bytes fault) starts the next block, where
         // its exception is raised with exact state.

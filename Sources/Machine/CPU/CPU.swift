@@ -135,12 +135,20 @@ public final class CPU {
   /// The operating mode, derived from CR0.PE, EFER.LMA and CS.L/D at each change.
   public internal(set) var mode: CPUMode = .real {
     didSet {
-      modeTag = BlockCache.tag(mode)
+      updateModeTag()
       linearMask = mode == .long64 ? ~0 : 0xFFFF_FFFF
     }
   }
-  /// `mode` as it enters block tags (BlockCache.tag), so the lookup need not convert it.
+  /// `mode` as it enters block tags (BlockCache.tag), so the lookup need not convert it; with
+  /// `wideAddressTag` in 64-bit mode under 5-level paging (CR4.LA57 changes only outside it, so
+  /// every change of `mode` and MOV to CR4 keep it up to date).
   var modeTag: UInt64 = 0
+
+  @inline(never)
+  func updateModeTag() {
+    let wide = mode == .long64 && cr4 & ControlBit.la57 != 0
+    modeTag = BlockCache.tag(mode) | (wide ? BlockCache.wideAddressTag : 0)
+  }
   /// Linear addresses wrap at 4 GiB outside 64-bit mode (SDM Vol. 3A 3.4).
   var linearMask: UInt64 = 0xFFFF_FFFF
   /// Current privilege level (CS.RPL after a load, SDM Vol. 3A 5.5).

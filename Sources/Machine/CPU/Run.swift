@@ -151,7 +151,20 @@ extension CPU {
   /// Decodes the instruction at the current RIP without executing it (tests, disassembly cross-checks).
   func decodeCurrent() throws(Fault) -> Instruction {
     var bytes = LinearInstructionBytes(cpu: self, address: linear(Seg.cs, rip), user: cpl == 3, keep: false)
-    return try Decoder.decode(&bytes, mode: mode, rip: rip)
+    return try decode(&bytes, rip: rip)
+  }
+
+  /// Decodes an instruction for this CPU's mode. Under 5-level paging the near indirect branches and
+  /// returns get the generic path: the specialized handlers check targets for 48 bits only, so that
+  /// the common case keeps its code (Execute/Operands.swift).
+  @inline(never)
+  func decode(_ bytes: inout LinearInstructionBytes, rip: UInt64) throws(Fault) -> Instruction {
+    var inst = try Decoder.decode(&bytes, mode: mode, rip: rip)
+    if modeTag & BlockCache.wideAddressTag != 0 && inst.handler.isIndirectBranch {
+      inst.handler = .generic
+      inst.straightLine = false
+    }
+    return inst
   }
 
   /// The length in bytes of the instruction at RIP, or nil if it does not decode (#UD) or is unmapped.

@@ -15,16 +15,16 @@ extension CPU {
       nextRIP = i.immediate
     case .jmpE:
       let target = try readRM(i, size: size)
-      if size == 8 { try requireCanonicalTarget(target) }
+      if size == 8 { try requireCanonicalLinearTarget(target) }
       nextRIP = branchTarget(target, size: i.opSize)
     case .callE:
       let target = try readRM(i, size: size)
-      if size == 8 { try requireCanonicalTarget(target) }
+      if size == 8 { try requireCanonicalLinearTarget(target) }
       try push(nextRIP, size: size)
       nextRIP = branchTarget(target, size: i.opSize)
     case .ret, .retImm:
       let target = try peekStack(0, size: size)
-      if size == 8 { try requireCanonicalTarget(target) }
+      if size == 8 { try requireCanonicalLinearTarget(target) }
       nextRIP = branchTarget(target, size: i.opSize)
       let release = UInt64(size) &+ (i.op == .retImm ? i.immediate : 0)
       let mask = stackMask

@@ -73,6 +73,9 @@ enum Handler: UInt8, Comparable {
   case jo, jno, jb, jae, je, jne, jbe, ja, js, jns, jp, jnp, jl, jge, jle, jg
   case jmp, call8, ret8, jmpR8, jmpM8, callR8, callM8
 
+  /// The near indirect branches and returns (their targets are checked for canonical form).
+  var isIndirectBranch: Bool { self == .ret8 || self == .jmpR8 || self == .jmpM8 || self == .callR8 || self == .callM8 }
+
   /// A Jcc with its own handler leaves its block only when taken (`leaveBlock()`).
   var continuesBlock: Bool { self >= .jo && self <= .jg }
 

@@ -278,6 +278,7 @@ extension CPU {
       }
       if isLongModeActive && v & ControlBit.pae == 0 { throw Fault.gp(0) }
       cr4 = v
+      updateModeTag()
       flushTLB()
     case 8:
       if v >> 4 != 0 { throw Fault.gp(0) }  // SDM Vol. 3A 2.5: CR8 bits 63:4 are reserved
