@@ -62,7 +62,6 @@ public final class CMOS {
   public private(set) var nmiMasked = false
 
   private let cyclesPerSecond: UInt64
-  private let now: (() -> UInt64)?
   private var cycle: UInt64 = 0
   private var ram = [UInt8](repeating: 0, count: 128)
   /// Seconds added to the source's time by guest writes.
@@ -75,16 +74,12 @@ public final class CMOS {
   ///   - cyclesPerSecond: the CPU's virtual clock rate.
   ///   - timeSource: `.deterministic` (the default) or `.host`.
   ///   - interruptLine: where IRQ 8 goes.
-  ///   - now: optional source of the current cycle, consulted on every port access.
-  public init(
-    cyclesPerSecond: UInt64, timeSource: RTCTimeSource = .deterministic,
-    interruptLine: InterruptLine? = nil, now: (() -> UInt64)? = nil
-  ) {
+  public init(cyclesPerSecond: UInt64, timeSource: RTCTimeSource = .deterministic, interruptLine: InterruptLine? = nil)
+  {
     precondition(cyclesPerSecond > 0)
     self.cyclesPerSecond = cyclesPerSecond
     self.timeSource = timeSource
     self.interruptLine = interruptLine
-    self.now = now
     ram[Int(Self.registerA)] = 0x26  // 32.768 kHz time base, 1024 Hz periodic rate
     ram[Int(Self.registerB)] = Self.b24Hour
     ram[Int(Self.registerD)] = Self.dValidRAM
@@ -164,10 +159,6 @@ public final class CMOS {
       ram[Int(Self.registerC)] |= flags
       updateInterrupt()
     }
-  }
-
-  private func syncToClock() {
-    if let now { advance(to: now()) }
   }
 
   /// An alarm byte with its two top bits set is a "don't care" (datasheet "Alarm").
@@ -258,7 +249,6 @@ public final class CMOS {
 
   /// Port 0x70 is write-only (reads 0xFF); port 0x71 reads the selected register.
   public func read(port: UInt16, size: Int) -> UInt32 {
-    syncToClock()
     return readBytes(port: port, size: size) { p in
       p == Self.dataPort ? readRegister(index) : (p == Self.indexPort ? 0xFF : nil)
     }
@@ -266,7 +256,6 @@ public final class CMOS {
 
   /// Port 0x70: bits 6-0 select a register, bit 7 masks NMI. Port 0x71: writes the selected register.
   public func write(port: UInt16, size: Int, value: UInt32) {
-    syncToClock()
     writeBytes(port: port, size: size, value: value) { p, byte in
       switch p {
       case Self.indexPort:

@@ -23,10 +23,10 @@
 // byte accesses to consecutive ports the way the ISA bus does for 8-bit cards (so `out dx, ax` to 0x3D4 sets
 // a CRTC index and its value); a bus that already splits wide accesses may pass them either way.
 //
-// Time: clocked devices (PIT8254, CMOS) only know the cycle they were last advanced to. The machine should
+// Time: clocked devices (PIT8254, CMOS) only know the cycle they were last advanced to. The machine must
 // call `advance(to: cycles)` when the clock passes `nextEventCycle` (that is when their interrupts are
-// raised) and either before delivering a port access to them, or pass `now: { cpu.cycles }` at init so each
-// access catches up by itself. When the CPU halts with IF = 1, jumping the clock to the minimum
+// raised) and before delivering a port access to them (Machine's PortBus does both for a device added
+// with `addClockedDevice`). When the CPU halts with IF = 1, jumping the clock to the minimum
 // `nextEventCycle` of all clocked devices is exact.
 //
 // The devices are not thread-safe: drive them from the machine's thread (a window thread should take

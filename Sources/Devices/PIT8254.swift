@@ -32,7 +32,6 @@ public final class PIT8254 {
   public var interruptLine: InterruptLine?
 
   private let clock: CycleClock
-  private let now: (() -> UInt64)?
   private var cycle: UInt64 = 0
   private var channels = [Channel](repeating: Channel(), count: 3)
   /// The level last driven on IRQ 0. The datasheet leaves the power-on state undefined; we start every
@@ -45,12 +44,9 @@ public final class PIT8254 {
   /// - Parameters:
   ///   - cyclesPerSecond: the CPU's virtual clock rate, which turns cycles into PIT ticks.
   ///   - interruptLine: where channel 0's OUT goes as IRQ 0.
-  ///   - now: optional source of the current cycle; when given, every port access first advances the
-  ///     timer to it, so counts read by the guest are exact without the bus calling `advance(to:)`.
-  public init(cyclesPerSecond: UInt64, interruptLine: InterruptLine? = nil, now: (() -> UInt64)? = nil) {
+  public init(cyclesPerSecond: UInt64, interruptLine: InterruptLine? = nil) {
     self.clock = CycleClock(cyclesPerSecond: cyclesPerSecond, hz: Self.frequency)
     self.interruptLine = interruptLine
-    self.now = now
   }
 
   /// Back to the power-on state: no channel counting, port 0x61 cleared. Virtual time keeps its value.
@@ -91,10 +87,6 @@ public final class PIT8254 {
     updateIRQ()
   }
 
-  private func syncToClock() {
-    if let now { advance(to: now()) }
-  }
-
   private func updateIRQ() {
     let level = channels[0].output(at: currentTick)
     if level != irqLevel {
@@ -125,7 +117,6 @@ public final class PIT8254 {
   /// Reads a counter (0x40-0x42: status byte, latched count or live count, per the channel's access mode)
   /// or port 0x61. The control port 0x43 is write-only (reads as 0xFF).
   public func read(port: UInt16, size: Int) -> UInt32 {
-    syncToClock()
     return readBytes(port: port, size: size) { p in
       switch p {
       case 0x40...0x42:
@@ -147,7 +138,6 @@ public final class PIT8254 {
 
   /// Writes a counter (0x40-0x42), the control word (0x43) or port 0x61 (bit 0 timer-2 gate, bit 1 speaker).
   public func write(port: UInt16, size: Int, value: UInt32) {
-    syncToClock()
     writeBytes(port: port, size: size, value: value) { p, byte in
       let tick = currentTick
       switch p {

@@ -17,7 +17,39 @@ final class RecordingMMIO: MMIODevice {
   func write(offset: UInt64, size: Int, value: UInt64) { writes.append((offset, size, value)) }
 }
 
+/// A timer on a port: a write sets when it next fires; a read only looks.
+final class PortTimer: PortDevice, ClockedDevice {
+  var advancedTo: [UInt64] = []
+  var nextEventCycle: UInt64 = .max
+  func advance(to cycle: UInt64) { advancedTo.append(cycle) }
+  func read(port: UInt16, size: Int) -> UInt32 { UInt32(truncatingIfNeeded: advancedTo.last ?? 0) }
+  func write(port: UInt16, size: Int, value: UInt32) { nextEventCycle = UInt64(value) }
+}
+
 final class BusTests: XCTestCase {
+  func testAClockedDeviceSeesTheAccessCycleAndOnlyAMovedEventEndsTheSlice() {
+    let machine = Machine(memorySize: 1 << 20)
+    let timer = PortTimer()
+    let plain = RecordingPorts()
+    machine.ports.register(timer, ports: 0x40...0x40)
+    machine.ports.register(plain, ports: 0x3F8...0x3F8)
+    machine.addClockedDevice(timer)
+    var ended: [Bool] = []
+    machine.ports.accessed = { ended.append($0) }
+    let ports = machine.ports
+    XCTAssertEqual(ports.read(port: 0x40, size: 1, at: 500), 500, "advanced to the access first")
+    ports.write(port: 0x40, size: 1, value: 0x90, at: 600)
+    ports.write(port: 0x40, size: 1, value: 0x90, at: 700)
+    _ = ports.read(port: 0x3F8, size: 1, at: 800)
+    ports.write(port: 0x3F8, size: 1, value: 0, at: 900)
+    XCTAssertEqual(timer.advancedTo, [500, 600, 700])
+    // Only the write that moved the timer's next event (nowhere -> 0x90) ends the slice.
+    XCTAssertEqual(ended, [false, true, false, false, false])
+    // The host pokes between runs at the time of the latest access.
+    _ = ports.read(port: 0x40, size: 1)
+    XCTAssertEqual(timer.advancedTo.last, 900)
+  }
+
   func testPortIOAndUnknownPorts() {
     let h = Harness()
     let dev = RecordingPorts()

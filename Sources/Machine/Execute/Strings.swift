@@ -81,13 +81,14 @@ extension CPU {
       advanceIndex(Reg.rdi, step, mask)
     case .ins:
       try checkPortAccess(UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size)
-      let v = ports.read(port: UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size)
+      let v = ports.read(port: UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size, at: cycles)
       try write(Seg.es, regs[Reg.rdi] & mask, size: size, UInt64(v))
       advanceIndex(Reg.rdi, step, mask)
     case .outs:
       try checkPortAccess(UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size)
       let v = try read(source, regs[Reg.rsi] & mask, size: size)
-      ports.write(port: UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size, value: UInt32(truncatingIfNeeded: v))
+      ports.write(
+        port: UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size, value: UInt32(truncatingIfNeeded: v), at: cycles)
       advanceIndex(Reg.rsi, step, mask)
     default:
       throw Fault.invalidOpcode

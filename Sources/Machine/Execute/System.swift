@@ -75,11 +75,11 @@ extension CPU {
     case .inAI, .inAD:
       let port = i.op == .inAI ? UInt16(i.immediate & 0xFF) : UInt16(truncatingIfNeeded: regs[Reg.rdx])
       try checkPortAccess(port, size: size)
-      writeReg(0, size: size, rex: false, UInt64(ports.read(port: port, size: size)))
+      writeReg(0, size: size, rex: false, UInt64(ports.read(port: port, size: size, at: cycles)))
     case .outIA, .outDA:
       let port = i.op == .outIA ? UInt16(i.immediate & 0xFF) : UInt16(truncatingIfNeeded: regs[Reg.rdx])
       try checkPortAccess(port, size: size)
-      ports.write(port: port, size: size, value: UInt32(truncatingIfNeeded: regs[Reg.rax]))
+      ports.write(port: port, size: size, value: UInt32(truncatingIfNeeded: regs[Reg.rax]), at: cycles)
     case .cpuid:
       let (a, b, c, d) = cpuid(
         leaf: UInt32(truncatingIfNeeded: regs[Reg.rax]), subleaf: UInt32(truncatingIfNeeded: regs[Reg.rcx]))

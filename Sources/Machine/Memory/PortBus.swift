@@ -10,12 +10,22 @@ public protocol PortDevice: AnyObject {
 
 /// Routes port accesses to registered devices. A port without a device reads as all ones and drops
 /// writes, as on an ISA bus with pull-ups; each such port is recorded once in `unknownPorts`.
+///
+/// Time: a clocked device (Machine.addClockedDevice: the PIT, the RTC) is brought up to the cycle of
+/// the access before it sees it, so what the guest reads is exact without the device keeping a clock
+/// of its own; and the access ends the CPU's time slice only when it moved the device's next event,
+/// since only then must the run loop read the schedules again. A UART status poll, a CRTC write or
+/// a PIT counter read end nothing.
 public final class PortBus {
   /// Index into `devices` for each port (0 = none), so dispatch is one array load.
   private var owner = [UInt16](repeating: 0, count: 65536)
   private var devices: [PortDevice] = []
-  /// Per device: an access may change when it next needs time (it is a clocked device).
-  private var reschedules: [Bool] = []
+  /// Per device: the same device as a clocked device, when it is one.
+  private var clockedDevices: [ClockedDevice?] = []
+  /// Every clocked device the machine has, port device or not (registration may come in any order).
+  private var clocked: [ClockedDevice] = []
+  /// The cycle of the latest access: the time of an access made by the host between runs.
+  private var lastCycle: UInt64 = 0
   /// Ports touched without a device, in first-touch order (for a --verbose report).
   public private(set) var unknownPorts: [UInt16] = []
   private var reported = Set<UInt16>()
@@ -31,45 +41,59 @@ public final class PortBus {
   /// Registers `device` for the ports `range`; later registrations take over overlapping ports.
   public func register(_ device: PortDevice, ports range: ClosedRange<UInt16>) {
     devices.append(device)
-    reschedules.append(clocked.contains { $0 === device })
+    clockedDevices.append(clocked.first { $0 === device })
     let index = UInt16(devices.count)
     for p in range { owner[Int(p)] = index }
   }
 
-  /// Devices the machine advances over time (Machine.addClockedDevice): an access to one may move its
-  /// next event, so it ends the time slice. Accesses to the others (a UART status poll, the CRTC
-  /// cursor) do not: nothing they do changes when the run loop must next stop.
-  private var clocked: [AnyObject] = []
-
-  func noteClockedDevice(_ device: AnyObject) {
+  func noteClockedDevice(_ device: ClockedDevice) {
     clocked.append(device)
-    for (i, d) in devices.enumerated() where d === device { reschedules[i] = true }
+    for (i, d) in devices.enumerated() where d === device { clockedDevices[i] = device }
   }
 
-  /// Reads `size` bytes (1, 2 or 4) from `port`, from its device or as all ones.
-  public func read(port: UInt16, size: Int) -> UInt32 {
+  /// Reads `size` bytes (1, 2 or 4) from `port` at `cycle`, from its device or as all ones.
+  public func read(port: UInt16, size: Int, at cycle: UInt64) -> UInt32 {
     let o = owner[Int(port)]
     if o == 0 {
       accessed?(false)
       noteUnknown(port, isWrite: false)
       return UInt32(truncatingIfNeeded: sizeMask(size))
     }
-    let value = devices[Int(o) - 1].read(port: port, size: size)
-    accessed?(reschedules[Int(o) - 1])
+    let k = Int(o) - 1
+    let next = catchUp(k, to: cycle)
+    let value = devices[k].read(port: port, size: size)
+    accessed?(next != nil && clockedDevices[k]!.nextEventCycle != next)
     return value
   }
 
-  /// Writes the low `size` bytes of `value` to `port`'s device, or drops them.
-  public func write(port: UInt16, size: Int, value: UInt32) {
+  /// Writes the low `size` bytes of `value` to `port`'s device at `cycle`, or drops them.
+  public func write(port: UInt16, size: Int, value: UInt32, at cycle: UInt64) {
     let o = owner[Int(port)]
     if o == 0 {
       accessed?(false)
       noteUnknown(port, isWrite: true)
       return
     }
-    let masked = value & UInt32(truncatingIfNeeded: sizeMask(size))
-    devices[Int(o) - 1].write(port: port, size: size, value: masked)
-    accessed?(reschedules[Int(o) - 1])
+    let k = Int(o) - 1
+    let next = catchUp(k, to: cycle)
+    devices[k].write(port: port, size: size, value: value & UInt32(truncatingIfNeeded: sizeMask(size)))
+    accessed?(next != nil && clockedDevices[k]!.nextEventCycle != next)
+  }
+
+  /// A read by the host between runs (a test, a front end), at the time of the latest access.
+  public func read(port: UInt16, size: Int) -> UInt32 { read(port: port, size: size, at: lastCycle) }
+
+  /// A write by the host between runs, at the time of the latest access.
+  public func write(port: UInt16, size: Int, value: UInt32) {
+    write(port: port, size: size, value: value, at: lastCycle)
+  }
+
+  /// Brings device `k` up to `cycle` if it is clocked; its next event then, or nil.
+  private func catchUp(_ k: Int, to cycle: UInt64) -> UInt64? {
+    lastCycle = max(lastCycle, cycle)
+    guard let device = clockedDevices[k] else { return nil }
+    device.advance(to: cycle)
+    return device.nextEventCycle
   }
 
   private func noteUnknown(_ port: UInt16, isWrite: Bool) {

@@ -57,12 +57,11 @@ package final class Board {
     self.machine = machine
     machine.strict = configuration.strict
     machine.cpu.vendor = configuration.cpuVendor
-    let now = { [unowned machine] in machine.cpu.cycles }
     let lines = ISAInterruptLines(pic: pic, ioapic: ioapic)
-    pit = PIT8254(cyclesPerSecond: configuration.cyclesPerSecond, interruptLine: lines, now: now)
+    // Clocked devices: the port bus brings them up to each access's cycle (addClockedDevice below).
+    pit = PIT8254(cyclesPerSecond: configuration.cyclesPerSecond, interruptLine: lines)
     cmos = CMOS(
-      cyclesPerSecond: configuration.cyclesPerSecond, timeSource: configuration.rtcSource,
-      interruptLine: lines, now: now)
+      cyclesPerSecond: configuration.cyclesPerSecond, timeSource: configuration.rtcSource, interruptLine: lines)
     keyboard = I8042(interruptLine: lines)
     com1 = UART16550(interruptLine: lines, output: serialOutput)
     com2 = UART16550(base: 0x2F8, irq: 3, interruptLine: lines)
