@@ -117,6 +117,7 @@ public final class Machine {
   public func addClockedDevice(_ device: ClockedDevice) {
     clockedDevices.append(device)
     ports.noteClockedDevice(device)
+    memory.noteClockedDevice(device)
   }
 
   /// Asks `run` to return `.stopRequested` at the next instruction boundary. Safe to call from a device

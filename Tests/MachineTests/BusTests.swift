@@ -26,7 +26,31 @@ final class PortTimer: PortDevice, ClockedDevice {
   func write(port: UInt16, size: Int, value: UInt32) { nextEventCycle = UInt64(value) }
 }
 
+/// A timer in memory: a write sets when it next fires.
+final class MemoryTimer: MMIODevice, ClockedDevice {
+  var nextEventCycle: UInt64 = .max
+  func advance(to cycle: UInt64) {}
+  func read(offset: UInt64, size: Int) -> UInt64 { nextEventCycle }
+  func write(offset: UInt64, size: Int, value: UInt64) { nextEventCycle = value }
+}
+
 final class BusTests: XCTestCase {
+  func testAnMMIOWriteEndsTheSliceOnlyWhenItMovesAClockedDevicesEvent() {
+    let machine = Machine(memorySize: 1 << 20)
+    let timer = MemoryTimer()
+    let plain = RecordingMMIO()
+    machine.memory.map(timer, at: 0xF000_0000, length: 0x1000)
+    machine.memory.map(plain, at: 0xF000_1000, length: 0x1000)
+    machine.addClockedDevice(timer)
+    machine.memory.write(0xF000_0000, size: 4, value: 0x90)
+    XCTAssertTrue(machine.cpu.endsSlice, "the timer's next event moved")
+    machine.cpu.endsSlice = false
+    machine.memory.write(0xF000_0000, size: 4, value: 0x90)
+    machine.memory.write(0xF000_1000, size: 4, value: 1)
+    XCTAssertFalse(machine.cpu.endsSlice, "nothing moved")
+    XCTAssertEqual(plain.writes.count, 1)
+  }
+
   func testAClockedDeviceSeesTheAccessCycleAndOnlyAMovedEventEndsTheSlice() {
     let machine = Machine(memorySize: 1 << 20)
     let timer = PortTimer()

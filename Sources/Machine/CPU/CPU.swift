@@ -218,9 +218,9 @@ public final class CPU {
   var exit: StopReason?
   /// Fast check for `exit != nil` in the inner loop.
   var exitPending = false
-  /// Return to the run loop after this instruction (and its block): an access to a clocked device or
-  /// an MMIO write happened (device schedules may have changed), a store hit decoded code, the CPU
-  /// halted or stopped, or a stop was requested. Set with `endSlice()`, which also leaves the block.
+  /// Return to the run loop after this instruction (and its block): an access moved a clocked
+  /// device's next event (PortBus, PhysicalMemory), a store hit decoded code, the CPU halted or
+  /// stopped, or a stop was requested. Set with `endSlice()`, which also leaves the block.
   var endsSlice = false
   /// Where the running block's loop stops (CPU/Run.swift): its end, or `CPU.leaveNow` once an
   /// instruction asks to leave (the slice ends, a branch inside the block was taken). One compare
@@ -279,6 +279,7 @@ public final class CPU {
     dirtyPages = memory.dirtyPages
     ramPages = memory.pageCount
     memory.mapChanged = { [unowned self] in self.flushTLB() }
+    memory.scheduleMoved = { [unowned self] in self.endSlice() }
     ports.accessed = { [unowned self] rescheduled in
       self.interruptCheckNeeded = true
       if rescheduled { self.endSlice() }

@@ -161,9 +161,11 @@ extension CPU {
       if let h = e.pointee.host {
         memory.storeHost(h + offset, size: size, value: value)
       } else {
+        // A device may raise an interrupt: poll after this instruction. It ends the slice itself
+        // when the write moved its schedule (PhysicalMemory.scheduleMoved).
         memory.write(e.pointee.phys | UInt64(offset), size: size, value: value)
         interruptCheckNeeded = true
-        endSlice()
+        leaveBlock()
       }
       return
     }

@@ -51,6 +51,14 @@ public final class PhysicalMemory {
 
   /// Callback run after the address map changes, so translation caches holding host pointers can drop them.
   var mapChanged: (() -> Void)?
+  /// Called after a write to a mapped device that is also a clocked device (the local APIC) moved
+  /// its next event: the CPU ends its time slice so the run loop reads the schedules again. Writes
+  /// that move nothing (an EOI, an ICR send) end nothing; the CPU polls for interrupts after any.
+  var scheduleMoved: (() -> Void)?
+  /// The clocked devices (Machine.addClockedDevice) a mapped device may be.
+  private var clocked: [ClockedDevice] = []
+
+  func noteClockedDevice(_ device: ClockedDevice) { clocked.append(device) }
 
   /// Creates `ramSize` bytes of zeroed guest RAM (rounded up to a whole page).
   public init(ramSize: UInt64 = 128 << 20) {
@@ -185,7 +193,11 @@ public final class PhysicalMemory {
       }
       switch r.backing {
       case .host(let p): storeHost(p + Int(address - r.start), size: size, value: value)
-      case .device(let d): d.write(offset: address - r.start, size: size, value: value & sizeMask(size))
+      case .device(let d):
+        let timed = clocked.first { $0 === d }
+        let next = timed?.nextEventCycle
+        d.write(offset: address - r.start, size: size, value: value & sizeMask(size))
+        if let timed, timed.nextEventCycle != next { scheduleMoved?() }
       }
       return
     }
