@@ -172,10 +172,7 @@ extension CPU {
         else { continue }
         let offset = Int(linear & 0xFFF)
         if saved[offset] != host.load(fromByteOffset: offset, as: UInt8.self) {
-          exit = .watchpoint(WatchpointHit(watchpoint: w, address: linear))
-          exitPending = true
-          endSlice()
-          return
+          return stop(at: WatchpointHit(watchpoint: w, address: linear))
         }
       }
     }
@@ -187,9 +184,7 @@ extension CPU {
     let t = transaction
     for (r, v) in t.registers.enumerated() { regs[r] = v }
     regs[Reg.rax] = UInt64(status | (t.depth > 1 ? AbortStatus.nested : 0))
-    lazy.op = .none
-    rotated.op = .none
-    flagBits = t.flags
+    rflags = t.flags
     cr2 = t.cr2
     for (page, bytes) in t.savedPages {
       guard let host = memory.hostPage(page) else { continue }
