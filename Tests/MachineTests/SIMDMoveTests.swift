@@ -190,11 +190,4 @@ final class SIMDMoveTests: XCTestCase {
     XCTAssertEqual(h.cpu.register(15), 13, "a reserved MXCSR bit is #GP(0)")
     XCTAssertEqual(h.cpu.fpu.mxcsr, 0x7F80)
   }
-
-  func testCPUIDReportsFXSRButNoArithmeticUnits() {
-    let h = machine()
-    h.run(asm("mov eax, 1; cpuid"))
-    XCTAssertEqual(h.cpu.rdx & (1 << 24), 1 << 24, "FXSR")
-    XCTAssertEqual(h.cpu.rdx & (1 | 1 << 23 | 1 << 25 | 1 << 26), 0, "no FPU, MMX, SSE or SSE2")
-  }
 }

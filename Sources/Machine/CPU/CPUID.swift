@@ -38,12 +38,13 @@ extension CPU {
       return (0xD, name[0], name[2], name[1])
     case 1:
       // Family 6 model 1 stepping 0. EDX: PSE(3) TSC(4) MSR(5) PAE(6) CX8(8) APIC(9, while
-      // IA32_APIC_BASE enables it, SDM Vol. 3A 11.4.3) PGE(13) CMOV(15) CLFSH(19) FXSR(24). No FPU,
-      // MMX or SSE: this core has their registers and moves but no arithmetic (CPU/FPU.swift).
-      // ECX: CX16(13), TSC-deadline timer(24). EBX: one logical processor, APIC ID 0; a 64-byte
-      // CLFLUSH line (EBX[15:8] = 8 quadwords).
+      // IA32_APIC_BASE enables it, SDM Vol. 3A 11.4.3) PGE(13) CMOV(15) CLFSH(19) MMX(23) FXSR(24)
+      // SSE(25) SSE2(26). No FPU: this core has the x87 registers and control instructions but no
+      // x87 arithmetic (CPU/FPU.swift). ECX: CX16(13), TSC-deadline timer(24). EBX: one logical
+      // processor, APIC ID 0; a 64-byte CLFLUSH line (EBX[15:8] = 8 quadwords).
       var edx: UInt32 =
-        (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15) | (1 << 19) | (1 << 24)
+        (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 15) | (1 << 19) | (1 << 23)
+        | (1 << 24) | (1 << 25) | (1 << 26)
       if apic.isGloballyEnabled { edx |= 1 << 9 }
       // ECX: XSAVE(26), and OSXSAVE(27) while CR4.OSXSAVE is set.
       let osxsave: UInt32 = cr4 & ControlBit.osxsave != 0 ? 1 << 27 : 0

@@ -1,7 +1,7 @@
 // The x87 FPU, MMX and SSE register state (SDM Vol. 1 8.1, 9.2, 10.2): what FXSAVE saves. This core
-// executes the x87 control instructions, the MMX and SSE data moves and bitwise logic, FXSAVE and
-// FXRSTOR (Execute/X87Control.swift, Execute/SIMD.swift); it does no floating-point arithmetic, so
-// CPUID reports FXSR but neither FPU nor MMX nor SSE (docs/machine.md, "Not implemented").
+// executes the x87 control instructions, FXSAVE and FXRSTOR (Execute/X87Control.swift) and all of
+// MMX, SSE and SSE2 (Execute/SIMD.swift and the files it names); it does no x87 arithmetic, so
+// CPUID reports MMX, FXSR, SSE and SSE2 but not FPU (docs/machine.md, "Not implemented").
 
 /// The register file shared by x87, MMX and SSE instructions. Storage is allocated once, so that
 /// instructions touch plain memory (no copy-on-write, no reference counting).

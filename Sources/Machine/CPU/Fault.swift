@@ -27,6 +27,8 @@ public struct Fault: Error, Equatable, Sendable {
   }()
   static let deviceNotAvailable = Fault(7)
   static let floatingPointError = Fault(16)
+  /// #XM, an unmasked SSE floating-point exception with CR4.OSXMMEXCPT set.
+  static let simdFloatingPoint = Fault(19)
   static func gp(_ code: UInt32 = 0) -> Fault { Fault(13, errorCode: code) }
   static func ss(_ code: UInt32 = 0) -> Fault { Fault(12, errorCode: code) }
   static func np(_ code: UInt32) -> Fault { Fault(11, errorCode: code) }

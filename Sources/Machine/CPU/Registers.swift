@@ -170,6 +170,9 @@ public enum ControlBit {
   public static let pge: UInt64 = 1 << 7
   /// CR4.OSFXSR: the operating system saves SSE state with FXSAVE; SSE instructions are #UD without it.
   public static let osfxsr: UInt64 = 1 << 9
+  /// CR4.OSXMMEXCPT: the operating system handles #XM; without it an unmasked SIMD floating-point
+  /// exception is #UD (SDM Vol. 3A 2.5, 13.1.4).
+  public static let osxmmexcpt: UInt64 = 1 << 10
   /// CR4.UMIP: SGDT, SIDT, SLDT, SMSW and STR are #GP(0) above CPL 0 (SDM Vol. 3A 2.5).
   public static let umip: UInt64 = 1 << 11
   /// CR4.LA57: 5-level paging, 57-bit linear addresses in IA-32e mode (SDM Vol. 3A 4.5).

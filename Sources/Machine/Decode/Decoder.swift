@@ -67,7 +67,7 @@ enum Decoder {
     inst.op = form.op
     inst.sub = form.sub
     inst.cycles = form.cycles
-    if form.op == .invalid && !shape.contains(.prefixed) { throw Fault.invalidOpcode }
+    if form.op == .invalid && shape.isDisjoint(with: [.prefixed, .group]) { throw Fault.invalidOpcode }
     if is64 && shape.contains(.no64) { throw Fault.invalidOpcode }
     if shape.contains(.condition) { inst.sub = UInt8(index & 0xF) }
 

@@ -42,6 +42,10 @@ enum Op: UInt8 {
   // SIMD.swift
   case sseMoveLoad, sseMoveStore, sseScalarLoad, sseScalarStore, movqToXMM, movqFromXMM, movdToXMM, movdFromXMM
   case sseLogic, movdToMMX, movdFromMMX, movqToMMX, movqFromMMX, mmxLogic, emms, ldmxcsr, stmxcsr
+  // PackedInteger.swift, PackedFloat.swift, FloatConversion.swift, SIMDShuffle.swift
+  case mmxPacked, ssePacked, mmxShiftImmediate, sseShiftImmediate
+  case sseArithmetic, sseCompare, sseOrderedCompare, sseConvert
+  case sseShuffle, sseMoveHalf, mmxMoveMask, sseMoveMask, pextrw, pinsrw, maskMove, movnti, movq2dq, movdq2q
 
   /// The family file an operation belongs to.
   enum Family { case invalid, dataMove, arithmetic, mulDiv, shift, bitOps, string, controlFlow, system, x87, simd }

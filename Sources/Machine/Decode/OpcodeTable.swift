@@ -98,11 +98,13 @@ enum OpcodeTable {
   static let g7 = UInt8(7), g8 = UInt8(8), g9 = UInt8(9), g11 = UInt8(10), g1a = UInt8(11), g15 = UInt8(12)
   /// Group 11's byte form (C6): its register form C6 F8 is XABORT where C7 F8 is XBEGIN.
   static let g11byte = UInt8(23)
+  /// Groups 12-14 (0F 71-73): the MMX and SSE2 shifts by an immediate count.
+  static let g12 = UInt8(24), g13 = UInt8(25), g14 = UInt8(26)
   /// Group 2 comes in three forms (count 1, CL, imm8): one row each, the operation differing.
   static let g2imm = UInt8(13), g2cl = UInt8(14)
   /// The x87 escapes D8-DF, in opcode order.
   static let x87 = UInt8(15)
-  static let groupCount = 24
+  static let groupCount = 27
 
   // Rows of `prefixed`.
   static let pMovUps = UInt8(0), pMovUpsStore = UInt8(1), pMovAps = UInt8(2), pMovApsStore = UInt8(3)
@@ -112,6 +114,20 @@ enum OpcodeTable {
   static let pINVPCID = UInt8(22)
   /// ANDPS ANDNPS ORPS XORPS (0F 54-57) and PAND PANDN POR PXOR (0F DB DF EB EF), by operation.
   static let pLogicPS = UInt8(14), pLogicP = UInt8(18)
+  /// Where `simdRows` start in `prefixed`.
+  static let pSIMD = UInt8(23)
+
+  /// The immediate shifts of groups 12-14 by ModRM.reg (SDM Vol. 2D table A-6); PSRLDQ and PSLLDQ
+  /// exist for XMM registers only. They are the first of `simdRows`, in this order.
+  static let shiftImmediates: [(group: UInt8, reg: Int, op: PackedIntegerOp)] = [
+    (g12, 2, .shiftRightLogical16), (g12, 4, .shiftRightArithmetic16), (g12, 6, .shiftLeft16),
+    (g13, 2, .shiftRightLogical32), (g13, 4, .shiftRightArithmetic32), (g13, 6, .shiftLeft32),
+    (g14, 2, .shiftRightLogical64), (g14, 3, .shiftRightBytes), (g14, 6, .shiftLeft64), (g14, 7, .shiftLeftBytes),
+  ]
+
+  /// The MMX, SSE and SSE2 arithmetic, conversion and arrangement forms: a two-byte opcode (nil for
+  /// the group rows) and its entries for no prefix, 66h, F3h and F2h (SDM Vol. 2D table A-3).
+  static let simdRows: [(opcode: Int?, entries: [GroupEntry])] = buildSIMDRows()
 
   private static func build() -> [OpcodeForm] {
     var t = [OpcodeForm](repeating: OpcodeForm(), count: 768)
@@ -305,6 +321,12 @@ enum OpcodeTable {
     set(0x16E, .invalid, simd.union(.dwordOrQword), row: pMovD)
     set(0x16F, .invalid, simd, row: pMovQ)
     set(0x177, .emms)
+    for (k, row) in simdRows.enumerated() {
+      if let opcode = row.opcode { set(opcode, .invalid, simd, row: pSIMD + UInt8(k)) }
+    }
+    set(0x171, .invalid, [.modrm, .group], row: g12)
+    set(0x172, .invalid, [.modrm, .group], row: g13)
+    set(0x173, .invalid, [.modrm, .group], row: g14)
     // Three-byte opcodes (0F 38 xx, SDM Vol. 2D table A-4).
     set(0x282, .invalid, [.modrm, .prefixed, .endsBlock], row: pINVPCID)
     set(0x2F0, .movbe, [.modrm], sub: 0)
@@ -381,6 +403,9 @@ enum OpcodeTable {
     g[Int(g11)][0] = GroupEntry(op: .movEI)
     g[Int(g11byte)][0] = GroupEntry(op: .movEI)
     g[Int(g1a)][0] = GroupEntry(op: .popE)
+    for (k, shift) in shiftImmediates.enumerated() {
+      g[Int(shift.group)][shift.reg] = GroupEntry(shape: [.prefixed, .imm8], row: pSIMD + UInt8(k))
+    }
     // 0F AE memory forms. CLFLUSH (/7), CLFLUSHOPT (66 /7) and CLWB (66 /6) translate the line only;
     // XSAVEOPT (/6 without a prefix) is not implemented.
     g[Int(g15)][0] = GroupEntry(op: .fxsave, cycles: system)
@@ -468,7 +493,7 @@ enum OpcodeTable {
       [e(.movqToMMX), e(.sseMoveLoad, 1), e(.sseMoveLoad), bad],  // 0F 6F MOVQ MOVDQA MOVDQU
       [e(.movdFromMMX), e(.movdFromXMM), e(.movqToXMM), bad],  // 0F 7E
       [e(.movqFromMMX), e(.sseMoveStore, 1), e(.sseMoveStore), bad],  // 0F 7F
-      [bad, e(.movqFromXMM), bad, bad],  // 0F D6
+      [bad, e(.movqFromXMM), e(.movq2dq), e(.movdq2q)],  // 0F D6 MOVQ MOVQ2DQ MOVDQ2Q
       [e(.movqFromMMX, 2), e(.sseMoveStore, 3), bad, bad],  // 0F E7 MOVNTQ MOVNTDQ
       [bad, bad, e(.rdpid), bad],  // F3 0F C7 /7
       [bad, e(.clflush), bad, bad],  // 66 0F AE /6 CLWB
@@ -477,6 +502,108 @@ enum OpcodeTable {
     for k in 0..<4 { rows.append([e(.sseLogic, UInt8(k)), e(.sseLogic, UInt8(k)), bad, bad]) }
     for k in 0..<4 { rows.append([e(.mmxLogic, UInt8(k)), e(.sseLogic, UInt8(k)), bad, bad]) }
     rows.append([bad, GroupEntry(op: .invpcid, cycles: CycleModel.system), bad, bad])  // 66 0F 38 82
+    assert(rows.count == Int(pSIMD))
+    return rows + simdRows.map(\.entries)
+  }
+
+  private static func buildSIMDRows() -> [(opcode: Int?, entries: [GroupEntry])] {
+    let bad = GroupEntry()
+    func e(_ op: Op, _ sub: UInt8 = 0, _ shape: Shape = []) -> GroupEntry { GroupEntry(op: op, shape: shape, sub: sub) }
+    var rows: [(opcode: Int?, entries: [GroupEntry])] = []
+    for shift in shiftImmediates {
+      let bytes = shift.op == .shiftRightBytes || shift.op == .shiftLeftBytes
+      let sub = shift.op.rawValue
+      rows.append((nil, [bytes ? bad : e(.mmxShiftImmediate, sub), e(.sseShiftImmediate, sub), bad, bad]))
+    }
+    // Packed integers: MMX without a prefix, XMM with 66h (PUNPCKLQDQ and PUNPCKHQDQ: XMM only).
+    let integer: [(Int, PackedIntegerOp)] = [
+      (0x60, .unpackLow8), (0x61, .unpackLow16), (0x62, .unpackLow32), (0x63, .packSigned16),
+      (0x64, .greater8), (0x65, .greater16), (0x66, .greater32), (0x67, .packUnsigned16),
+      (0x68, .unpackHigh8), (0x69, .unpackHigh16), (0x6A, .unpackHigh32), (0x6B, .packSigned32),
+      (0x6C, .unpackLow64), (0x6D, .unpackHigh64), (0x74, .equal8), (0x75, .equal16), (0x76, .equal32),
+      (0xD1, .shiftRightLogical16), (0xD2, .shiftRightLogical32), (0xD3, .shiftRightLogical64), (0xD4, .add64),
+      (0xD5, .multiplyLow16), (0xD8, .subUnsigned8), (0xD9, .subUnsigned16), (0xDA, .minUnsigned8),
+      (0xDC, .addUnsigned8), (0xDD, .addUnsigned16), (0xDE, .maxUnsigned8), (0xE0, .average8),
+      (0xE1, .shiftRightArithmetic16), (0xE2, .shiftRightArithmetic32), (0xE3, .average16),
+      (0xE4, .multiplyHighUnsigned16), (0xE5, .multiplyHigh16), (0xE8, .subSigned8), (0xE9, .subSigned16),
+      (0xEA, .minSigned16), (0xEC, .addSigned8), (0xED, .addSigned16), (0xEE, .maxSigned16),
+      (0xF1, .shiftLeft16), (0xF2, .shiftLeft32), (0xF3, .shiftLeft64), (0xF4, .multiplyUnsigned32),
+      (0xF5, .multiplyAdd16), (0xF6, .sumAbsoluteDifferences8), (0xF8, .sub8), (0xF9, .sub16), (0xFA, .sub32),
+      (0xFB, .sub64), (0xFC, .add8), (0xFD, .add16), (0xFE, .add32),
+    ]
+    for (opcode, op) in integer {
+      let xmmOnly = op == .unpackLow64 || op == .unpackHigh64
+      rows.append((0x100 | opcode, [xmmOnly ? bad : e(.mmxPacked, op.rawValue), e(.ssePacked, op.rawValue), bad, bad]))
+    }
+    // UNPCKLPS/PD and UNPCKHPS/PD interleave as PUNPCKLDQ/QDQ and PUNPCKHDQ/QDQ do.
+    rows.append(
+      (
+        0x114,
+        [
+          e(.ssePacked, PackedIntegerOp.unpackLow32.rawValue), e(.ssePacked, PackedIntegerOp.unpackLow64.rawValue), bad,
+          bad,
+        ]
+      ))
+    rows.append(
+      (
+        0x115,
+        [
+          e(.ssePacked, PackedIntegerOp.unpackHigh32.rawValue), e(.ssePacked, PackedIntegerOp.unpackHigh64.rawValue),
+          bad, bad,
+        ]
+      ))
+    // Floating-point arithmetic: sub = operation << 2 | format (PS, PD, SS, SD: the prefix's column).
+    let arithmetic: [(Int, FloatOperation)] = [
+      (0x51, .squareRoot), (0x58, .add), (0x59, .multiply), (0x5C, .subtract), (0x5D, .minimum), (0x5E, .divide),
+      (0x5F, .maximum),
+    ]
+    for (opcode, operation) in arithmetic {
+      rows.append((0x100 | opcode, (0..<4).map { e(.sseArithmetic, operation.rawValue << 2 | UInt8($0)) }))
+    }
+    for (opcode, operation) in [(0x152, FloatOperation.reciprocalSquareRoot), (0x153, .reciprocal)] {
+      rows.append(
+        (
+          opcode,
+          [e(.sseArithmetic, operation.rawValue << 2), bad, e(.sseArithmetic, operation.rawValue << 2 | 2), bad]
+        ))
+    }
+    rows.append((0x1C2, (0..<4).map { e(.sseCompare, UInt8($0), .imm8) }))
+    rows.append((0x12E, [e(.sseOrderedCompare, 4), e(.sseOrderedCompare, 5), bad, bad]))  // UCOMISS UCOMISD
+    rows.append((0x12F, [e(.sseOrderedCompare, 0), e(.sseOrderedCompare, 1), bad, bad]))  // COMISS COMISD
+    // Conversions.
+    func cvt(_ c: FloatConversion, truncating: Bool = false, _ shape: Shape = []) -> GroupEntry {
+      e(.sseConvert, c.rawValue | (truncating ? FloatConversion.truncating : 0), shape)
+    }
+    let gpr = Shape.dwordOrQword
+    rows.append((0x12A, [cvt(.pi2ps), cvt(.pi2pd), cvt(.si2ss, gpr), cvt(.si2sd, gpr)]))
+    for (opcode, t) in [(0x12C, true), (0x12D, false)] {
+      rows.append(
+        (
+          opcode,
+          [
+            cvt(.ps2pi, truncating: t), cvt(.pd2pi, truncating: t), cvt(.ss2si, truncating: t, gpr),
+            cvt(.sd2si, truncating: t, gpr),
+          ]
+        ))
+    }
+    rows.append((0x15A, [cvt(.ps2pd), cvt(.pd2ps), cvt(.ss2sd), cvt(.sd2ss)]))
+    rows.append((0x15B, [cvt(.dq2ps), cvt(.ps2dq), cvt(.ps2dq, truncating: true), bad]))
+    rows.append((0x1E6, [bad, cvt(.pd2dq, truncating: true), cvt(.dq2pd), cvt(.pd2dq)]))
+    // Arrangement.
+    func shuffle(_ s: SIMDShuffle) -> GroupEntry { e(.sseShuffle, s.rawValue, .imm8) }
+    rows.append((0x1C6, [shuffle(.shufps), shuffle(.shufpd), bad, bad]))
+    rows.append((0x170, [shuffle(.pshufw), shuffle(.pshufd), shuffle(.pshufhw), shuffle(.pshuflw)]))
+    let store = SIMDHalfMove.store, high = SIMDHalfMove.high, register = SIMDHalfMove.registerForm
+    rows.append((0x112, [e(.sseMoveHalf, register), e(.sseMoveHalf), bad, bad]))  // MOVLPS/MOVHLPS MOVLPD
+    rows.append((0x113, [e(.sseMoveHalf, store), e(.sseMoveHalf, store), bad, bad]))
+    rows.append((0x116, [e(.sseMoveHalf, high | register), e(.sseMoveHalf, high), bad, bad]))  // MOVHPS/MOVLHPS
+    rows.append((0x117, [e(.sseMoveHalf, high | store), e(.sseMoveHalf, high | store), bad, bad]))
+    rows.append((0x150, [e(.sseMoveMask, 4), e(.sseMoveMask, 8), bad, bad]))  // MOVMSKPS MOVMSKPD
+    rows.append((0x1D7, [e(.mmxMoveMask, 1), e(.sseMoveMask, 1), bad, bad]))  // PMOVMSKB
+    rows.append((0x1C4, [e(.pinsrw, 0, .imm8), e(.pinsrw, 1, .imm8), bad, bad]))
+    rows.append((0x1C5, [e(.pextrw, 0, .imm8), e(.pextrw, 1, .imm8), bad, bad]))
+    rows.append((0x1F7, [e(.maskMove, 0), e(.maskMove, 1), bad, bad]))  // MASKMOVQ MASKMOVDQU
+    rows.append((0x1C3, [e(.movnti, 0, gpr), bad, bad, bad]))
     return rows
   }
 }

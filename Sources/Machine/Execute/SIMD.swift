@@ -1,6 +1,8 @@
 // MMX and SSE/SSE2 data moves and bitwise logic, EMMS, LDMXCSR and STMXCSR (SDM Vol. 2 per
 // instruction; the exception conditions of Vol. 2A 2.4 "exception classes" and Vol. 3A 2.5 table
-// 2-2 for CR0.EM/TS and CR4.OSFXSR). No arithmetic: those opcodes are #UD (CPU/FPU.swift).
+// 2-2 for CR0.EM/TS and CR4.OSFXSR), and the dispatch to the rest of the family: packed integers
+// (PackedInteger.swift), floating-point arithmetic and compares (PackedFloat.swift), conversions
+// (FloatConversion.swift) and data arrangement (SIMDShuffle.swift).
 //
 // Operands: `reg` is an XMM register (REX.R applied) or an MMX register (REX.R ignored: there are
 // eight, SDM Vol. 2A 2.2.1.3); `rm` is an XMM, MMX or general register by the form.
@@ -108,6 +110,18 @@ extension CPU {
       try requireSSE()
       guard i.hasMemory else { throw Fault.invalidOpcode }
       try write(Int(i.segment), effectiveAddress(i), size: 4, UInt64(fpu.mxcsr))
+    case .mmxPacked, .ssePacked, .mmxShiftImmediate, .sseShiftImmediate: try executePackedInteger(i)
+    case .sseArithmetic: try executeFloatArithmetic(i)
+    case .sseCompare: try executeFloatCompare(i)
+    case .sseOrderedCompare: try executeOrderedCompare(i)
+    case .sseConvert: try executeFloatConversion(i)
+    case .sseShuffle: try executeSIMDShuffle(i)
+    case .sseMoveHalf: try executeSIMDHalfMove(i)
+    case .mmxMoveMask, .sseMoveMask: try executeMoveMask(i)
+    case .pextrw, .pinsrw: try executeWordInsertExtract(i)
+    case .maskMove: try executeMaskMove(i)
+    case .movnti: try executeMoveNonTemporal(i)
+    case .movq2dq, .movdq2q: try executeMMXTransfer(i)
     default:
       throw Fault.invalidOpcode
     }
