@@ -148,6 +148,10 @@ public final class Machine {
   /// device whose event is due is advanced. A halted CPU skips straight to the next event.
   public func run(until cycleLimit: UInt64 = .max) -> StopReason {
     var lastCycles = UInt64.max
+    // One walk over the devices per slice: `advanceDevices` returns the next event as it goes. A
+    // schedule changes only in the device's own hands (its advance, or an access, which ends the
+    // slice when it moves the event: PortBus, PhysicalMemory), so the value holds until the next walk.
+    var nextEvent = nextEventCycle
     while true {
       if cpu.stopRequested {
         cpu.stopRequested = false
@@ -156,7 +160,6 @@ public final class Machine {
         return .stopRequested
       }
       if cpu.cycles >= cycleLimit { return .cycleLimit }
-      let nextEvent = nextEventCycle
       let target = min(nextEvent, cycleLimit)
 
       if cpu.isHalted {
@@ -178,7 +181,7 @@ public final class Machine {
       }
 
       if let reason = takeExit() { return reason }
-      advanceDevices()
+      nextEvent = advanceDevices()
     }
   }
 
@@ -198,12 +201,21 @@ public final class Machine {
     return next
   }
 
-  /// Lets every device whose event is due catch up with the CPU's time.
-  func advanceDevices() {
-    for d in clockedDevices where d.nextEventCycle <= cpu.cycles {
-      d.advance(to: cpu.cycles)
+  /// Lets every device whose event is due catch up with the CPU's time; returns the earliest next
+  /// event after that (`nextEventCycle`).
+  @discardableResult
+  func advanceDevices() -> UInt64 {
+    var next = UInt64.max
+    for d in clockedDevices {
+      var event = d.nextEventCycle
+      if event <= cpu.cycles {
+        d.advance(to: cpu.cycles)
+        event = d.nextEventCycle
+      }
+      next = min(next, event)
     }
     cpu.interruptCheckNeeded = true
+    return next
   }
 }
 

@@ -31,15 +31,15 @@ extension Machine {
 
   /// HLT with IF=1 under a step: time moves to device events until one makes an interrupt pending.
   private func waitForInterrupt() -> StopReason {
+    var next = nextEventCycle
     while true {
       if interruptPending {
         cpu.isHalted = false
         return .stepped
       }
-      let next = nextEventCycle
       if next == .max { return .idle }
       cpu.cycles = max(cpu.cycles, next)
-      advanceDevices()
+      next = advanceDevices()
     }
   }
 }
