@@ -42,7 +42,8 @@ let package = Package(
     .target(name: "SystemZlib", dependencies: ["CZlib"]),
     // What a person sees: console fonts, the text-mode renderer shared by window and PNG, PNG output.
     .target(name: "Display", dependencies: ["Devices", "SystemZlib"]),
-    // libSDL2 from the system (Debian: libsdl2-dev), for the emulator's window. Not through
+    // libSDL2's header from the system (Debian: libsdl2-dev), for the emulator's window, which opens
+    // the library itself when it is first needed (Sources/emu/SDLLibrary.swift). Not through
     // pkg-config: its flags carry -D_REENTRANT, which SwiftPM refuses with a warning on every build
     // (and glibc does not need); the header is found as <SDL2/SDL.h> on the default path.
     .systemLibrary(name: "CSDL2"),

@@ -53,8 +53,8 @@ struct KeyModifiers: OptionSet, Equatable {
 struct SDLError: Error, CustomStringConvertible {
   let description: String
 
-  init(_ what: String) {
-    description = "\(what): \(String(cString: SDL_GetError()))"
+  init(_ what: String, _ sdl: SDLLibrary) {
+    description = "\(what): \(sdl.lastError)"
   }
 }
 
@@ -64,6 +64,7 @@ final class SDLWindow {
   /// The key that requests a screenshot instead of reaching the guest.
   static let screenshotScancode = Int(SDL_SCANCODE_F12.rawValue)
 
+  private let sdl: SDLLibrary
   private let window: OpaquePointer
   private let renderer: OpaquePointer
   private let texture: OpaquePointer
@@ -72,49 +73,51 @@ final class SDLWindow {
 
   /// The window's title; the emulator shows its state there (running, halted, MIPS).
   var title: String {
-    didSet { SDL_SetWindowTitle(window, title) }
+    didSet { sdl.setWindowTitle(window, title) }
   }
 
   /// Opens a window of `scale` times 720x400.
   init(title: String, scale: Int = 2) throws {
+    let sdl = try SDLLibrary.shared.get()
+    self.sdl = sdl
     // shim.h defines SDL_MAIN_HANDLED (Swift owns main), which makes this call SDL's documented duty.
-    SDL_SetMainReady()
-    guard SDL_InitSubSystem(SDL_INIT_VIDEO) == 0 else { throw SDLError("SDL_Init(video)") }
+    sdl.setMainReady()
+    guard sdl.initSubSystem(SDL_INIT_VIDEO) == 0 else { throw SDLError("SDL_Init(video)", sdl) }
     // Nearest-neighbour sampling: scaled pixels must stay sharp squares.
-    SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "nearest")
+    sdl.setHint(SDL_HINT_RENDER_SCALE_QUALITY, "nearest")
     // SDL_WINDOWPOS_CENTERED is a function-like macro that Swift does not import; this is its value.
     let centered = Int32(bitPattern: 0x2FFF_0000)
     guard
-      let window = SDL_CreateWindow(
+      let window = sdl.createWindow(
         title, centered, centered, Int32(Self.contentWidth * max(scale, 1)), Int32(Self.contentHeight * max(scale, 1)),
         SDL_WINDOW_RESIZABLE.rawValue | SDL_WINDOW_ALLOW_HIGHDPI.rawValue)
     else {
-      let error = SDLError("SDL_CreateWindow")
-      SDL_QuitSubSystem(SDL_INIT_VIDEO)
+      let error = SDLError("SDL_CreateWindow", sdl)
+      sdl.quitSubSystem(SDL_INIT_VIDEO)
       throw error
     }
     guard
-      let renderer = SDL_CreateRenderer(window, -1, SDL_RENDERER_ACCELERATED.rawValue)
-        ?? SDL_CreateRenderer(window, -1, SDL_RENDERER_SOFTWARE.rawValue)
+      let renderer = sdl.createRenderer(window, -1, SDL_RENDERER_ACCELERATED.rawValue)
+        ?? sdl.createRenderer(window, -1, SDL_RENDERER_SOFTWARE.rawValue)
     else {
-      let error = SDLError("SDL_CreateRenderer")
-      SDL_DestroyWindow(window)
-      SDL_QuitSubSystem(SDL_INIT_VIDEO)
+      let error = SDLError("SDL_CreateRenderer", sdl)
+      sdl.destroyWindow(window)
+      sdl.quitSubSystem(SDL_INIT_VIDEO)
       throw error
     }
     guard
-      let texture = SDL_CreateTexture(
+      let texture = sdl.createTexture(
         renderer, SDL_PIXELFORMAT_ARGB8888.rawValue, Int32(SDL_TEXTUREACCESS_STREAMING.rawValue),
         Int32(Self.contentWidth), Int32(Self.contentHeight))
     else {
-      let error = SDLError("SDL_CreateTexture")
-      SDL_DestroyRenderer(renderer)
-      SDL_DestroyWindow(window)
-      SDL_QuitSubSystem(SDL_INIT_VIDEO)
+      let error = SDLError("SDL_CreateTexture", sdl)
+      sdl.destroyRenderer(renderer)
+      sdl.destroyWindow(window)
+      sdl.quitSubSystem(SDL_INIT_VIDEO)
       throw error
     }
     var info = SDL_RendererInfo()
-    rendererName = SDL_GetRendererInfo(renderer, &info) == 0 && info.name != nil ? String(cString: info.name) : "?"
+    rendererName = sdl.getRendererInfo(renderer, &info) == 0 && info.name != nil ? String(cString: info.name) : "?"
     self.window = window
     self.renderer = renderer
     self.texture = texture
@@ -122,17 +125,17 @@ final class SDLWindow {
   }
 
   deinit {
-    SDL_DestroyTexture(texture)
-    SDL_DestroyRenderer(renderer)
-    SDL_DestroyWindow(window)
-    SDL_QuitSubSystem(SDL_INIT_VIDEO)
+    sdl.destroyTexture(texture)
+    sdl.destroyRenderer(renderer)
+    sdl.destroyWindow(window)
+    sdl.quitSubSystem(SDL_INIT_VIDEO)
   }
 
   /// Shows a 720x400 ARGB8888 frame (e.g. `TextModeRenderer.pixels`).
   func present(_ pixels: [UInt32]) {
     precondition(pixels.count == Self.contentWidth * Self.contentHeight, "a frame is 720x400 pixels")
     pixels.withUnsafeBytes { bytes in
-      _ = SDL_UpdateTexture(texture, nil, bytes.baseAddress, Int32(Self.contentWidth * 4))
+      _ = sdl.updateTexture(texture, nil, bytes.baseAddress, Int32(Self.contentWidth * 4))
     }
     drawTexture()
   }
@@ -142,9 +145,9 @@ final class SDLWindow {
   func present(drawing draw: (UnsafeMutablePointer<UInt32>, Int) -> Void) {
     var pixels: UnsafeMutableRawPointer?
     var pitch: Int32 = 0
-    guard SDL_LockTexture(texture, nil, &pixels, &pitch) == 0, let pixels else { return }
+    guard sdl.lockTexture(texture, nil, &pixels, &pitch) == 0, let pixels else { return }
     draw(pixels.assumingMemoryBound(to: UInt32.self), Int(pitch) / 4)
-    SDL_UnlockTexture(texture)
+    sdl.unlockTexture(texture)
     drawTexture()
   }
 
@@ -153,7 +156,7 @@ final class SDLWindow {
   var viewport: ScaledViewport {
     var width: Int32 = 0
     var height: Int32 = 0
-    SDL_GetRendererOutputSize(renderer, &width, &height)
+    sdl.getRendererOutputSize(renderer, &width, &height)
     return ScaledViewport.fitting(
       contentWidth: Self.contentWidth, contentHeight: Self.contentHeight, windowWidth: Int(width),
       windowHeight: Int(height))
@@ -164,16 +167,16 @@ final class SDLWindow {
     // window is smaller than 720x400, and this way the tested ScaledViewport decides.
     let fit = viewport
     var target = SDL_Rect(x: Int32(fit.x), y: Int32(fit.y), w: Int32(fit.width), h: Int32(fit.height))
-    SDL_SetRenderDrawColor(renderer, 0, 0, 0, 255)
-    SDL_RenderClear(renderer)
-    SDL_RenderCopy(renderer, texture, nil, &target)
-    SDL_RenderPresent(renderer)
+    sdl.setRenderDrawColor(renderer, 0, 0, 0, 255)
+    sdl.renderClear(renderer)
+    sdl.renderCopy(renderer, texture, nil, &target)
+    sdl.renderPresent(renderer)
   }
 
   /// The next event the emulator cares about, or nil when none is pending. Never blocks.
   func pollEvent() -> WindowEvent? {
     var event = SDL_Event()
-    while SDL_PollEvent(&event) != 0 {
+    while sdl.pollEvent(&event) != 0 {
       if let converted = Self.convert(event) { return converted }
     }
     return nil
