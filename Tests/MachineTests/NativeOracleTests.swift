@@ -66,17 +66,24 @@ final class NativeExecutor {
   let page: UnsafeMutableRawPointer
 
   init?() {
+    guard let p = NativeExecutor.mapExecutable(bytes: 4096) else { return nil }
+    page = p
+  }
+
+  deinit { munmap(page, 4096) }
+
+  /// Readable, writable and executable memory for code run natively; nil where the host is not
+  /// x86-64 or refuses.
+  static func mapExecutable(bytes: Int) -> UnsafeMutableRawPointer? {
     #if arch(x86_64)
-      guard let p = mmap(nil, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+      guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
         p != MAP_FAILED
       else { return nil }
-      page = p
+      return p
     #else
       return nil
     #endif
   }
-
-  deinit { munmap(page, 4096) }
 
   /// Runs `code` natively on `state` (17 qwords: RAX..R15 by number, then RFLAGS).
   func run(_ code: [UInt8], _ state: inout [UInt64]) {

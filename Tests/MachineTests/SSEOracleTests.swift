@@ -27,15 +27,9 @@ final class SSENativeExecutor {
   let data: UnsafeMutableRawPointer
 
   init?() {
-    #if arch(x86_64)
-      guard let p = mmap(nil, 8192, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-        p != MAP_FAILED
-      else { return nil }
-      page = p
-      data = p + 4096
-    #else
-      return nil
-    #endif
+    guard let p = NativeExecutor.mapExecutable(bytes: 8192) else { return nil }
+    page = p
+    data = p + 4096
   }
 
   deinit { munmap(page, 8192) }

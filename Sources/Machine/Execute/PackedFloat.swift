@@ -31,6 +31,27 @@ extension CPU {
   func executeFloatArithmetic(_ i: Instruction) throws(Fault) {
     try requireSSE()
     guard let operation = FloatOperation(rawValue: i.sub >> 2) else { throw Fault.invalidOpcode }
+    try forEachFloatElement(i) { env, x, y, f in
+      switch operation {
+      case .add: return env.add(x, y, f)
+      case .subtract: return env.add(x, y, f, subtract: true)
+      case .multiply: return env.multiply(x, y, f)
+      case .divide: return env.divide(x, y, f)
+      case .minimum: return env.minimum(x, y, f, maximum: false)
+      case .maximum: return env.minimum(x, y, f, maximum: true)
+      case .squareRoot: return env.squareRoot(y, f)
+      case .reciprocal: return approximateReciprocal(y, squareRoot: false)
+      case .reciprocalSquareRoot: return approximateReciprocal(y, squareRoot: true)
+      }
+    }
+  }
+
+  /// The element loop of the arithmetic and compare forms: `element` gets each pair (destination,
+  /// source; only the low one for a scalar form) and returns the result, which is written once no
+  /// unmasked exception was raised.
+  func forEachFloatElement(
+    _ i: Instruction, _ element: (inout FloatEnvironment, UInt64, UInt64, FloatFormat) -> UInt64
+  ) throws(Fault) {
     let (f, size, scalar) = floatFormat(i)
     let n = Int(i.reg)
     let a = Vector(fpu.xmm[2 * n], fpu.xmm[2 * n + 1])
@@ -38,18 +59,7 @@ extension CPU {
     var env = FloatEnvironment(mxcsr: fpu.mxcsr)
     var r = a
     for k in 0..<(scalar ? 1 : 16 / size) {
-      let x = a[k, size: size], y = b[k, size: size]
-      switch operation {
-      case .add: r[k, size: size] = env.add(x, y, f)
-      case .subtract: r[k, size: size] = env.add(x, y, f, subtract: true)
-      case .multiply: r[k, size: size] = env.multiply(x, y, f)
-      case .divide: r[k, size: size] = env.divide(x, y, f)
-      case .minimum: r[k, size: size] = env.minimum(x, y, f, maximum: false)
-      case .maximum: r[k, size: size] = env.minimum(x, y, f, maximum: true)
-      case .squareRoot: r[k, size: size] = env.squareRoot(y, f)
-      case .reciprocal: r[k, size: size] = approximateReciprocal(y, squareRoot: false)
-      case .reciprocalSquareRoot: r[k, size: size] = approximateReciprocal(y, squareRoot: true)
-      }
+      r[k, size: size] = element(&env, a[k, size: size], b[k, size: size], f)
     }
     try raiseFloatExceptions(env)
     (fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) = (r.lo, r.hi)
@@ -87,16 +97,9 @@ extension CPU {
   /// CMPPS table 3-7).
   func executeFloatCompare(_ i: Instruction) throws(Fault) {
     try requireSSE()
-    let (f, size, scalar) = floatFormat(i)
     let predicate = i.immediate & 7
     let signalsOnQuiet = predicate == 1 || predicate == 2 || predicate == 5 || predicate == 6
-    let n = Int(i.reg)
-    let a = Vector(fpu.xmm[2 * n], fpu.xmm[2 * n + 1])
-    let b = try floatSource(i, size: size, scalar: scalar)
-    var env = FloatEnvironment(mxcsr: fpu.mxcsr)
-    var r = a
-    for k in 0..<(scalar ? 1 : 16 / size) {
-      let x = a[k, size: size], y = b[k, size: size]
+    try forEachFloatElement(i) { env, x, y, f in
       let order = env.compare(x, y, f)
       if order == nil && (signalsOnQuiet || f.isSignalingNaN(x) || f.isSignalingNaN(y)) {
         env.flags |= FloatException.invalid
@@ -112,10 +115,8 @@ extension CPU {
       case 6: truth = order.map { $0 > 0 } ?? true
       default: truth = order != nil
       }
-      r[k, size: size] = truth ? sizeMask(size) : 0
+      return truth ? f.mask : 0
     }
-    try raiseFloatExceptions(env)
-    (fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) = (r.lo, r.hi)
   }
 
   /// COMISS/COMISD (invalid on any NaN) and UCOMISS/UCOMISD (on a signaling one): ZF, PF and CF
