@@ -56,7 +56,7 @@ public func fuzzMachine(_ data: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
     let handler = Harness.code + UInt64(input.integer(UInt16.self) % 4096)
     if mode == .long64 { h.setGate64(vector, handler: handler) } else { h.setGate32(vector, handler: handler) }
   }
-  for register in 0..<16 where register != Reg.rsp {
+  for register in Reg.allCases where register != .rsp {
     let value = input.integer(UInt64.self)
     // A third of the registers point at data or at the MMIO window, so memory operands reach both.
     switch value % 3 {

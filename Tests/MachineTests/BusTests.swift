@@ -108,7 +108,7 @@ final class BusTests: XCTestCase {
     h.memory.write(asm("mov dx, 0x3f8; mov al, 0x55; out dx, al; in al, 0x60"), at: 0x30000)
     h.run(asm("push 0x2b; push 0x38000; push 0x2; push 0x23; push 0x30000; iretq"))
     XCTAssertEqual(dev.writes.first?.2, 0x55)
-    XCTAssertEqual(h.cpu.register(15), 13)
+    XCTAssertEqual(h.cpu.register(.r15), 13)
     XCTAssertEqual(h.read(0x70000 - 40), 0x30000 + 7)  // the IN faulted
   }
 

@@ -22,8 +22,8 @@ final class CPUVendorTests: XCTestCase {
     for (vendor, ebx, family) in [(CPUVendor.intel, UInt64(0x756E_6547), UInt64(6)), (.amd, 0x6874_7541, 15)] {
       let h = machine(vendor)
       h.run(asm("xor eax, eax; cpuid; mov r8, rbx; mov eax, 1; cpuid; mov r9, rax"))
-      XCTAssertEqual(h.cpu.register(8), ebx, "\(vendor): Genu / Auth")
-      XCTAssertEqual((h.cpu.register(9) >> 8) & 0xF, family)
+      XCTAssertEqual(h.cpu.register(.r8), ebx, "\(vendor): Genu / Auth")
+      XCTAssertEqual((h.cpu.register(.r9) >> 8) & 0xF, family)
     }
     let h = machine(.amd)
     h.run(asm("mov eax, 0x80000001; cpuid"))
@@ -46,10 +46,10 @@ final class CPUVendorTests: XCTestCase {
 
   func testAMDHasSyscallInCompatibilityModeIntelDoesNot() {
     let amd = runCompatibilitySyscall(.amd)
-    XCTAssertEqual(amd.cpu.register(15), 1, "AMD: enters 64-bit code at CSTAR")
+    XCTAssertEqual(amd.cpu.register(.r15), 1, "AMD: enters 64-bit code at CSTAR")
     XCTAssertEqual(amd.cpu.rcx, Harness.code + 2)
     XCTAssertEqual(amd.cpu.mode, .long64)
-    XCTAssertEqual(runCompatibilitySyscall(.intel).cpu.register(15), 6, "Intel: #UD")
+    XCTAssertEqual(runCompatibilitySyscall(.intel).cpu.register(.r15), 6, "Intel: #UD")
   }
 
   func testAMDHasNoSysenterInLongMode() {
@@ -60,7 +60,7 @@ final class CPUVendorTests: XCTestCase {
       h.cpu.sysenterESP = 0x70000
       h.memory.write(asm("mov r15, rsp; hlt"), at: handler)
       h.run(asm("sysenter"))
-      XCTAssertEqual(h.cpu.register(15), expected, "\(vendor)")
+      XCTAssertEqual(h.cpu.register(.r15), expected, "\(vendor)")
     }
   }
 
@@ -74,10 +74,10 @@ final class CPUVendorTests: XCTestCase {
       h.cpu.rdx = 0xFFFF_FFFF
       h.run(asm("mov ecx, 0xC0010004; wrmsr; xor eax, eax; xor edx, edx; rdmsr"))
       if vendor == .amd {
-        XCTAssertEqual(h.cpu.register(15), 0)
+        XCTAssertEqual(h.cpu.register(.r15), 0)
         XCTAssertEqual(h.cpu.rdx << 32 | h.cpu.rax, 0xFFFF_1234_5678, "PerfCtr0 is 48 bits")
       } else {
-        XCTAssertEqual(h.cpu.register(15), 13, "Intel: no such MSR")
+        XCTAssertEqual(h.cpu.register(.r15), 13, "Intel: no such MSR")
       }
     }
   }

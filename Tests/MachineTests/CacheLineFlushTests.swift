@@ -14,11 +14,11 @@ final class CacheLineFlushTests: XCTestCase {
     h.memory.write(Harness.data, size: 8, value: 0x1122_3344)
     h.cpu.rax = Harness.data
     h.run(asm("clflush [rax]; clflushopt [rax]; clwb [rax]"))
-    XCTAssertEqual(h.cpu.register(15), 0, "mapped: no fault")
+    XCTAssertEqual(h.cpu.register(.r15), 0, "mapped: no fault")
     XCTAssertEqual(h.read(Harness.data), 0x1122_3344)
     h.cpu.rax = 0x4000_0000  // beyond the 1 GiB identity map
     h.run(asm("clflush [rax]"))
-    XCTAssertEqual(h.cpu.register(15), 14, "an unmapped line faults like a read")
+    XCTAssertEqual(h.cpu.register(.r15), 14, "an unmapped line faults like a read")
     XCTAssertEqual(h.cpu.cr2, 0x4000_0000)
   }
 

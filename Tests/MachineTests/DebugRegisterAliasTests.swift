@@ -14,9 +14,9 @@ final class DebugRegisterAliasTests: XCTestCase {
     h.run(asm("mov dr6, rax; mov rbx, dr4"))
     XCTAssertEqual(
       h.cpu.rbx, 0xFFFE_4FF5, "CR4.DE=0: DR4 is DR6 (B0, B2, BS and RTM written; fixed bits read as 1)")
-    XCTAssertEqual(h.cpu.register(15), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0)
     h.cpu.cr4 |= 0x8
     h.run(asm("mov rbx, dr4"))
-    XCTAssertEqual(h.cpu.register(15), 6, "CR4.DE=1: #UD")
+    XCTAssertEqual(h.cpu.register(.r15), 6, "CR4.DE=1: #UD")
   }
 }

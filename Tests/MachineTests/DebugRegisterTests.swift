@@ -34,7 +34,7 @@ final class DebugRegisterTests: XCTestCase {
     XCTAssertEqual(amd.cpu.rbx, 0xFFFF_0FF0, "without RTM bit 16 reads as 1")
     h.cpu.rax = 1 << 32
     h.run(asm("mov dr7, rax"))
-    XCTAssertEqual(h.cpu.register(15), 13, "bits 63:32 of DR7 are #GP(0)")
+    XCTAssertEqual(h.cpu.register(.r15), 13, "bits 63:32 of DR7 are #GP(0)")
   }
 
   func testInstructionBreakpointFaultsBeforeTheInstructionAndRFLetsItRun() {
@@ -44,9 +44,9 @@ final class DebugRegisterTests: XCTestCase {
     h.cpu.rax = target
     h.cpu.rdx = 0x402  // G0, execute, length 1
     h.run(asm("mov dr0, rax; mov dr7, rdx; jmp rax"))
-    XCTAssertEqual(h.cpu.register(12), 1, "one #DB")
-    XCTAssertEqual(h.cpu.register(14), target, "a fault: RIP of the instruction")
-    XCTAssertEqual(h.cpu.register(13), 0xFFFF_0FF1, "B0")
+    XCTAssertEqual(h.cpu.register(.r12), 1, "one #DB")
+    XCTAssertEqual(h.cpu.register(.r14), target, "a fault: RIP of the instruction")
+    XCTAssertEqual(h.cpu.register(.r13), 0xFFFF_0FF1, "B0")
     XCTAssertEqual(h.cpu.rbx, 7, "with RF set the instruction ran")
     XCTAssertEqual(h.cpu.rflags & Flag.rf, 0, "and RF was cleared after it")
   }
@@ -57,19 +57,19 @@ final class DebugRegisterTests: XCTestCase {
     h.cpu.rdx = 0x00D0_0408  // G1, write, 4 bytes
     h.cpu.rsi = Harness.data + 8
     h.run(asm("mov dr1, rax; mov dr7, rdx; mov eax, [rsi]; mov dword ptr [rsi], 1; nop; hlt"))
-    XCTAssertEqual(h.cpu.register(12), 1, "the read does not hit a write breakpoint")
-    XCTAssertEqual(h.cpu.register(13), 0xFFFF_0FF2, "B1")
+    XCTAssertEqual(h.cpu.register(.r12), 1, "the read does not hit a write breakpoint")
+    XCTAssertEqual(h.cpu.register(.r13), 0xFFFF_0FF2, "B1")
     let write = Harness.code + UInt64(asm("mov dr1, rax; mov dr7, rdx; mov eax, [rsi]; mov dword ptr [rsi], 1").count)
-    XCTAssertEqual(h.cpu.register(14), write, "a trap: RIP after the store")
+    XCTAssertEqual(h.cpu.register(.r14), write, "a trap: RIP after the store")
   }
 
   func testGeneralDetectFaultsTheNextDebugRegisterAccessAndClearsGD() {
     let h = machine()
     h.cpu.rax = 0x2400  // GD
     h.run(asm("mov dr7, rax; mov rbx, dr6; nop"))
-    XCTAssertEqual(h.cpu.register(12), 1)
-    XCTAssertEqual(h.cpu.register(13) & 0xE00F, 0x2000, "BD")
-    XCTAssertEqual(h.cpu.register(14), Harness.code + 3, "a fault on the MOV from DR6")
+    XCTAssertEqual(h.cpu.register(.r12), 1)
+    XCTAssertEqual(h.cpu.register(.r13) & 0xE00F, 0x2000, "BD")
+    XCTAssertEqual(h.cpu.register(.r14), Harness.code + 3, "a fault on the MOV from DR6")
   }
 
   func testSingleStepSkipsTheBoundaryAfterMOVSSAndICEBPHasNoStatusBit() {
@@ -79,14 +79,14 @@ final class DebugRegisterTests: XCTestCase {
     let code = asm(
       "pushfq; or qword ptr [rsp], 0x100; popfq; mov ax, ss; mov ss, ax; nop; pushfq; and qword ptr [rsp], -257; popfq")
     h.run(code)
-    XCTAssertEqual(h.cpu.register(12), 5, "six instructions single-stepped, five #DBs")
-    XCTAssertEqual(h.cpu.register(14), Harness.code + UInt64(code.count), "the last after POPF")
-    XCTAssertEqual(h.cpu.register(13) & 0xE00F, 0x4000, "BS")
+    XCTAssertEqual(h.cpu.register(.r12), 5, "six instructions single-stepped, five #DBs")
+    XCTAssertEqual(h.cpu.register(.r14), Harness.code + UInt64(code.count), "the last after POPF")
+    XCTAssertEqual(h.cpu.register(.r13) & 0xE00F, 0x4000, "BS")
     let i = machine()
     i.cpu.rax = 0
     i.run(asm("mov dr6, rax") + [0xF1, 0xF4])  // ICEBP
-    XCTAssertEqual(i.cpu.register(12), 1)
-    XCTAssertEqual(i.cpu.register(13), 0xFFFF_0FF0, "ICEBP sets no DR6 bit")
-    XCTAssertEqual(i.cpu.register(14), Harness.code + 4, "a trap: after the ICEBP")
+    XCTAssertEqual(i.cpu.register(.r12), 1)
+    XCTAssertEqual(i.cpu.register(.r13), 0xFFFF_0FF0, "ICEBP sets no DR6 bit")
+    XCTAssertEqual(i.cpu.register(.r14), Harness.code + 4, "a trap: after the ICEBP")
   }
 }

@@ -50,6 +50,6 @@ final class DecimalAdjustTests: XCTestCase {
     h.setGate64(6, handler: handler)
     h.memory.write(asm("mov r15, 6; hlt"), at: handler)
     h.run([0x27])
-    XCTAssertEqual(h.cpu.register(15), 6)
+    XCTAssertEqual(h.cpu.register(.r15), 6)
   }
 }

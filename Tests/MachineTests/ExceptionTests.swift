@@ -43,7 +43,7 @@ final class ExceptionTests: XCTestCase {
     h.setGate64(6, handler: handler)
     h.memory.write(asm("mov r15, 6; hlt"), at: handler)
     h.run(asm("nop; ud2"))
-    XCTAssertEqual(h.cpu.register(15), 6)
+    XCTAssertEqual(h.cpu.register(.r15), 6)
     XCTAssertEqual(h.read(Harness.stackTop - 40), Harness.code + 1)
     // Interrupt gates clear IF; the saved RFLAGS keeps the old value.
     XCTAssertEqual(h.cpu.rflags & Flag.if, 0)
@@ -58,7 +58,7 @@ final class ExceptionTests: XCTestCase {
       h.memory.write(asm("mov r15, 6; hlt"), at: handler)
       h.cpu.rax = 0x1234
       h.run([0x8C, modrm])
-      XCTAssertEqual(h.cpu.register(15), 6, "Sreg \(reg)")
+      XCTAssertEqual(h.cpu.register(.r15), 6, "Sreg \(reg)")
       XCTAssertEqual(h.cpu.rax, 0x1234, "Sreg \(reg): nothing written")
       XCTAssertEqual(h.read(Harness.stackTop - 40), Harness.code, "Sreg \(reg): the fault points at the MOV")
     }
@@ -70,7 +70,7 @@ final class ExceptionTests: XCTestCase {
     h.memory.write(asm("mov r15, [rsp]; hlt"), at: handler)
     h.run(asm("pushfq; or qword ptr [rsp], 0x100; popfq; nop; nop"))
     // POPF sets TF; the trap comes after the next instruction (the first NOP).
-    XCTAssertEqual(h.cpu.register(15), Harness.code + 1 + 8 + 1 + 1)
+    XCTAssertEqual(h.cpu.register(.r15), Harness.code + 1 + 8 + 1 + 1)
     XCTAssertEqual(h.cpu.rflags & Flag.tf, 0)
   }
 
@@ -80,7 +80,7 @@ final class ExceptionTests: XCTestCase {
     h.memory.write(asm("mov r15, 2; hlt"), at: handler)
     h.machine.raiseNMI()
     h.run(asm("cli; nop"))
-    XCTAssertEqual(h.cpu.register(15), 2)
+    XCTAssertEqual(h.cpu.register(.r15), 2)
   }
 
   func testStrictModeStopsOnUnimplementedOpcode() {
@@ -98,7 +98,7 @@ final class ExceptionTests: XCTestCase {
     h.setGate64(13, handler: handler)
     h.memory.write(asm("pop r14; hlt"), at: handler)
     h.run(asm("mov ax, 0x80; mov ds, ax"))  // beyond the GDT limit
-    XCTAssertEqual(h.cpu.register(14), 0x80)
+    XCTAssertEqual(h.cpu.register(.r14), 0x80)
   }
 
   func testISTStackIsUsed() {
@@ -107,7 +107,7 @@ final class ExceptionTests: XCTestCase {
     h.setGate64(3, handler: handler, ist: 1)
     h.memory.write(asm("mov r15, rsp; hlt"), at: handler)
     h.run(asm("int3"))
-    XCTAssertEqual(h.cpu.register(15), 0x60000 - 40)  // aligned down to 16, then 5 qwords
+    XCTAssertEqual(h.cpu.register(.r15), 0x60000 - 40)  // aligned down to 16, then 5 qwords
     XCTAssertEqual(h.read(0x60000 - 40), Harness.code + 1)  // INT3 is a trap: next instruction
   }
 
@@ -118,7 +118,7 @@ final class ExceptionTests: XCTestCase {
     h.cpu.rflags = 0x202
     h.cpu.rax = 1
     h.run(asm("int 0x80; mov rbx, rax; cli"))
-    XCTAssertEqual(h.cpu.register(15) & Flag.if, Flag.if)
+    XCTAssertEqual(h.cpu.register(.r15) & Flag.if, Flag.if)
     XCTAssertEqual(h.cpu.rbx, 2)
     XCTAssertEqual(h.cpu.rsp, Harness.stackTop)
   }
@@ -133,7 +133,7 @@ final class ExceptionTests: XCTestCase {
     h.memory.write(asm("pop r14; mov r15, 13; hlt"), at: handler + 0x80)
     h.memory.write(asm("int 0x80"), at: 0x30000)
     h.run(asm("push 0x2b; push 0x38000; push 0x2; push 0x23; push 0x30000; iretq"))
-    XCTAssertEqual(h.cpu.register(15), 0x80)
+    XCTAssertEqual(h.cpu.register(.r15), 0x80)
     XCTAssertEqual(h.read(0x70000 - 8), 0x2B)  // user SS saved on the ring-0 stack
     let h2 = Harness()
     h2.memory.write(Harness.tssBase + 4, size: 8, value: 0x70000)
@@ -142,8 +142,8 @@ final class ExceptionTests: XCTestCase {
     h2.memory.write(asm("pop r14; mov r15, 13; hlt"), at: handler + 0x80)
     h2.memory.write(asm("int 0x81"), at: 0x30000)
     h2.run(asm("push 0x2b; push 0x38000; push 0x2; push 0x23; push 0x30000; iretq"))
-    XCTAssertEqual(h2.cpu.register(15), 13)
-    XCTAssertEqual(h2.cpu.register(14), 0x81 * 8 + 2)  // IDT index, IDT bit set
+    XCTAssertEqual(h2.cpu.register(.r15), 13)
+    XCTAssertEqual(h2.cpu.register(.r14), 0x81 * 8 + 2)  // IDT index, IDT bit set
   }
 
   func testDoubleFault() {
@@ -153,8 +153,8 @@ final class ExceptionTests: XCTestCase {
     h.memory.write(asm("pop r14; mov r15, 8; hlt"), at: handler)
     h.cpu.rbx = 0
     h.run(asm("div rbx"))
-    XCTAssertEqual(h.cpu.register(15), 8)
-    XCTAssertEqual(h.cpu.register(14), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 8)
+    XCTAssertEqual(h.cpu.register(.r14), 0)
   }
 
   func testTripleFaultStopsWithDiagnostic() {
@@ -175,7 +175,7 @@ final class ExceptionTests: XCTestCase {
     h.memory.write(asm("mov r15, 8; hlt"), at: handler + 0x40)
     h.cpu.rsp = 0x7FFF_0000_0000  // unmapped stack: pushing the #PF frame faults again
     h.run(asm("mov rbx, 0x7FFF00001000; mov rax, [rbx]"))
-    XCTAssertEqual(h.cpu.register(15), 8)
+    XCTAssertEqual(h.cpu.register(.r15), 8)
   }
 
   func testExternalInterruptWakesHalt() {
@@ -190,7 +190,7 @@ final class ExceptionTests: XCTestCase {
     h.cpu.rip = Harness.code
     let reason = h.machine.run(until: 100_000)
     XCTAssertEqual(reason, .halted)
-    XCTAssertEqual(h.cpu.register(15), 3)
+    XCTAssertEqual(h.cpu.register(.r15), 3)
     XCTAssertEqual(timer.ticks, 3)
     // HLT jumped the clock to each timer event instead of spinning.
     XCTAssertLessThan(h.machine.stats.instructionsRetired, 40)
@@ -223,7 +223,7 @@ final class ExceptionTests: XCTestCase {
     h.setGate64(0x21, handler: handler)
     h.memory.write(asm("mov r15, [rsp]; hlt"), at: handler)
     h.run(asm("sti; nop; nop"))
-    XCTAssertEqual(h.cpu.register(15), Harness.code + 2)  // after STI and one NOP
+    XCTAssertEqual(h.cpu.register(.r15), Harness.code + 2)  // after STI and one NOP
   }
 
   func testCycleLimitAndStopRequest() {
@@ -265,8 +265,8 @@ final class ExceptionTests: XCTestCase {
       ))
     // User code ran SYSCALL, the kernel returned with SYSRETQ, user code continued at CPL 3 and its
     // HLT raised #GP -> no IDT gate for 13 in this harness, so check state before that instead:
-    XCTAssertEqual(h.cpu.register(15), 0x30002)
-    XCTAssertEqual(h.cpu.register(13), 7)
+    XCTAssertEqual(h.cpu.register(.r15), 0x30002)
+    XCTAssertEqual(h.cpu.register(.r13), 7)
   }
 
   func testCompatibilityModeFarJump() {

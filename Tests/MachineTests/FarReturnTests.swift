@@ -21,8 +21,8 @@ final class FarReturnTests: XCTestCase {
   func assertGeneralProtection(_ code: [UInt8], errorCode: UInt64, file: StaticString = #filePath, line: UInt = #line) {
     let h = makeHarness()
     h.run(code)
-    XCTAssertEqual(h.cpu.register(15), 13, file: file, line: line)
-    XCTAssertEqual(h.cpu.register(14), errorCode, "#GP(selector)", file: file, line: line)
+    XCTAssertEqual(h.cpu.register(.r15), 13, file: file, line: line)
+    XCTAssertEqual(h.cpu.register(.r14), errorCode, "#GP(selector)", file: file, line: line)
     XCTAssertEqual(h.cpu.cpl, 0, file: file, line: line)
   }
 
@@ -41,8 +41,8 @@ final class FarReturnTests: XCTestCase {
     let h = makeHarness()
     h.memory.write(asm("mov r13d, 3; hlt"), at: 0x30000)
     h.run(asm("push 0x2b; push 0x38000; push 0x23; push 0x30000; retfq"))
-    XCTAssertEqual(h.cpu.register(13), 3)
-    XCTAssertEqual(h.cpu.register(15), 13)
-    XCTAssertEqual(h.cpu.register(14), 0)
+    XCTAssertEqual(h.cpu.register(.r13), 3)
+    XCTAssertEqual(h.cpu.register(.r15), 13)
+    XCTAssertEqual(h.cpu.register(.r14), 0)
   }
 }

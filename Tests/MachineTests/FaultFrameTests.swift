@@ -14,12 +14,12 @@ final class FaultFrameTests: XCTestCase {
     h.setGate64(3, handler: handler)
     h.memory.write(asm("mov r15, [rsp + 16]; hlt"), at: handler)
     h.run(asm("ud2"))
-    XCTAssertEqual(h.cpu.register(15) & Flag.rf, Flag.rf)
+    XCTAssertEqual(h.cpu.register(.r15) & Flag.rf, Flag.rf)
     let t = Harness()
     t.setGate64(3, handler: handler)
     t.memory.write(asm("mov r15, [rsp + 16]; hlt"), at: handler)
     t.run(asm("int3"))
-    XCTAssertEqual(t.cpu.register(15) & Flag.rf, 0)
+    XCTAssertEqual(t.cpu.register(.r15) & Flag.rf, 0)
   }
 
   func testLGDTWithANonCanonicalBaseIsGP() {
@@ -29,7 +29,7 @@ final class FaultFrameTests: XCTestCase {
     h.memory.write(Harness.data, size: 2, value: 0xFFFF)
     h.memory.write(Harness.data + 2, size: 8, value: 0xAAAA_AAAA_AAAA_AAAA)
     h.run(asm("lgdt [0x20000]"))
-    XCTAssertEqual(h.cpu.register(15), 13)
+    XCTAssertEqual(h.cpu.register(.r15), 13)
     XCTAssertEqual(h.cpu.gdtr.base, Harness.gdtBase, "GDTR unchanged")
   }
 }

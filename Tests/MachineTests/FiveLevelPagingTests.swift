@@ -42,20 +42,20 @@ final class FiveLevelPagingTests: XCTestCase {
         XCTAssertEqual(h.cpu.rcx, 7)
         XCTAssertEqual(h.cpu.rip, target + 6, "ran at the 57-bit address")
       } else {
-        XCTAssertEqual(h.cpu.register(15), 13, "not canonical with 4-level paging")
+        XCTAssertEqual(h.cpu.register(.r15), 13, "not canonical with 4-level paging")
       }
     }
     let h = machine(la57: true)
     h.cpu.rbx = 1 << 57
     h.run(asm("mov rax, qword ptr [rbx]"))
-    XCTAssertEqual(h.cpu.register(15), 13, "past 57 bits")
+    XCTAssertEqual(h.cpu.register(.r15), 13, "past 57 bits")
   }
 
   func testAMissingPML5EntryIsAPageFault() {
     let h = machine(la57: true)
     h.cpu.rbx = 2 << 48
     h.run(asm("mov rax, qword ptr [rbx]"))
-    XCTAssertEqual(h.cpu.register(15), 14)
+    XCTAssertEqual(h.cpu.register(.r15), 14)
     XCTAssertEqual(h.cpu.cr2, 2 << 48)
     XCTAssertEqual(h.cpu.mappings().map(\.linear), [0, FiveLevelPagingTests.high])
     // PML5 entry 256 starts the upper half, sign-extended from bit 56.
@@ -73,7 +73,7 @@ final class FiveLevelPagingTests: XCTestCase {
       h.memory.write(Harness.data + 2, size: 8, value: FiveLevelPagingTests.high)
       h.cpu.rsi = Harness.data
       h.run(asm("wrmsr; lidt [rsi]; sidt [rsi + 16]"))
-      XCTAssertEqual(h.cpu.register(15), 0, "la57 \(la57)")
+      XCTAssertEqual(h.cpu.register(.r15), 0, "la57 \(la57)")
       XCTAssertEqual(h.cpu.segments[Seg.fs].base, FiveLevelPagingTests.high)
       XCTAssertEqual(h.read(Harness.data + 18), FiveLevelPagingTests.high)
       let past = machine(la57: la57)
@@ -81,7 +81,7 @@ final class FiveLevelPagingTests: XCTestCase {
       past.cpu.rax = 0
       past.cpu.rdx = 0x0200_0000  // 2^57
       past.run(asm("wrmsr"))
-      XCTAssertEqual(past.cpu.register(15), 13)
+      XCTAssertEqual(past.cpu.register(.r15), 13)
     }
   }
 
@@ -89,7 +89,7 @@ final class FiveLevelPagingTests: XCTestCase {
     let h = machine(la57: false)
     h.cpu.rax = h.cpu.cr4 | ControlBit.la57
     h.run(asm("mov cr4, rax"))
-    XCTAssertEqual(h.cpu.register(15), 13)
+    XCTAssertEqual(h.cpu.register(.r15), 13)
     let p = Harness(.protected32)
     p.cpu.rax = p.cpu.cr4 | ControlBit.la57
     p.run(asm32("mov cr4, eax; mov ebx, cr4"))

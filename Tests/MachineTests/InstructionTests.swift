@@ -146,7 +146,7 @@ final class InstructionTests: XCTestCase {
     h.cpu.rdi = 0x400000
     h.cpu.rcx = 0x1800
     h.run(asm("rep movsb"))
-    XCTAssertEqual(h.cpu.register(13), 0x401000)
+    XCTAssertEqual(h.cpu.register(.r13), 0x401000)
     XCTAssertEqual(h.cpu.rcx, 0x800)
     XCTAssertEqual(h.cpu.rdi, 0x401000)
     XCTAssertEqual(h.read(Harness.stackTop - 40), Harness.code)  // RIP of the REP MOVS
@@ -317,23 +317,23 @@ final class InstructionTests: XCTestCase {
     h.cpu.rbx = 0
     h.cpu.rax = 1
     h.run(asm("div rbx"))
-    XCTAssertEqual(h.cpu.register(15), 0xDE)
+    XCTAssertEqual(h.cpu.register(.r15), 0xDE)
     XCTAssertEqual(h.read(Harness.stackTop - 40), Harness.code)  // #DE is a fault: RIP of the DIV
     // Quotient overflow also faults: 0x1_0000_0000 / 1 in 32 bits.
-    h.cpu.setRegister(15, 0)
+    h.cpu.setRegister(.r15, 0)
     h.cpu.rsp = Harness.stackTop
     h.cpu.rdx = 1
     h.cpu.rax = 0
     h.cpu.rcx = 1
     h.run(asm("div ecx"))
-    XCTAssertEqual(h.cpu.register(15), 0xDE)
-    h.cpu.setRegister(15, 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0xDE)
+    h.cpu.setRegister(.r15, 0)
     h.cpu.rsp = Harness.stackTop
     h.cpu.rdx = ~0
     h.cpu.rax = 1 << 63
     h.cpu.rcx = ~0
     h.run(asm("idiv rcx"))
-    XCTAssertEqual(h.cpu.register(15), 0xDE)
+    XCTAssertEqual(h.cpu.register(.r15), 0xDE)
   }
 
   func testSignedDivisionRoundsTowardZero() {
@@ -390,7 +390,7 @@ final class InstructionTests: XCTestCase {
     h.setGate64(13, handler: Harness.code + 0x100)
     h.memory.write(asm("pop r14; hlt"), at: Harness.code + 0x100)
     h.run(asm("mov ecx, 0x12345; rdmsr"))
-    XCTAssertEqual(h.cpu.register(14), 0)
+    XCTAssertEqual(h.cpu.register(.r14), 0)
     XCTAssertEqual(h.cpu.rip, Harness.code + 0x100 + 3)
   }
 

@@ -55,8 +55,8 @@ final class LocalAPICTests: XCTestCase {
     h.cpu.rflags |= Flag.if
     // ICR: fixed, vector 0x40, shorthand self.
     h.run(asm("mov dword ptr [rbx + 0x300], 0x40040; nop; nop"))
-    XCTAssertEqual(h.cpu.register(14), 1, "vector 0x40 in service in the handler")
-    XCTAssertEqual(h.cpu.register(15), 0, "EOI cleared it")
+    XCTAssertEqual(h.cpu.register(.r14), 1, "vector 0x40 in service in the handler")
+    XCTAssertEqual(h.cpu.register(.r15), 0, "EOI cleared it")
     XCTAssertEqual(read(h, 0x200 + 0x20), 0, "nothing left requested")
   }
 
@@ -68,13 +68,13 @@ final class LocalAPICTests: XCTestCase {
     h.cpu.rflags |= Flag.if
     // CR8 = 5 blocks class 5; the request waits in IRR.
     h.run(asm("mov rax, 5; mov cr8, rax; mov dword ptr [rbx + 0x300], 0x40051; nop; hlt"))
-    XCTAssertEqual(h.cpu.register(15), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0)
     XCTAssertEqual(read(h, 0x80), 0x50, "CR8 is TPR[7:4]")
     XCTAssertEqual(read(h, 0x200 + 0x20), 1 << 0x11, "vector 0x51 requested")
     XCTAssertEqual(read(h, 0xA0), 0x50, "PPR = TPR while nothing is in service")
     h.cpu.isHalted = false
     h.run(asm("xor eax, eax; mov cr8, rax; nop"))
-    XCTAssertEqual(h.cpu.register(15), 0x51)
+    XCTAssertEqual(h.cpu.register(.r15), 0x51)
     XCTAssertEqual(read(h, 0x100 + 0x20), 1 << 0x11, "in service")
     XCTAssertEqual(read(h, 0xA0), 0x50, "PPR = the class in service")
   }
@@ -85,7 +85,7 @@ final class LocalAPICTests: XCTestCase {
     h.memory.write(asm("mov r15, 2; hlt"), at: handler)
     write(h, 0xF0, 0x1FF)
     h.run(asm("mov dword ptr [rbx + 0x300], 0x40402; nop"))
-    XCTAssertEqual(h.cpu.register(15), 2, "NMI delivered through vector 2")
+    XCTAssertEqual(h.cpu.register(.r15), 2, "NMI delivered through vector 2")
     write(h, 0x300, 0x4_0005)  // fixed, vector 5: illegal
     write(h, 0x280, 0)
     XCTAssertEqual(read(h, 0x280), 0x60, "send and receive illegal vector")
@@ -101,8 +101,8 @@ final class LocalAPICTests: XCTestCase {
     h.memory.write(asm("inc r15; mov r14, rsp; mov dword ptr [rbx + 0x300], 0x40400; nop; iretq"), at: handler)
     write(h, 0xF0, 0x1FF)
     h.run(asm("mov dword ptr [rbx + 0x300], 0x40400; nop"), cycles: 3000)
-    XCTAssertGreaterThan(h.cpu.register(15), 10, "NMIs keep coming, one per IRET")
-    XCTAssertEqual(h.cpu.register(14), Harness.stackTop - 40, "never nested")
+    XCTAssertGreaterThan(h.cpu.register(.r15), 10, "NMIs keep coming, one per IRET")
+    XCTAssertEqual(h.cpu.register(.r14), Harness.stackTop - 40, "never nested")
   }
 
   func testOneShotTimerCountsDownAndInterrupts() {
@@ -117,7 +117,7 @@ final class LocalAPICTests: XCTestCase {
     XCTAssertEqual(read(h, 0x390), 1000)
     h.cpu.rflags |= Flag.if
     h.run(asm("sti; hlt"), cycles: 100_000)
-    XCTAssertEqual(h.cpu.register(15), 0x30)
+    XCTAssertEqual(h.cpu.register(.r15), 0x30)
     let elapsed = h.cpu.cycles - start
     XCTAssertGreaterThanOrEqual(elapsed, 1000)
     XCTAssertLessThan(elapsed, 1100, "the HLT waited for the expiry, not longer")
@@ -146,7 +146,7 @@ final class LocalAPICTests: XCTestCase {
     h.cpu.rdx = deadline >> 32
     h.cpu.rflags |= Flag.if
     h.run(asm("wrmsr; sti; hlt"), cycles: 100_000)
-    XCTAssertEqual(h.cpu.register(15), 0x31)
+    XCTAssertEqual(h.cpu.register(.r15), 0x31)
     XCTAssertGreaterThanOrEqual(h.cpu.cycles, deadline)
     XCTAssertLessThan(h.cpu.cycles, deadline + 100)
   }
@@ -166,7 +166,7 @@ final class LocalAPICTests: XCTestCase {
     h.cpu.rcx = 0x1B
     h.cpu.rax = 0xFEE0_0C00
     h.run(asm("wrmsr"))
-    XCTAssertEqual(h.cpu.register(15), 13)
+    XCTAssertEqual(h.cpu.register(.r15), 13)
   }
 
   func testTheEightBitPICStillInterruptsThroughLINT0() {
@@ -184,6 +184,6 @@ final class LocalAPICTests: XCTestCase {
     h.setGate64(0x20, handler: handler)
     h.memory.write(asm("mov r15, 0x20; hlt"), at: handler)
     h.run(asm("sti; nop; nop"))
-    XCTAssertEqual(h.cpu.register(15), 0x20)
+    XCTAssertEqual(h.cpu.register(.r15), 0x20)
   }
 }

@@ -10,12 +10,12 @@ final class ModelSpecificRegisterTests: XCTestCase {
   func wrmsr(_ h: Harness, _ index: UInt32, _ value: UInt64) -> Bool {
     h.setGate64(13, handler: handler)
     h.memory.write(asm("mov r15, 13; hlt"), at: handler)
-    h.cpu.setRegister(15, 0)
+    h.cpu.setRegister(.r15, 0)
     h.cpu.rcx = UInt64(index)
     h.cpu.rax = value & 0xFFFF_FFFF
     h.cpu.rdx = value >> 32
     h.run(asm("wrmsr"))
-    return h.cpu.register(15) != 13
+    return h.cpu.register(.r15) != 13
   }
 
   func rdmsr(_ h: Harness, _ index: UInt32) -> UInt64 {

@@ -135,21 +135,21 @@ final class NativeOracleTests: XCTestCase {
       for _ in 0..<200 {
         var state = [UInt64](repeating: 0, count: 17)
         for r in 0..<16 { state[r] = rng.operand() }
-        state[Reg.rcx] = (state[Reg.rcx] & ~0xFF) | rng.count()
-        state[Reg.rsp] = 0
-        state[Reg.rdi] = 0
+        state[Reg.rcx.rawValue] = (state[Reg.rcx.rawValue] & ~0xFF) | rng.count()
+        state[Reg.rsp.rawValue] = 0
+        state[Reg.rdi.rawValue] = 0
         if kind == .div {
           let divSize = ["div bl": 1, "div bx": 2, "div ebx": 4][text] ?? 8
           let m = sizeMask(divSize)
-          var divisor = state[Reg.rbx] & m
+          var divisor = state[Reg.rbx.rawValue] & m
           if divisor == 0 { divisor = 1 }
-          state[Reg.rbx] = (state[Reg.rbx] & ~m) | divisor
+          state[Reg.rbx.rawValue] = (state[Reg.rbx.rawValue] & ~m) | divisor
           if divSize == 1 {
-            let ah = (state[Reg.rax] >> 8 & 0xFF) % divisor
-            state[Reg.rax] = (state[Reg.rax] & ~0xFF00) | (ah << 8)
+            let ah = (state[Reg.rax.rawValue] >> 8 & 0xFF) % divisor
+            state[Reg.rax.rawValue] = (state[Reg.rax.rawValue] & ~0xFF00) | (ah << 8)
           } else {
-            let high = (state[Reg.rdx] & m) % divisor
-            state[Reg.rdx] = (state[Reg.rdx] & ~m) | high
+            let high = (state[Reg.rdx.rawValue] & m) % divisor
+            state[Reg.rdx.rawValue] = (state[Reg.rdx.rawValue] & ~m) | high
           }
         }
         let flagsIn = (rng.next() & statusFlags) | 0x202
@@ -157,19 +157,18 @@ final class NativeOracleTests: XCTestCase {
         var expected = state
         native.run(bytes, &expected)
 
-        for r in 0..<16 { h.cpu.setRegister(r, state[r]) }
+        for r in Reg.allCases { h.cpu.setRegister(r, state[r.rawValue]) }
         h.cpu.rsp = Harness.stackTop
         h.cpu.rflags = flagsIn & ~Flag.if  // HLT with IF=0 ends the run
         h.cpu.rip = Harness.code
         let reason = h.machine.run(until: h.cpu.cycles + 1000)
         checked += 1
-        guard let undefined = undefinedFlags(kind, size: size, cl: state[Reg.rcx] & 0xFF) else { continue }
+        guard let undefined = undefinedFlags(kind, size: size, cl: state[Reg.rcx.rawValue] & 0xFF) else { continue }
         var mismatch: [String] = []
         if reason != .halted { mismatch.append("stopped with \(reason)") }
-        for r in 0..<16 where r != Reg.rsp && r != Reg.rdi {
-          if h.cpu.register(r) != expected[r] {
-            mismatch.append("r\(r)=0x\(String(h.cpu.register(r), radix: 16)) want 0x\(String(expected[r], radix: 16))")
-          }
+        for r in Reg.allCases where r != .rsp && r != .rdi && h.cpu.register(r) != expected[r.rawValue] {
+          mismatch.append(
+            "\(r)=0x\(String(h.cpu.register(r), radix: 16)) want 0x\(String(expected[r.rawValue], radix: 16))")
         }
         let care = statusFlags & ~undefined
         if h.cpu.rflags & care != expected[16] & care {

@@ -241,16 +241,16 @@ final class NativeSequenceTests: XCTestCase {
       contents.withUnsafeBytes { hostBuffer.copyMemory(from: $0.baseAddress!, byteCount: Self.bufferSize) }
       var expected = state
       let hostMiddle = UInt64(UInt(bitPattern: hostBuffer)) + middle
-      expected[Reg.rbx] = hostMiddle
-      expected[Reg.rsi] = hostMiddle
-      expected[Reg.rdi] = hostMiddle
+      expected[Reg.rbx.rawValue] = hostMiddle
+      expected[Reg.rsi.rawValue] = hostMiddle
+      expected[Reg.rdi.rawValue] = hostMiddle
       native.run(code, &expected)
       let nativeBytes = Array(UnsafeRawBufferPointer(start: hostBuffer, count: Self.bufferSize))
 
       // emu: the same bytes at the guest buffer.
       h.memory.write(contents, at: guestBuffer)
       h.memory.write(code + [0xF4], at: Harness.code)
-      for r in 0..<16 { h.cpu.setRegister(r, state[r]) }
+      for r in Reg.allCases { h.cpu.setRegister(r, state[r.rawValue]) }
       let guestMiddle = guestBuffer + middle
       h.cpu.setRegister(Reg.rbx, guestMiddle)
       h.cpu.setRegister(Reg.rsi, guestMiddle)
@@ -262,11 +262,11 @@ final class NativeSequenceTests: XCTestCase {
 
       var mismatch: [String] = []
       if reason != .halted { mismatch.append("stopped with \(reason)") }
-      for r in 0..<16 where r != Reg.rsp {
-        let pointer = r == Reg.rbx || r == Reg.rsi || r == Reg.rdi
+      for r in Reg.allCases where r != .rsp {
+        let pointer = r == .rbx || r == .rsi || r == .rdi
         let got = h.cpu.register(r) &- (pointer ? guestMiddle : 0)
-        let want = expected[r] &- (pointer ? hostMiddle : 0)
-        if got != want { mismatch.append("r\(r)=0x\(String(got, radix: 16)) want 0x\(String(want, radix: 16))") }
+        let want = expected[r.rawValue] &- (pointer ? hostMiddle : 0)
+        if got != want { mismatch.append("\(r)=0x\(String(got, radix: 16)) want 0x\(String(want, radix: 16))") }
       }
       let care = (statusFlags | Flag.df) & ~generator.undefined
       if h.cpu.rflags & care != expected[16] & care {

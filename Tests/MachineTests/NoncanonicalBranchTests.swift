@@ -28,9 +28,9 @@ final class NoncanonicalBranchTests: XCTestCase {
       h.cpu.rsi = Harness.data
       h.run(code)
       let pushes: UInt64 = text.contains("push") ? 8 : 0
-      XCTAssertEqual(h.cpu.register(14), Harness.code + 7 + (pushes == 8 ? 1 : 0), text)
-      XCTAssertEqual(h.cpu.register(13), Harness.stackTop - pushes, "\(text): the stack is unchanged")
-      XCTAssertEqual(h.cpu.register(12), 0, "error code 0")
+      XCTAssertEqual(h.cpu.register(.r14), Harness.code + 7 + (pushes == 8 ? 1 : 0), text)
+      XCTAssertEqual(h.cpu.register(.r13), Harness.stackTop - pushes, "\(text): the stack is unchanged")
+      XCTAssertEqual(h.cpu.register(.r12), 0, "error code 0")
     }
   }
 }

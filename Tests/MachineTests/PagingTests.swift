@@ -35,8 +35,8 @@ final class PagingTests: XCTestCase {
   func testNotPresentPageFault() {
     let h = pagedHarness()
     h.run(asm("mov rax, [0x401008]"))
-    XCTAssertEqual(h.cpu.register(13), 0x401008)
-    XCTAssertEqual(h.cpu.register(14), 0)  // read, supervisor, not present
+    XCTAssertEqual(h.cpu.register(.r13), 0x401008)
+    XCTAssertEqual(h.cpu.register(.r14), 0)  // read, supervisor, not present
     XCTAssertEqual(h.cpu.cr2, 0x401008)
     XCTAssertEqual(h.read(Harness.stackTop - 40), Harness.code)  // faulting RIP pushed
   }
@@ -44,7 +44,7 @@ final class PagingTests: XCTestCase {
   func testWriteToReadOnlyPageHonoursWP() {
     let h = pagedHarness()
     h.run(asm("mov qword ptr [0x402000], 1"))
-    XCTAssertEqual(h.cpu.register(14), 3)  // present, write
+    XCTAssertEqual(h.cpu.register(.r14), 3)  // present, write
     XCTAssertEqual(h.read(0x402000), 0)
     // With CR0.WP clear the supervisor write succeeds (SDM Vol. 3A 4.6.1).
     let h2 = pagedHarness()
@@ -58,8 +58,8 @@ final class PagingTests: XCTestCase {
     let h = pagedHarness()
     h.memory.write([0x90], at: 0x404000)
     h.run(asm("mov rax, 0x404000; jmp rax"))
-    XCTAssertEqual(h.cpu.register(14), 0x11)  // present, instruction fetch
-    XCTAssertEqual(h.cpu.register(13), 0x404000)
+    XCTAssertEqual(h.cpu.register(.r14), 0x11)  // present, instruction fetch
+    XCTAssertEqual(h.cpu.register(.r13), 0x404000)
   }
 
   func testAccessedAndDirtyBits() {
@@ -105,7 +105,7 @@ final class PagingTests: XCTestCase {
     h.setGate64(13, handler: Harness.code + 0x800)
     h.memory.write(asm("pop r14; mov r12, 13; hlt"), at: Harness.code + 0x800)
     h.run(asm("mov rax, 0x0000800000000000; mov rbx, [rax]"))
-    XCTAssertEqual(h.cpu.register(12), 13)
+    XCTAssertEqual(h.cpu.register(.r12), 13)
   }
 
   func testNonCanonicalStackIsStackFault() {
@@ -114,8 +114,8 @@ final class PagingTests: XCTestCase {
     h.memory.write(Harness.tssBase + 0x24, size: 8, value: 0x60000)
     h.memory.write(asm("pop r14; mov r12, 12; hlt"), at: Harness.code + 0x800)
     h.run(asm("mov rsp, 0x0000800000000008; push rax"))
-    XCTAssertEqual(h.cpu.register(12), 12)
-    XCTAssertEqual(h.cpu.register(14), 0)
+    XCTAssertEqual(h.cpu.register(.r12), 12)
+    XCTAssertEqual(h.cpu.register(.r14), 0)
   }
 
   func testUserModeFaultOnSupervisorPage() {
@@ -125,8 +125,8 @@ final class PagingTests: XCTestCase {
     // User code at 0x400000 (a user page) reads the supervisor page 0x403000.
     h.memory.write(asm("mov rax, [0x403000]"), at: 0x400000)
     h.run(asm("push 0x2b; push 0x400800; push 0x202; push 0x23; push 0x400000; iretq"))
-    XCTAssertEqual(h.cpu.register(14), 5)  // present, read, user
-    XCTAssertEqual(h.cpu.register(13), 0x403000)
+    XCTAssertEqual(h.cpu.register(.r14), 5)  // present, read, user
+    XCTAssertEqual(h.cpu.register(.r13), 0x403000)
     XCTAssertEqual(h.cpu.cpl, 0)
     // The ring-0 frame on the RSP0 stack: RIP CS RFLAGS RSP SS (error code already popped).
     XCTAssertEqual(h.cpu.rsp, 0x70000 - 40)

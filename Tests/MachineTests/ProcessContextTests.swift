@@ -18,16 +18,16 @@ final class ProcessContextTests: XCTestCase {
     h.cpu.rax = h.cpu.cr4 | ControlBit.pcide
     h.cpu.rbx = Harness.pml4 | 5 | 1 << 63  // PCID 5, no-flush
     h.run(asm("mov cr4, rax; mov cr3, rbx; mov rcx, cr3"))
-    XCTAssertEqual(h.cpu.register(15), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0)
     XCTAssertEqual(h.cpu.rcx, Harness.pml4 | 5, "bit 63 is not stored")
     h.cpu.rax = h.cpu.cr0 & ~ControlBit.pg
     h.run(asm("mov cr0, rax"))
-    XCTAssertEqual(h.cpu.register(15), 13, "paging cannot be turned off with PCIDE")
+    XCTAssertEqual(h.cpu.register(.r15), 13, "paging cannot be turned off with PCIDE")
     let p = machine()
     p.cpu.cr3 = Harness.pml4 | 1
     p.cpu.rax = p.cpu.cr4 | ControlBit.pcide
     p.run(asm("mov cr4, rax"))
-    XCTAssertEqual(p.cpu.register(15), 13, "PCIDE needs PCID 0 in CR3")
+    XCTAssertEqual(p.cpu.register(.r15), 13, "PCIDE needs PCID 0 in CR3")
   }
 
   func testINVPCIDChecksItsOperands() {
@@ -44,7 +44,7 @@ final class ProcessContextTests: XCTestCase {
       h.cpu.rax = type
       h.cpu.rsi = Harness.data
       h.run(asm("invpcid rax, [rsi]"))
-      XCTAssertEqual(h.cpu.register(15), UInt64(vector), "type \(type) PCID \(pcid)")
+      XCTAssertEqual(h.cpu.register(.r15), UInt64(vector), "type \(type) PCID \(pcid)")
     }
   }
 
@@ -59,6 +59,6 @@ final class ProcessContextTests: XCTestCase {
     XCTAssertEqual(h.cpu.rbx, 0xFFFF_FFFF_FFFF_8877, "a 16-bit load keeps the rest")
     XCTAssertEqual(h.read(Harness.data + 8, size: 4), 0x1122_3344)
     h.run([0x0F, 0x38, 0xF0, 0xC0])  // MOVBE with a register operand
-    XCTAssertEqual(h.cpu.register(15), 6)
+    XCTAssertEqual(h.cpu.register(.r15), 6)
   }
 }

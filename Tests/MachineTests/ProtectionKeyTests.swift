@@ -25,8 +25,8 @@ final class ProtectionKeyTests: XCTestCase {
     h.cpu.rcx = 0
     h.cpu.rdx = 0
     h.run(asm("wrpkru; xor eax, eax; rdpkru; mov r14, rax; mov rsi, [rbx]"))
-    XCTAssertEqual(h.cpu.register(14), 0x10, "RDPKRU reads it back")
-    XCTAssertEqual(h.cpu.register(15), 0x21, "#PF: present, protection key")
+    XCTAssertEqual(h.cpu.register(.r14), 0x10, "RDPKRU reads it back")
+    XCTAssertEqual(h.cpu.register(.r15), 0x21, "#PF: present, protection key")
     h.run(asm("mov eax, 7; xor ecx, ecx; cpuid"))
     XCTAssertEqual(h.cpu.rcx & (3 << 3), 3 << 3, "PKU and OSPKE")
   }
@@ -38,7 +38,7 @@ final class ProtectionKeyTests: XCTestCase {
     h.cpu.rax = 0x20  // WD for key 2
     h.cpu.rdx = 0
     h.run(asm("wrmsr; mov rsi, [rbx]; mov qword ptr [rbx], 1"))
-    XCTAssertEqual(h.cpu.register(15), 0x23, "the read passed, the write faulted: present, write, key")
+    XCTAssertEqual(h.cpu.register(.r15), 0x23, "the read passed, the write faulted: present, write, key")
   }
 
   func testRDPKRUIsUndefinedWithoutCR4PKE() {
@@ -47,6 +47,6 @@ final class ProtectionKeyTests: XCTestCase {
     h.memory.write(asm("mov r15, 6; hlt"), at: handler)
     h.cpu.rcx = 0
     h.run(asm("rdpkru"))
-    XCTAssertEqual(h.cpu.register(15), 6)
+    XCTAssertEqual(h.cpu.register(.r15), 6)
   }
 }

@@ -38,7 +38,7 @@ final class RandomCodeTests: XCTestCase {
         if mode == .long64 { h.setGate64(vector, handler: handler) } else { h.setGate32(vector, handler: handler) }
       }
       // Registers point into memory often enough for memory operands to hit RAM.
-      for register in 0..<16 where register != 4 {
+      for register in Reg.allCases where register != .rsp {
         let value = random.next()
         h.cpu.setRegister(register, value % 3 == 0 ? Harness.data + (value >> 8) % 4096 : value)
       }

@@ -38,7 +38,7 @@ final class SIMDFloatExceptionTests: XCTestCase {
       setXMM(h, 1, Self.two, Self.one | Self.one << 32)
       h.run(asm("divps xmm0, xmm1"))
       let vector: UInt64 = osxmmexcpt ? 19 : 6
-      XCTAssertEqual(h.cpu.register(15), vector, "#XM with OSXMMEXCPT, else #UD")
+      XCTAssertEqual(h.cpu.register(.r15), vector, "#XM with OSXMMEXCPT, else #UD")
       XCTAssertEqual(xmm(h, 0).0, Self.one | Self.one << 32, "no element is written")
       XCTAssertEqual(h.cpu.fpu.mxcsr & FloatException.all, FloatException.divideByZero)
       XCTAssertEqual(h.cpu.rip, handler + vector * 16 + 7, "the fault was delivered (the handler ran)")
@@ -48,7 +48,7 @@ final class SIMDFloatExceptionTests: XCTestCase {
     setXMM(h, 0, Self.one | Self.one << 32, Self.one | Self.one << 32)
     setXMM(h, 1, Self.two, Self.one | Self.one << 32)
     h.run(asm("divps xmm0, xmm1"))
-    XCTAssertEqual(h.cpu.register(15), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0)
     XCTAssertEqual(xmm(h, 0).0, 0x3F00_0000 | Self.infinity << 32)
     XCTAssertEqual(h.cpu.fpu.mxcsr & FloatException.all, FloatException.divideByZero)
   }
@@ -66,7 +66,7 @@ final class SIMDFloatExceptionTests: XCTestCase {
       setXMM(h, 0, Self.infinity | Self.one << 32)
       setXMM(h, 1, (Self.infinity | 1 << 31) | tiny << 32)
       h.run(asm("addps xmm0, xmm1"))
-      XCTAssertEqual(h.cpu.register(15), vector, "MXCSR \(String(mask, radix: 16))")
+      XCTAssertEqual(h.cpu.register(.r15), vector, "MXCSR \(String(mask, radix: 16))")
       XCTAssertEqual(h.cpu.fpu.mxcsr & FloatException.all, flags, "MXCSR \(String(mask, radix: 16))")
     }
   }
@@ -79,7 +79,7 @@ final class SIMDFloatExceptionTests: XCTestCase {
       setXMM(h, 0, 0x0D80_0000)
       setXMM(h, 1, 0x3080_0000)
       h.run(asm("mulss xmm0, xmm1"))
-      XCTAssertEqual(h.cpu.register(15), vector)
+      XCTAssertEqual(h.cpu.register(.r15), vector)
       XCTAssertEqual(h.cpu.fpu.mxcsr & FloatException.all, flags)
       XCTAssertEqual(xmm(h, 0).0, masked ? 0x0008_0000 : 0x0D80_0000)
     }
@@ -100,7 +100,7 @@ final class SIMDFloatExceptionTests: XCTestCase {
     ] {
       let h = machine()
       h.run(code)
-      XCTAssertEqual(h.cpu.register(15), UInt64(vector), text)
+      XCTAssertEqual(h.cpu.register(.r15), UInt64(vector), text)
     }
   }
 
@@ -124,7 +124,7 @@ final class SIMDFloatExceptionTests: XCTestCase {
       if !osfxsr { h.cpu.cr4 &= ~ControlBit.osfxsr }
       h.cpu.cr0 |= cr0
       h.run(code)
-      XCTAssertEqual(h.cpu.register(15), UInt64(vector), "\(text) with CR0 bits \(cr0)")
+      XCTAssertEqual(h.cpu.register(.r15), UInt64(vector), "\(text) with CR0 bits \(cr0)")
     }
   }
 

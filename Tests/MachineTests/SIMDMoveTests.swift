@@ -45,7 +45,7 @@ final class SIMDMoveTests: XCTestCase {
       h.cpu.rsi = source
       h.cpu.rdi = target
       h.run(code)
-      XCTAssertEqual(h.cpu.register(15), 0, text)
+      XCTAssertEqual(h.cpu.register(.r15), 0, text)
       XCTAssertEqual(h.read(target), pattern.0, text)
       XCTAssertEqual(h.read(target + 8), pattern.1, text)
     }
@@ -60,7 +60,7 @@ final class SIMDMoveTests: XCTestCase {
       let h = machine()
       h.cpu.rsi = source
       h.run(code)
-      XCTAssertEqual(h.cpu.register(15), UInt64(vector), text)
+      XCTAssertEqual(h.cpu.register(.r15), UInt64(vector), text)
     }
   }
 
@@ -72,7 +72,7 @@ final class SIMDMoveTests: XCTestCase {
     h.cpu.rsi = source
     h.cpu.rdi = 0x1F_FFF8
     h.run(asm("movups xmm0, [rsi]; movups [rdi], xmm0"))
-    XCTAssertEqual(h.cpu.register(15), 14)
+    XCTAssertEqual(h.cpu.register(.r15), 14)
     XCTAssertEqual(h.cpu.cr2, 0x20_0000)
     XCTAssertEqual(h.read(0x1F_FFF8), 0x1111, "the first half was not written")
   }
@@ -135,7 +135,7 @@ final class SIMDMoveTests: XCTestCase {
       ("movdqu xmm0, [rsi]; pxor xmm0, xmm0", asm("movdqu xmm0, [rsi]; pxor xmm0, xmm0"), (UInt64(0), UInt64(0))),
     ] {
       h.run(code)
-      XCTAssertEqual(h.cpu.register(15), 0, text)
+      XCTAssertEqual(h.cpu.register(.r15), 0, text)
       XCTAssertEqual(xmm(h, 0).0, expected.0, text)
       XCTAssertEqual(xmm(h, 0).1, expected.1, text)
     }
@@ -147,7 +147,7 @@ final class SIMDMoveTests: XCTestCase {
     h.cpu.rsi = source
     h.cpu.rdi = target
     h.run(asm("fninit; movq mm0, rax; movq mm1, mm0; movq [rdi], mm1; movq mm2, [rsi]; pxor mm2, mm0; movd ebx, mm2"))
-    XCTAssertEqual(h.cpu.register(15), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0)
     XCTAssertEqual(h.read(target), 0x0102_0304_0506_0708)
     XCTAssertEqual(h.cpu.rbx, (pattern.0 ^ 0x0102_0304_0506_0708) & 0xFFFF_FFFF)
     XCTAssertEqual(h.cpu.fpu.x87[3], 0xFFFF, "an MMX write sets the exponent bits to all ones")
@@ -175,7 +175,7 @@ final class SIMDMoveTests: XCTestCase {
       if !osfxsr { h.cpu.cr4 &= ~ControlBit.osfxsr }
       h.cpu.cr0 |= cr0
       h.run(code)
-      XCTAssertEqual(h.cpu.register(15), UInt64(vector), "\(text) with CR0 bits \(cr0)")
+      XCTAssertEqual(h.cpu.register(.r15), UInt64(vector), "\(text) with CR0 bits \(cr0)")
     }
   }
 
@@ -187,7 +187,7 @@ final class SIMDMoveTests: XCTestCase {
     XCTAssertEqual(h.read(target + 4, size: 4), 0x7F80)
     h.memory.write(target, size: 4, value: 0x1_1F80)
     h.run(asm("ldmxcsr [rdi]"))
-    XCTAssertEqual(h.cpu.register(15), 13, "a reserved MXCSR bit is #GP(0)")
+    XCTAssertEqual(h.cpu.register(.r15), 13, "a reserved MXCSR bit is #GP(0)")
     XCTAssertEqual(h.cpu.fpu.mxcsr, 0x7F80)
   }
 }

@@ -110,7 +110,7 @@ final class SSEOracleTests: XCTestCase {
       for _ in 0..<300 {
         var state = [UInt64](repeating: 0, count: SSEState.count)
         for r in 0..<16 { state[r] = operands.rng.operand() }
-        state[Reg.rsp] = 0
+        state[Reg.rsp.rawValue] = 0
         let flagsIn = (operands.rng.next() & statusFlags) | 0x202
         state[SSEState.flags] = flagsIn
         for k in 0..<16 { (state[SSEState.xmm + 2 * k], state[SSEState.xmm + 2 * k + 1]) = operands.vector(kind) }
@@ -124,14 +124,14 @@ final class SSEOracleTests: XCTestCase {
         for k in stride(from: 0, to: 8, by: 2) { (memory[k], memory[k + 1]) = operands.vector(kind) }
 
         var expected = state
-        expected[Reg.rsi] = UInt64(UInt(bitPattern: native.data))
-        expected[Reg.rdi] = expected[Reg.rsi] + 16
+        expected[Reg.rsi.rawValue] = UInt64(UInt(bitPattern: native.data))
+        expected[Reg.rdi.rawValue] = expected[Reg.rsi.rawValue] + 16
         memory.withUnsafeBytes { native.data.copyMemory(from: $0.baseAddress!, byteCount: 64) }
         native.run(bytes, &expected)
         let nativeMemory = (0..<8).map { native.data.load(fromByteOffset: 8 * $0, as: UInt64.self) }
 
         for (k, v) in memory.enumerated() { h.memory.write(Harness.data + UInt64(8 * k), size: 8, value: v) }
-        for r in 0..<16 { h.cpu.setRegister(r, state[r]) }
+        for r in Reg.allCases { h.cpu.setRegister(r, state[r.rawValue]) }
         h.cpu.rsi = Harness.data
         h.cpu.rdi = Harness.data + 16
         h.cpu.rsp = Harness.stackTop
@@ -146,8 +146,8 @@ final class SSEOracleTests: XCTestCase {
         var mismatch: [String] = []
         func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
         if reason != .halted { mismatch.append("stopped with \(reason)") }
-        for r in 0..<16 where r != Reg.rsp && r != Reg.rsi && r != Reg.rdi && h.cpu.register(r) != expected[r] {
-          mismatch.append("r\(r)=\(hex(h.cpu.register(r))) want \(hex(expected[r]))")
+        for r in Reg.allCases where ![.rsp, .rsi, .rdi].contains(r) && h.cpu.register(r) != expected[r.rawValue] {
+          mismatch.append("\(r)=\(hex(h.cpu.register(r))) want \(hex(expected[r.rawValue]))")
         }
         if h.cpu.rflags & statusFlags != expected[SSEState.flags] & statusFlags {
           mismatch.append(

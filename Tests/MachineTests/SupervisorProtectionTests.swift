@@ -27,14 +27,14 @@ final class SupervisorProtectionTests: XCTestCase {
     h.run(asm("stac; mov rbx, [rax]; clac; mov rcx, [rax]"))
     XCTAssertEqual(h.cpu.rbx, 0x55, "AC=1: allowed")
     XCTAssertEqual(h.cpu.rcx, 0x77, "AC=0: the load faulted")
-    XCTAssertEqual(h.cpu.register(15), 1, "#PF: present, supervisor read")
+    XCTAssertEqual(h.cpu.register(.r15), 1, "#PF: present, supervisor read")
   }
 
   func testSMEPForbidsExecutingUserPages() {
     let h = makeHarness()
     h.memory.write([0x90, 0xF4], at: 0x20_0000)
     h.run(asm("jmp rax"))
-    XCTAssertEqual(h.cpu.register(15), 0x11, "#PF: present, instruction fetch")
+    XCTAssertEqual(h.cpu.register(.r15), 0x11, "#PF: present, instruction fetch")
     XCTAssertEqual(h.cpu.cr2, 0x20_0000)
   }
 
@@ -46,6 +46,6 @@ final class SupervisorProtectionTests: XCTestCase {
     h.memory.write(Harness.tssBase + 4, size: 8, value: 0x70000)
     h.memory.write(asm("stac"), at: 0x30000)
     h.run(asm("push 0x2b; push 0x38000; push 0x2; push 0x23; push 0x30000; iretq"))
-    XCTAssertEqual(h.cpu.register(15), 6)
+    XCTAssertEqual(h.cpu.register(.r15), 6)
   }
 }

@@ -15,7 +15,7 @@ final class SysenterTests: XCTestCase {
     h.memory.write(asm("mov r15, rsp; hlt"), at: handler)
     h.cpu.rflags |= Flag.if
     h.run(asm("sysenter"))
-    XCTAssertEqual(h.cpu.register(15), 0x70000)
+    XCTAssertEqual(h.cpu.register(.r15), 0x70000)
     XCTAssertEqual(h.cpu.segment(Seg.cs).selector, 0x08)
     XCTAssertEqual(h.cpu.segment(Seg.ss).selector, 0x10)
     XCTAssertEqual(h.cpu.rflags & Flag.if, 0, "IF cleared")
@@ -41,6 +41,6 @@ final class SysenterTests: XCTestCase {
     h.setGate64(13, handler: handler)
     h.memory.write(asm("mov r15, 13; hlt"), at: handler)
     h.run(asm("sysenter"))
-    XCTAssertEqual(h.cpu.register(15), 13)
+    XCTAssertEqual(h.cpu.register(.r15), 13)
   }
 }

@@ -26,15 +26,15 @@ final class SystemCallSingleStepTests: XCTestCase {
     let h = machine()
     h.cpu.sfmask = Flag.tf
     h.run(asm("pushfq; or qword ptr [rsp], 0x100; popfq; syscall"))
-    XCTAssertEqual(h.cpu.register(15), 1, "the kernel ran")
-    XCTAssertEqual(h.cpu.register(14), 0, "no #DB")
+    XCTAssertEqual(h.cpu.register(.r15), 1, "the kernel ran")
+    XCTAssertEqual(h.cpu.register(.r14), 0, "no #DB")
   }
 
   func testSyscallThatKeepsTFTrapsAtTheTarget() {
     let h = machine()
     h.cpu.sfmask = 0
     h.run(asm("pushfq; or qword ptr [rsp], 0x100; popfq; syscall"))
-    XCTAssertEqual(h.cpu.register(14), target, "#DB before the target's first instruction")
+    XCTAssertEqual(h.cpu.register(.r14), target, "#DB before the target's first instruction")
   }
 
   func testSysretThatLoadsTFTrapsRightAfterIt() {
@@ -42,9 +42,9 @@ final class SystemCallSingleStepTests: XCTestCase {
     let user = Harness.code + 0x400
     h.memory.write([0x90, 0x90, 0xF4], at: user)
     h.cpu.rcx = user
-    h.cpu.setRegister(11, Flag.reserved1 | Flag.tf)
+    h.cpu.setRegister(.r11, Flag.reserved1 | Flag.tf)
     h.run(asm("sysretq"))
-    XCTAssertEqual(h.cpu.register(14), user, "#DB before the first user instruction")
-    XCTAssertEqual(h.cpu.register(13), 0x23, "in user code")
+    XCTAssertEqual(h.cpu.register(.r14), user, "#DB before the first user instruction")
+    XCTAssertEqual(h.cpu.register(.r13), 0x23, "in user code")
   }
 }

@@ -25,7 +25,7 @@ final class TransactionTests: XCTestCase {
       asm(
         "mov eax, -1; xbegin 1f; mov qword ptr [rsi], 42; xtest; setnz bl; xend; xtest; setz cl; jmp 2f; 1: mov edx, 1; 2: nop"
       ))
-    XCTAssertEqual(h.cpu.register(15), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0)
     XCTAssertEqual(h.cpu.rax, 0xFFFF_FFFF, "XBEGIN leaves EAX alone when the transaction starts")
     XCTAssertEqual(h.cpu.rbx & 0xFF, 1, "ZF clear inside")
     XCTAssertEqual(h.cpu.rcx & 0xFF, 1, "ZF set outside")
@@ -53,13 +53,13 @@ final class TransactionTests: XCTestCase {
     h.cpu.cr2 = 0x1234
     h.cpu.rdi = 0x4000_0000  // beyond the identity map: #PF
     h.run(asm("xbegin 1f; mov qword ptr [rsi], 42; mov rax, qword ptr [rdi]; xend; 1: nop"))
-    XCTAssertEqual(h.cpu.register(15), 0, "no #PF handler ran")
+    XCTAssertEqual(h.cpu.register(.r15), 0, "no #PF handler ran")
     XCTAssertEqual(h.cpu.rax, 0)
     XCTAssertEqual(h.cpu.cr2, 0x1234, "CR2 as before")
     XCTAssertEqual(h.read(Harness.data), 0x1111)
     let b = machine()
     b.run(asm("xbegin 1f; int3; xend; 1: nop"))
-    XCTAssertEqual(b.cpu.register(15), 0)
+    XCTAssertEqual(b.cpu.register(.r15), 0)
     XCTAssertEqual(b.cpu.rax, UInt64(AbortStatus.debug), "#BP inside: the debug status")
   }
 
@@ -88,7 +88,7 @@ final class TransactionTests: XCTestCase {
       h.cpu.rax = 0x10
       h.run(code)
       XCTAssertEqual(h.cpu.rax, 0, name)
-      XCTAssertEqual(h.cpu.register(15), 0, name)
+      XCTAssertEqual(h.cpu.register(.r15), 0, name)
     }
     let h = machine()
     h.run(asm("mov eax, -1; xbegin 1f; add eax, 1; lea rbx, [rax + 4]; rep stosb; xend; 1: nop"))
@@ -100,7 +100,7 @@ final class TransactionTests: XCTestCase {
     let h = machine()
     h.run(asm("xabort 3; mov ecx, 1; xend"))
     XCTAssertEqual(h.cpu.rcx, 1)
-    XCTAssertEqual(h.cpu.register(15), 13)
+    XCTAssertEqual(h.cpu.register(.r15), 13)
   }
 
   func testAStoreIntoRunningCodeIsUndoneWithTheCode() {
@@ -110,14 +110,14 @@ final class TransactionTests: XCTestCase {
       asm(
         "call 3f; mov r8, rax; xbegin 1f; mov byte ptr [rip + 3f + 1], 2; call 3f; mov r9, rax; xabort 0; 1: call 3f; mov r10, rax; jmp 4f; 3: mov eax, 1; ret; 4: nop"
       ))
-    XCTAssertEqual(h.cpu.register(8), 1)
-    XCTAssertEqual(h.cpu.register(10), 1, "the patched code is gone after the abort")
+    XCTAssertEqual(h.cpu.register(.r8), 1)
+    XCTAssertEqual(h.cpu.register(.r10), 1, "the patched code is gone after the abort")
     let c = machine()
     c.run(
       asm(
         "call 3f; xbegin 1f; mov byte ptr [rip + 3f + 1], 2; xend; 1: call 3f; mov r10, rax; jmp 4f; 3: mov eax, 1; ret; 4: nop"
       ))
-    XCTAssertEqual(c.cpu.register(10), 2, "committed, the patch stays")
+    XCTAssertEqual(c.cpu.register(.r10), 2, "committed, the patch stays")
   }
 
   func testTheNextDeviceEventAbortsATransactionThatWouldRunPastIt() {
@@ -176,14 +176,14 @@ final class TransactionTests: XCTestCase {
     h.cpu.rcx = UInt64(MSR.tsxControl)
     h.cpu.rax = 4
     h.run(asm("wrmsr"))
-    XCTAssertEqual(h.cpu.register(15), 13, "reserved bits")
+    XCTAssertEqual(h.cpu.register(.r15), 13, "reserved bits")
     let amd = machine(vendor: .amd)
     amd.run(asm("xbegin 1f; 1: nop"))
-    XCTAssertEqual(amd.cpu.register(15), 6, "no RTM on the AMD model")
+    XCTAssertEqual(amd.cpu.register(.r15), 6, "no RTM on the AMD model")
     let msr = machine(vendor: .amd)
     msr.cpu.rcx = UInt64(MSR.tsxControl)
     msr.run(asm("rdmsr"))
-    XCTAssertEqual(msr.cpu.register(15), 13)
+    XCTAssertEqual(msr.cpu.register(.r15), 13)
     XCTAssertEqual(amd.cpu.cpuid(leaf: 7, subleaf: 0).1 & (1 << 11), 0)
   }
 
@@ -193,7 +193,7 @@ final class TransactionTests: XCTestCase {
     h.run(asm("mov dr6, rax; mov rbx, dr6"))
     XCTAssertEqual(h.cpu.rbx, 0xFFFE_0FF0, "bit 16 written as 0")
     h.run([0xF1])  // INT1 (ICEBP)
-    XCTAssertEqual(h.cpu.register(15), 1)
+    XCTAssertEqual(h.cpu.register(.r15), 1)
     XCTAssertEqual(h.cpu.debugRegs[6] & CPU.dr6RTM, CPU.dr6RTM)
   }
 }

@@ -18,7 +18,7 @@ final class UserModeInstructionPreventionTests: XCTestCase {
     h.memory.write(asm("mov r15, 0x80; hlt"), at: handler + 0x400)
     h.memory.write(user + asm("int 0x80"), at: 0x30000)
     h.run(asm("push 0x2b; push 0x38000; push 0x2; push 0x23; push 0x30000; iretq"))
-    return h.cpu.register(15)
+    return h.cpu.register(.r15)
   }
 
   func testTheFiveStoresFaultAtCPL3OnlyWithUMIP() {

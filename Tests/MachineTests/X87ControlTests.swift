@@ -23,7 +23,7 @@ final class X87ControlTests: XCTestCase {
     h.cpu.rdi = area
     h.run(
       asm("fninit; fnstcw [rdi]; fnstsw [rdi + 2]; mov word ptr [rdi + 4], 0x27F; fldcw [rdi + 4]; fnstcw [rdi + 6]"))
-    XCTAssertEqual(h.cpu.register(15), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0)
     XCTAssertEqual(h.read(area, size: 2), 0x037F)
     XCTAssertEqual(h.read(area + 2, size: 2), 0)
     XCTAssertEqual(h.read(area + 6, size: 2), 0x027F)
@@ -38,7 +38,7 @@ final class X87ControlTests: XCTestCase {
     h.memory.write(area + 24, size: 4, value: 0x1F80)
     h.cpu.rdi = area
     h.run(asm("fxrstor [rdi]"))
-    XCTAssertEqual(h.cpu.register(15), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0)
   }
 
   func testUnmaskingAPendingFlagRaisesMFAtTheNextWaitingInstruction() {
@@ -46,17 +46,17 @@ final class X87ControlTests: XCTestCase {
     load(h, control: 0x037F, status: 0x0001)  // IE set, masked: nothing pending
     h.cpu.rdi = area + 0x100
     h.run(asm("fwait; fnstsw ax; mov word ptr [rdi], 0x37E; fldcw [rdi]; fnstsw [rdi + 2]"))
-    XCTAssertEqual(h.cpu.register(15), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0)
     XCTAssertEqual(h.cpu.rax & 0xFFFF, 0x0001)
     XCTAssertEqual(h.read(area + 0x102, size: 2), 0x8081, "unmasking IE sets ES and B")
     h.run(asm("fwait"))
-    XCTAssertEqual(h.cpu.register(15), 16, "FWAIT with a pending exception is #MF")
-    h.cpu.setRegister(15, 0)
+    XCTAssertEqual(h.cpu.register(.r15), 16, "FWAIT with a pending exception is #MF")
+    h.cpu.setRegister(.r15, 0)
     h.run(asm("movq mm0, mm1"))
-    XCTAssertEqual(h.cpu.register(15), 16, "so is an MMX instruction")
-    h.cpu.setRegister(15, 0)
+    XCTAssertEqual(h.cpu.register(.r15), 16, "so is an MMX instruction")
+    h.cpu.setRegister(.r15, 0)
     h.run(asm("fnclex; fwait; movq mm0, mm1; fnstsw ax"))
-    XCTAssertEqual(h.cpu.register(15), 0, "FNCLEX clears it")
+    XCTAssertEqual(h.cpu.register(.r15), 0, "FNCLEX clears it")
     XCTAssertEqual(h.cpu.rax & 0xFFFF, 0)
   }
 
@@ -68,7 +68,7 @@ final class X87ControlTests: XCTestCase {
     h.cpu.rdi = area
     h.memory.write(area + 0x300, size: 4, value: 0x3F80)
     h.run(asm("fninit; movq mm3, rax; ldmxcsr [rdi + 0x300]; fxsave [rdi]"))
-    XCTAssertEqual(h.cpu.register(15), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0)
     XCTAssertEqual(h.read(area, size: 2), 0x037F, "FCW")
     XCTAssertEqual(h.read(area + 2, size: 2), 0, "FSW: TOP 0 after the MMX move")
     XCTAssertEqual(h.read(area + 4, size: 1), 0xFF, "abridged FTW")
@@ -81,7 +81,7 @@ final class X87ControlTests: XCTestCase {
     for k in 0..<32 { fpu.xmm[k] = 0 }
     fpu.mxcsr = 0x1F80
     h.run(asm("fxrstor [rdi]"))
-    XCTAssertEqual(h.cpu.register(15), 0)
+    XCTAssertEqual(h.cpu.register(.r15), 0)
     XCTAssertEqual(fpu.xmm[31], 0x1000 + 31)
     XCTAssertEqual(fpu.mxcsr, 0x3F80)
     XCTAssertEqual(fpu.mmx(3), 0x5555_6666_7777_8888)
@@ -102,18 +102,18 @@ final class X87ControlTests: XCTestCase {
     let h = machine()
     h.cpu.rdi = area + 8
     h.run(asm("fxsave [rdi]"))
-    XCTAssertEqual(h.cpu.register(15), 13, "a misaligned image is #GP(0)")
-    h.cpu.setRegister(15, 0)
+    XCTAssertEqual(h.cpu.register(.r15), 13, "a misaligned image is #GP(0)")
+    h.cpu.setRegister(.r15, 0)
     load(h, control: 0x037F, status: 0)
     h.memory.write(area + 24, size: 4, value: 0x1_0000)  // a reserved MXCSR bit
     h.memory.write(area, size: 2, value: 0x0123)
     h.cpu.rdi = area
     h.run(asm("fxrstor [rdi]"))
-    XCTAssertEqual(h.cpu.register(15), 13)
+    XCTAssertEqual(h.cpu.register(.r15), 13)
     XCTAssertEqual(h.cpu.fpu.control, 0x037F, "a refused image changes nothing")
-    h.cpu.setRegister(15, 0)
+    h.cpu.setRegister(.r15, 0)
     h.cpu.cr0 |= ControlBit.ts
     h.run(asm("fxsave [rdi]"))
-    XCTAssertEqual(h.cpu.register(15), 7, "CR0.TS: #NM")
+    XCTAssertEqual(h.cpu.register(.r15), 7, "CR0.TS: #NM")
   }
 }

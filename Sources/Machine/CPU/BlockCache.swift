@@ -92,7 +92,7 @@ extension CPU {
   /// at an opcode this core does not implement, or RIP is at a debugger breakpoint.
   @inline(always)
   func currentBlock() throws(Fault) -> (UnsafeMutablePointer<BlockHeader>, UnsafeMutablePointer<Instruction>)? {
-    let linearRIP = linear(Seg.cs, rip)
+    let linearRIP = linear(Seg.cs.rawValue, rip)
     let phys: UInt64
     if linearRIP >> 12 == fetchLinearPage {
       phys = fetchPhysicalPage | (linearRIP & 0xFFF)
@@ -181,7 +181,7 @@ extension CPU {
         // it, so a call to a small function or a jump back over a loop costs no lookup. Every
         // instruction of the block is still on its page, which its generation covers.
         guard inst.handler == .jmp || inst.handler == .call8 else { break }
-        let target = self.linear(Seg.cs, inst.immediate)
+        let target = self.linear(Seg.cs.rawValue, inst.immediate)
         if target >> 12 != linear >> 12 { break }
         address = target
         next = inst.immediate

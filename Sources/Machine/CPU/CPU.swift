@@ -349,10 +349,10 @@ public final class CPU {
 
   // MARK: Register access
 
-  /// Reads a general register by number (64 bits).
-  public func register(_ r: Int) -> UInt64 { regs[r] }
-  /// Writes a general register by number (64 bits).
-  public func setRegister(_ r: Int, _ value: UInt64) { regs[r] = value }
+  /// Reads a general register (64 bits).
+  public func register(_ r: Reg) -> UInt64 { regs[r] }
+  /// Writes a general register (64 bits).
+  public func setRegister(_ r: Reg, _ value: UInt64) { regs[r] = value }
 
   /// RAX.
   public var rax: UInt64 {
@@ -395,12 +395,12 @@ public final class CPU {
     set { regs[7] = newValue }
   }
 
-  /// A segment register (numbered by ``Seg``) with its hidden descriptor cache.
-  public func segment(_ s: Int) -> SegmentRegister { segments[s] }
+  /// A segment register with its hidden descriptor cache.
+  public func segment(_ s: Seg) -> SegmentRegister { segments[s] }
   /// Replaces a segment register including its hidden part (loader and tests; guests use MOV/far jumps).
-  public func setSegment(_ s: Int, _ value: SegmentRegister) {
+  public func setSegment(_ s: Seg, _ value: SegmentRegister) {
     segments[s] = value
-    if s == Seg.cs { updateMode() }
+    if s == .cs { updateMode() }
   }
 
   /// Reads `size` bytes of register `r`; byte registers 4..7 mean AH..BH unless a REX prefix is present

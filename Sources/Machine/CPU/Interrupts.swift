@@ -17,7 +17,8 @@ extension CPU {
       // Strict mode stops where the instruction would have raised #UD, after its #NM checks.
       let length = instructionLength() ?? 1
       exit = .unimplementedOpcode(
-        bytes: (0..<length).map { UInt8(peek(linear: linear(Seg.cs, rip &+ UInt64($0)), size: 1) ?? 0) }, rip: rip)
+        bytes: (0..<length).map { UInt8(peek(linear: linear(Seg.cs.rawValue, rip &+ UInt64($0)), size: 1) ?? 0) },
+        rip: rip)
       exitPending = true
       endSlice()
       return

@@ -1,58 +1,78 @@
 // Register names and the segment descriptor cache (SDM Vol. 3A 3.4.3: the hidden part of a segment register).
 
-/// General-purpose register numbers as encoded in ModRM/REX (SDM Vol. 2A 2.1.5, 2.2.1.2).
-public enum Reg {
+/// The general-purpose registers; the raw value is the number ModRM and REX encode (SDM Vol. 2A 2.1.5,
+/// 2.2.1.2), which decoded instructions carry.
+public enum Reg: Int, CaseIterable, Sendable {
   /// Register 0, RAX: the accumulator; also the implicit operand of MUL, DIV, string stores and CPUID.
-  public static let rax = 0
+  case rax = 0
   /// Register 1, RCX: the counter of REP, LOOP and shifts by CL.
-  public static let rcx = 1
+  case rcx = 1
   /// Register 2, RDX: the high half of MUL and DIV results; the port of IN and OUT by DX.
-  public static let rdx = 2
+  case rdx = 2
   /// Register 3, RBX: the base register.
-  public static let rbx = 3
+  case rbx = 3
   /// Register 4, RSP: the stack pointer.
-  public static let rsp = 4
+  case rsp = 4
   /// Register 5, RBP: the frame pointer.
-  public static let rbp = 5
+  case rbp = 5
   /// Register 6, RSI: the source index of string instructions.
-  public static let rsi = 6
+  case rsi = 6
   /// Register 7, RDI: the destination index of string instructions.
-  public static let rdi = 7
+  case rdi = 7
   /// Register 8, R8 (reached with a REX prefix bit).
-  public static let r8 = 8
+  case r8 = 8
   /// Register 9, R9 (reached with a REX prefix bit).
-  public static let r9 = 9
+  case r9 = 9
   /// Register 10, R10 (reached with a REX prefix bit).
-  public static let r10 = 10
+  case r10 = 10
   /// Register 11, R11 (reached with a REX prefix bit).
-  public static let r11 = 11
+  case r11 = 11
   /// Register 12, R12 (reached with a REX prefix bit).
-  public static let r12 = 12
+  case r12 = 12
   /// Register 13, R13 (reached with a REX prefix bit).
-  public static let r13 = 13
+  case r13 = 13
   /// Register 14, R14 (reached with a REX prefix bit).
-  public static let r14 = 14
+  case r14 = 14
   /// Register 15, R15 (reached with a REX prefix bit).
-  public static let r15 = 15
+  case r15 = 15
 }
 
-/// Segment register numbers as encoded in instructions (SDM Vol. 2A 3.1.1.1 "Sreg").
-public enum Seg {
+/// The segment registers; the raw value is the number instructions encode (SDM Vol. 2A 3.1.1.1 "Sreg").
+public enum Seg: Int, CaseIterable, Sendable {
   /// Segment register 0, ES: the destination segment of string instructions.
-  public static let es = 0
+  case es = 0
   /// Segment register 1, CS: the code segment; its attributes give the mode (L, D) and the CPL.
-  public static let cs = 1
+  case cs = 1
   /// Segment register 2, SS: the stack segment.
-  public static let ss = 2
+  case ss = 2
   /// Segment register 3, DS: the default data segment.
-  public static let ds = 3
+  case ds = 3
   /// Segment register 4, FS: a data segment whose base, in 64-bit mode, is IA32_FS_BASE (thread-local storage).
-  public static let fs = 4
+  case fs = 4
   /// Segment register 5, GS: a data segment whose base, in 64-bit mode, is IA32_GS_BASE (per-CPU data; SWAPGS).
-  public static let gs = 5
-  /// Not a segment register: a slot whose base is always 0, for accesses that add no segment base
-  /// (DS, ES, SS and CS in 64-bit mode).
+  case gs = 5
+}
+
+extension Seg {
+  /// Not a segment register: the slot after GS, whose base is always 0, for accesses that add no
+  /// segment base (DS, ES, SS and CS in 64-bit mode). Instructions name segments by number.
   static let none = 6
+}
+
+extension UnsafeMutablePointer where Pointee == UInt64 {
+  /// A general register by name, in the register file (`CPU.regs`, indexed by encoding number).
+  subscript(_ r: Reg) -> UInt64 {
+    @inline(__always) get { self[r.rawValue] }
+    @inline(__always) nonmutating set { self[r.rawValue] = newValue }
+  }
+}
+
+extension UnsafeMutablePointer where Pointee == SegmentRegister {
+  /// A segment register by name (`CPU.segments`, indexed by encoding number).
+  subscript(_ s: Seg) -> SegmentRegister {
+    @inline(__always) get { self[s.rawValue] }
+    @inline(__always) nonmutating set { self[s.rawValue] = newValue }
+  }
 }
 
 /// A segment register: the visible selector and the descriptor fields the CPU caches when it is loaded.

@@ -136,7 +136,7 @@ extension CPU {
   /// The cached block at RIP when RIP is on the page of the last fetch (the lookup's fast path).
   @inline(always)
   func cachedBlock() -> (UnsafeMutablePointer<BlockHeader>, UnsafeMutablePointer<Instruction>)? {
-    let linearRIP = linear(Seg.cs, rip)
+    let linearRIP = linear(Seg.cs.rawValue, rip)
     guard linearRIP >> 12 == fetchLinearPage else { return nil }
     return cachedBlock(phys: fetchPhysicalPage | (linearRIP & 0xFFF))
   }
@@ -150,7 +150,7 @@ extension CPU {
 
   /// Decodes the instruction at the current RIP without executing it (tests, disassembly cross-checks).
   func decodeCurrent() throws(Fault) -> Instruction {
-    var bytes = LinearInstructionBytes(cpu: self, address: linear(Seg.cs, rip), user: cpl == 3, keep: false)
+    var bytes = LinearInstructionBytes(cpu: self, address: linear(Seg.cs.rawValue, rip), user: cpl == 3, keep: false)
     return try decode(&bytes, rip: rip)
   }
 

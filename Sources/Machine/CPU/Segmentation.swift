@@ -41,20 +41,20 @@ extension CPU {
       return
     }
     if mode == .virtual8086 {
-      segments[s] = virtual8086Segment(selector, code: s == Seg.cs)
+      segments[s] = virtual8086Segment(selector, code: s == Seg.cs.rawValue)
       return
     }
     let rpl = Int(selector & 3)
     if selector & 0xFFFC == 0 {
       // A null selector makes the register unusable; SS may be null only in 64-bit mode below CPL 3.
-      if s == Seg.ss && !(mode == .long64 && cpl != 3 && rpl == cpl) { throw Fault.gp(0) }
+      if s == Seg.ss.rawValue && !(mode == .long64 && cpl != 3 && rpl == cpl) { throw Fault.gp(0) }
       segments[s] = SegmentRegister(selector: selector, base: 0, limit: 0, attributes: 0)
       return
     }
     let d = try readDescriptor(selector)
     let code = UInt32(selector & 0xFFFC)
     if d.isSystem { throw Fault.gp(code) }
-    if s == Seg.ss {
+    if s == Seg.ss.rawValue {
       if d.isCode || !d.isReadableOrWritable || rpl != cpl || d.dpl != cpl { throw Fault.gp(code) }
       if !d.isPresent { throw Fault.ss(code) }
     } else {

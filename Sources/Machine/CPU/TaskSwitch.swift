@@ -96,7 +96,7 @@ extension CPU {
     for s in 0..<6 { segments[s].selector = newSelectors[s] }
     try loadSystemSegment(newLDT, taskRegister: false)
     if newFlags & Flag.vm != 0 {
-      for s in 0..<6 { segments[s] = virtual8086Segment(newSelectors[s], code: s == Seg.cs) }
+      for s in 0..<6 { segments[s] = virtual8086Segment(newSelectors[s], code: s == Seg.cs.rawValue) }
       updateMode()
     } else {
       try loadProtectedModeSegments(newSelectors)
@@ -115,13 +115,13 @@ extension CPU {
   /// The incoming task's CS (deciding the CPL), then its data and stack segments, with their checks;
   /// a failing check is #TS with the selector.
   func loadProtectedModeSegments(_ newSelectors: [UInt16]) throws(Fault) {
-    let cs = newSelectors[Seg.cs]
+    let cs = newSelectors[Seg.cs.rawValue]
     if cs & 0xFFFC == 0 { throw Fault.ts(UInt32(cs & 0xFFFC)) }
     let csDescriptor = try readDescriptor(cs)
     if !csDescriptor.isCode { throw Fault.ts(UInt32(cs & 0xFFFC)) }
     if !csDescriptor.isPresent { throw Fault.np(UInt32(cs & 0xFFFC)) }
     setCodeSegment(cs, descriptor: csDescriptor, cpl: Int(cs & 3))
-    for s in [Seg.ss, Seg.es, Seg.ds, Seg.fs, Seg.gs] {
+    for s in [Seg.ss, Seg.es, Seg.ds, Seg.fs, Seg.gs].map(\.rawValue) {
       do throws(Fault) {
         try loadSegment(s, newSelectors[s])
       } catch {

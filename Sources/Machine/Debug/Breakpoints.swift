@@ -23,12 +23,12 @@ extension CPU {
   /// The next instruction runs even if it sits at a breakpoint: resuming from a breakpoint stop must
   /// not stop at the same place again.
   public func resumeOverBreakpoint() {
-    breakpointResume = (instructionsRetired, linear(Seg.cs, rip))
+    breakpointResume = (instructionsRetired, linear(Seg.cs.rawValue, rip))
   }
 
   /// True when RIP is at a breakpoint that the next instruction would stop at.
   public var isAtBreakpoint: Bool {
-    let here = linear(Seg.cs, rip)
+    let here = linear(Seg.cs.rawValue, rip)
     if let resume = breakpointResume, resume.instructions == instructionsRetired, resume.linear == here {
       return false
     }

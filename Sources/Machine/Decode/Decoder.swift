@@ -36,12 +36,12 @@ enum Decoder {
       case 0xF0: inst.lock = true
       case 0xF2: inst.rep = 2
       case 0xF3: inst.rep = 1
-      case 0x26: segmentOverride = UInt8(Seg.es)
-      case 0x2E: segmentOverride = UInt8(Seg.cs)
-      case 0x36: segmentOverride = UInt8(Seg.ss)
-      case 0x3E: segmentOverride = UInt8(Seg.ds)
-      case 0x64: segmentOverride = UInt8(Seg.fs)
-      case 0x65: segmentOverride = UInt8(Seg.gs)
+      case 0x26: segmentOverride = UInt8(Seg.es.rawValue)
+      case 0x2E: segmentOverride = UInt8(Seg.cs.rawValue)
+      case 0x36: segmentOverride = UInt8(Seg.ss.rawValue)
+      case 0x3E: segmentOverride = UInt8(Seg.ds.rawValue)
+      case 0x64: segmentOverride = UInt8(Seg.fs.rawValue)
+      case 0x65: segmentOverride = UInt8(Seg.gs.rawValue)
       default:
         if is64 && b & 0xF0 == 0x40 {
           rexByte = b
@@ -177,7 +177,7 @@ enum Decoder {
     // Unsigned immediates: port numbers and imm8 shift/bit counts use the low byte only.
 
     if segmentOverride != 0xFF { inst.segment = segmentOverride }
-    inst.baseSegment = is64 && inst.segment < UInt8(Seg.fs) ? UInt8(Seg.none) : inst.segment
+    inst.baseSegment = is64 && inst.segment < UInt8(Seg.fs.rawValue) ? UInt8(Seg.none) : inst.segment
     if inst.lock && !(inst.hasMemory && shape.contains(.lockable)) { throw Fault.invalidOpcode }
     inst.length = UInt8(length)
 
@@ -226,7 +226,7 @@ enum Decoder {
     }
     inst.base = base
     inst.index = index
-    if base == 5 { inst.segment = UInt8(Seg.ss) }
+    if base == 5 { inst.segment = UInt8(Seg.ss.rawValue) }
   }
 
   /// 32/64-bit addressing forms with SIB and RIP-relative (SDM Vol. 2A 2.1.5 tables 2-2, 2-3; 2.2.1.6).
@@ -259,6 +259,6 @@ enum Decoder {
       inst.displacement = signExtend(try readImmediate(4, fetch), from: 4)
     }
     inst.base = base
-    if base == 4 || base == 5 { inst.segment = UInt8(Seg.ss) }
+    if base == 4 || base == 5 { inst.segment = UInt8(Seg.ss.rawValue) }
   }
 }

@@ -100,10 +100,10 @@ struct Instruction {
   var base: UInt8 = Instruction.noRegister
   var index: UInt8 = Instruction.noRegister
   var scale: UInt8 = 0
-  var segment: UInt8 = UInt8(Seg.ds)
+  var segment: UInt8 = UInt8(Seg.ds.rawValue)
   /// The segment whose base is added to the effective address: `segment`, or `Seg.none` in 64-bit mode
   /// where only FS and GS have a base (SDM Vol. 3A 3.2.4).
-  var baseSegment: UInt8 = UInt8(Seg.ds)
+  var baseSegment: UInt8 = UInt8(Seg.ds.rawValue)
   /// Where it may sit in a decoded block, from its opcode table row.
   var role: BlockRole = .inBlock
   /// Cycles this instruction costs (its opcode table row, Clock/CycleModel.swift).

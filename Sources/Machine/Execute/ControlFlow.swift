@@ -32,7 +32,7 @@ extension CPU {
     case .loop:
       let mask = sizeMask(Int(i.addrSize))
       let count = (regs[Reg.rcx] &- 1) & mask
-      writeReg(Reg.rcx, size: Int(i.addrSize), rex: false, count)
+      writeReg(Reg.rcx.rawValue, size: Int(i.addrSize), rex: false, count)
       var taken = count != 0
       if i.sub == 0 { taken = taken && !zero }  // LOOPNE
       if i.sub == 1 { taken = taken && zero }  // LOOPE
@@ -152,7 +152,7 @@ extension CPU {
       segments[Seg.ss] = SegmentRegister(selector: selector, base: 0, limit: 0, attributes: 0)
       return
     }
-    try loadSegment(Seg.ss, selector)
+    try loadSegment(Seg.ss.rawValue, selector)
   }
 
   /// IRET/IRETD/IRETQ (SDM Vol. 2A IRET pseudocode; Vol. 3A 6.14.3 for 64-bit mode).

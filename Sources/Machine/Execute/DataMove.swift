@@ -56,7 +56,7 @@ extension CPU {
       writeReg(0, size: size, rex: false, signExtend(readReg(0, size: half, rex: false), from: half) & sizeMask(size))
     case .cwd:
       let negative = readReg(0, size: size, rex: false) & signBit(size) != 0
-      writeReg(Reg.rdx, size: size, rex: false, negative ? sizeMask(size) : 0)
+      writeReg(Reg.rdx.rawValue, size: size, rex: false, negative ? sizeMask(size) : 0)
     case .xlat:
       var a = regs[Reg.rbx] &+ (regs[Reg.rax] & 0xFF)
       if i.addrSize == 4 { a &= 0xFFFF_FFFF } else if i.addrSize == 2 { a &= 0xFFFF }
@@ -81,7 +81,7 @@ extension CPU {
       // POP r/m computes a stack-relative address after incrementing RSP (SDM Vol. 2B POP).
       let mask = stackMask
       let sp = regs[Reg.rsp] & mask
-      let v = try read(Seg.ss, sp, size: size)
+      let v = try read(Seg.ss.rawValue, sp, size: size)
       let old = regs[Reg.rsp]
       regs[Reg.rsp] = (old & ~mask) | ((sp &+ UInt64(size)) & mask)
       do throws(Fault) {
@@ -97,14 +97,14 @@ extension CPU {
       let v = try peekStack(0, size: size)
       try loadSegment(Int(i.sub), UInt16(truncatingIfNeeded: v))
       _ = try pop(size: size)
-      if Int(i.sub) == Seg.ss { blockInterruptsForOneInstruction(debugTraps: true) }
+      if Int(i.sub) == Seg.ss.rawValue { blockInterruptsForOneInstruction(debugTraps: true) }
     case .pusha:
-      let sp = readReg(Reg.rsp, size: size, rex: false)
-      for r in 0..<8 { try push(r == Reg.rsp ? sp : readReg(r, size: size, rex: false), size: size) }
+      let sp = readReg(Reg.rsp.rawValue, size: size, rex: false)
+      for r in 0..<8 { try push(r == Reg.rsp.rawValue ? sp : readReg(r, size: size, rex: false), size: size) }
     case .popa:
       for r in (0..<8).reversed() {
         let v = try pop(size: size)
-        if r != Reg.rsp { writeReg(r, size: size, rex: false, v) }
+        if r != Reg.rsp.rawValue { writeReg(r, size: size, rex: false, v) }
       }
     case .enter:
       try enter(i)
@@ -112,7 +112,7 @@ extension CPU {
       let mask = stackMask
       regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | (regs[Reg.rbp] & mask)
       let v = try pop(size: size)
-      writeReg(Reg.rbp, size: size, rex: false, v)
+      writeReg(Reg.rbp.rawValue, size: size, rex: false, v)
     case .movES:
       // Sreg 6 and 7 do not exist (SDM Vol. 2A MOV: #UD); check before reading the array.
       if i.reg & 7 > 5 { throw Fault.invalidOpcode }
@@ -120,9 +120,9 @@ extension CPU {
       try writeRM(i, size: i.hasMemory ? 2 : size, v)
     case .movSE:
       let s = Int(i.reg & 7)
-      if s == Seg.cs || s > 5 { throw Fault.invalidOpcode }
+      if s == Seg.cs.rawValue || s > 5 { throw Fault.invalidOpcode }
       try loadSegment(s, UInt16(truncatingIfNeeded: try readRM(i, size: 2)))
-      if s == Seg.ss { blockInterruptsForOneInstruction(debugTraps: true) }
+      if s == Seg.ss.rawValue { blockInterruptsForOneInstruction(debugTraps: true) }
     case .lfp:
       guard i.hasMemory else { throw Fault.invalidOpcode }
       let ea = effectiveAddress(i)
@@ -141,19 +141,19 @@ extension CPU {
     let allocation = i.immediate & 0xFFFF
     let level = UInt64(i.immediate2 & 0x1F)
     let mask = stackMask
-    try push(readReg(Reg.rbp, size: size, rex: false), size: size)
+    try push(readReg(Reg.rbp.rawValue, size: size, rex: false), size: size)
     let frame = regs[Reg.rsp] & mask
     if level > 0 {
       var bp = regs[Reg.rbp]
       if level > 1 {
         for _ in 1..<level {
           bp = (bp &- UInt64(size)) & mask
-          try push(try read(Seg.ss, bp, size: size), size: size)
+          try push(try read(Seg.ss.rawValue, bp, size: size), size: size)
         }
       }
       try push(frame, size: size)
     }
-    writeReg(Reg.rbp, size: size, rex: false, frame)
+    writeReg(Reg.rbp.rawValue, size: size, rex: false, frame)
     regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | ((regs[Reg.rsp] &- allocation) & mask)
   }
 

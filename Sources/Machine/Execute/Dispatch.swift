@@ -293,13 +293,13 @@ extension CPU {
   @inline(always)
   func push64(_ v: UInt64) throws(Fault) {
     let sp = regs[Reg.rsp] &- 8
-    try storeLinear(sp, segment: UInt8(Seg.ss), v)
+    try storeLinear(sp, segment: UInt8(Seg.ss.rawValue), v)
     regs[Reg.rsp] = sp
   }
 
   @inline(always)
   func stackLoad(_ sp: UInt64) throws(Fault) -> UInt64 {
-    try loadLinear(sp, segment: UInt8(Seg.ss), UInt64.self)
+    try loadLinear(sp, segment: UInt8(Seg.ss.rawValue), UInt64.self)
   }
 
   // MARK: ALU forms (`kind` is the group-1 operation: 0 ADD, 1 OR, 4 AND, 5 SUB, 6 XOR, 7 CMP)

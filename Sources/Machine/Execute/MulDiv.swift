@@ -25,7 +25,7 @@ extension CPU {
         let bits = UInt64(size * 8)
         let p = lo
         writeReg(0, size: size, rex: false, p & sizeMask(size))
-        writeReg(Reg.rdx, size: size, rex: false, p >> bits)
+        writeReg(Reg.rdx.rawValue, size: size, rex: false, p >> bits)
         setMulFlags(p & sizeMask(size), size: size, overflow: p >> bits != 0)
       }
     case .imul1:
@@ -44,7 +44,7 @@ extension CPU {
           writeReg(0, size: 2, rex: false, p & 0xFFFF)
         } else {
           writeReg(0, size: size, rex: false, p & sizeMask(size))
-          writeReg(Reg.rdx, size: size, rex: false, (p >> bits) & sizeMask(size))
+          writeReg(Reg.rdx.rawValue, size: size, rex: false, (p >> bits) & sizeMask(size))
         }
         setMulFlags(p & sizeMask(size), size: size, overflow: signExtend(p, from: size) != p)
       }
@@ -75,11 +75,11 @@ extension CPU {
         }
       default:
         let bits = UInt64(size * 8)
-        let n = (readReg(Reg.rdx, size: size, rex: false) << bits) | readReg(0, size: size, rex: false)
+        let n = (readReg(Reg.rdx.rawValue, size: size, rex: false) << bits) | readReg(0, size: size, rex: false)
         let q = n / s
         if q > sizeMask(size) { throw Fault.divide }
         writeReg(0, size: size, rex: false, q)
-        writeReg(Reg.rdx, size: size, rex: false, n % s)
+        writeReg(Reg.rdx.rawValue, size: size, rex: false, n % s)
       }
     case .idiv:
       let s = Int64(bitPattern: signExtend(try readRM(i, size: size), from: size))
@@ -95,7 +95,7 @@ extension CPU {
         if size == 1 {
           n = Int64(Int16(truncatingIfNeeded: regs[Reg.rax]))
         } else {
-          let raw = (readReg(Reg.rdx, size: size, rex: false) << bits) | readReg(0, size: size, rex: false)
+          let raw = (readReg(Reg.rdx.rawValue, size: size, rex: false) << bits) | readReg(0, size: size, rex: false)
           n = Int64(bitPattern: signExtend(raw, from: size * 2))
         }
         if n == Int64.min && s == -1 { throw Fault.divide }
@@ -106,7 +106,7 @@ extension CPU {
           writeReg(0, size: 2, rex: false, ((UInt64(bitPattern: r) & 0xFF) << 8) | (UInt64(bitPattern: q) & 0xFF))
         } else {
           writeReg(0, size: size, rex: false, UInt64(bitPattern: q) & sizeMask(size))
-          writeReg(Reg.rdx, size: size, rex: false, UInt64(bitPattern: r) & sizeMask(size))
+          writeReg(Reg.rdx.rawValue, size: size, rex: false, UInt64(bitPattern: r) & sizeMask(size))
         }
       }
     default:

@@ -68,7 +68,7 @@ extension CPU {
   func push(_ v: UInt64, size: Int) throws(Fault) {
     let mask = stackMask
     let sp = (regs[Reg.rsp] &- UInt64(size)) & mask
-    try write(Seg.ss, sp, size: size, v)
+    try write(Seg.ss.rawValue, sp, size: size, v)
     regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | sp
   }
 
@@ -76,7 +76,7 @@ extension CPU {
   func pop(size: Int) throws(Fault) -> UInt64 {
     let mask = stackMask
     let sp = regs[Reg.rsp] & mask
-    let v = try read(Seg.ss, sp, size: size)
+    let v = try read(Seg.ss.rawValue, sp, size: size)
     regs[Reg.rsp] = (regs[Reg.rsp] & ~mask) | ((sp &+ UInt64(size)) & mask)
     return v
   }
@@ -84,7 +84,7 @@ extension CPU {
   /// Reads the stack `offset` bytes above the stack pointer without popping.
   func peekStack(_ offset: UInt64, size: Int) throws(Fault) -> UInt64 {
     let mask = stackMask
-    return try read(Seg.ss, (regs[Reg.rsp] &+ offset) & mask, size: size)
+    return try read(Seg.ss.rawValue, (regs[Reg.rsp] &+ offset) & mask, size: size)
   }
 
   /// Bits 63 to `bits` - 1 all equal (SDM Vol. 3A 3.3.7.1). The canonical tests below are the only

@@ -23,7 +23,7 @@ extension CPU {
       let count = regs[Reg.rcx] & addressMask
       if count == 0 { return }
       try stringIteration(i, size: size, step: step, mask: addressMask, source: source)
-      writeReg(Reg.rcx, size: Int(i.addrSize), rex: false, count &- 1)
+      writeReg(Reg.rcx.rawValue, size: Int(i.addrSize), rex: false, count &- 1)
       cycles &+= 1
       if i.op == .cmps || i.op == .scas {
         // REPE stops when ZF=0, REPNE when ZF=1.
@@ -59,37 +59,37 @@ extension CPU {
     switch i.op {
     case .movs:
       let v = try read(source, regs[Reg.rsi] & mask, size: size)
-      try write(Seg.es, regs[Reg.rdi] & mask, size: size, v)
-      advanceIndex(Reg.rsi, step, mask)
-      advanceIndex(Reg.rdi, step, mask)
+      try write(Seg.es.rawValue, regs[Reg.rdi] & mask, size: size, v)
+      advanceIndex(Reg.rsi.rawValue, step, mask)
+      advanceIndex(Reg.rdi.rawValue, step, mask)
     case .stos:
-      try write(Seg.es, regs[Reg.rdi] & mask, size: size, readReg(0, size: size, rex: false))
-      advanceIndex(Reg.rdi, step, mask)
+      try write(Seg.es.rawValue, regs[Reg.rdi] & mask, size: size, readReg(0, size: size, rex: false))
+      advanceIndex(Reg.rdi.rawValue, step, mask)
     case .lods:
       let v = try read(source, regs[Reg.rsi] & mask, size: size)
       writeReg(0, size: size, rex: false, v)
-      advanceIndex(Reg.rsi, step, mask)
+      advanceIndex(Reg.rsi.rawValue, step, mask)
     case .cmps:
       let a = try read(source, regs[Reg.rsi] & mask, size: size)
-      let b = try read(Seg.es, regs[Reg.rdi] & mask, size: size)
+      let b = try read(Seg.es.rawValue, regs[Reg.rdi] & mask, size: size)
       _ = alu(7, a, b, size: size)
-      advanceIndex(Reg.rsi, step, mask)
-      advanceIndex(Reg.rdi, step, mask)
+      advanceIndex(Reg.rsi.rawValue, step, mask)
+      advanceIndex(Reg.rdi.rawValue, step, mask)
     case .scas:
-      let b = try read(Seg.es, regs[Reg.rdi] & mask, size: size)
+      let b = try read(Seg.es.rawValue, regs[Reg.rdi] & mask, size: size)
       _ = alu(7, readReg(0, size: size, rex: false), b, size: size)
-      advanceIndex(Reg.rdi, step, mask)
+      advanceIndex(Reg.rdi.rawValue, step, mask)
     case .ins:
       try checkPortAccess(UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size)
       let v = ports.read(port: UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size, at: cycles)
-      try write(Seg.es, regs[Reg.rdi] & mask, size: size, UInt64(v))
-      advanceIndex(Reg.rdi, step, mask)
+      try write(Seg.es.rawValue, regs[Reg.rdi] & mask, size: size, UInt64(v))
+      advanceIndex(Reg.rdi.rawValue, step, mask)
     case .outs:
       try checkPortAccess(UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size)
       let v = try read(source, regs[Reg.rsi] & mask, size: size)
       ports.write(
         port: UInt16(truncatingIfNeeded: regs[Reg.rdx]), size: size, value: UInt32(truncatingIfNeeded: v), at: cycles)
-      advanceIndex(Reg.rsi, step, mask)
+      advanceIndex(Reg.rsi.rawValue, step, mask)
     default:
       throw Fault.invalidOpcode
     }
@@ -107,7 +107,7 @@ extension CPU {
       let count = regs[Reg.rcx] & mask
       if count == 0 { return false }
       if cycles >= sliceLimit { return true }
-      let dstLinear = linear(Seg.es, regs[Reg.rdi] & mask)
+      let dstLinear = linear(Seg.es.rawValue, regs[Reg.rdi] & mask)
       let dstRoom = (0x1000 - Int(dstLinear & 0xFFF)) / size
       if dstRoom == 0 { return false }
       let d = try translate(dstLinear, .write, user: user)
@@ -150,7 +150,7 @@ extension CPU {
       memory.noteWrite(d.pointee.phys)
       let bytes = UInt64(n * size)
       regs[Reg.rdi] = (regs[Reg.rdi] & ~mask) | ((regs[Reg.rdi] &+ bytes) & mask)
-      writeReg(Reg.rcx, size: Int(i.addrSize), rex: false, count &- UInt64(n))
+      writeReg(Reg.rcx.rawValue, size: Int(i.addrSize), rex: false, count &- UInt64(n))
       if mask == 0xFFFF_FFFF {
         regs[Reg.rsi] &= 0xFFFF_FFFF
         regs[Reg.rdi] &= 0xFFFF_FFFF

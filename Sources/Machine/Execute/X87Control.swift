@@ -29,7 +29,7 @@ extension CPU {
       if i.hasMemory {
         try write(Int(i.segment), effectiveAddress(i), size: 2, UInt64(fpu.status))
       } else {
-        writeReg(Reg.rax, size: 2, rex: false, UInt64(fpu.status))
+        writeReg(Reg.rax.rawValue, size: 2, rex: false, UInt64(fpu.status))
       }
     case .fnop:
       try checkPendingX87Exception()

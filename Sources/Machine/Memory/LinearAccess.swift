@@ -46,7 +46,7 @@ extension CPU {
   /// A non-canonical address is #GP(0), or #SS(0) when the access goes through SS (SDM Vol. 3A 6.15).
   @inline(always)
   func segmentFault(_ error: Fault, _ segment: Int) -> Fault {
-    segment == Seg.ss && error == Fault.gp(0) ? Fault.ss(0) : error
+    segment == Seg.ss.rawValue && error == Fault.gp(0) ? Fault.ss(0) : error
   }
 
   /// True when stores to the page of `phys` must take the slow path: it holds decoded code, or it
@@ -191,7 +191,7 @@ extension CPU {
   @inline(always)
   func linear(_ seg: Int, _ offset: UInt64) -> UInt64 {
     if mode == .long64 {
-      return seg >= Seg.fs ? segments[seg].base &+ offset : offset
+      return seg >= Seg.fs.rawValue ? segments[seg].base &+ offset : offset
     }
     return (segments[seg].base &+ offset) & 0xFFFF_FFFF
   }

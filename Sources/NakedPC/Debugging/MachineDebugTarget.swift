@@ -37,8 +37,10 @@ package final class MachineDebugTarget: DebugTarget {
 
   // MARK: Registers (X86Registers.all order)
 
-  /// gdb's amd64 general-register order in this CPU's numbering (SDM Vol. 2A 2.1.5 table 2-2).
-  private static let generalOrder = [Reg.rax, Reg.rbx, Reg.rcx, Reg.rdx, Reg.rsi, Reg.rdi, Reg.rbp, Reg.rsp]
+  /// gdb's amd64 general-register order (its numbers 0-15; the CPU's are SDM Vol. 2A 2.1.5 table 2-2).
+  private static let generalOrder: [Reg] = [
+    .rax, .rbx, .rcx, .rdx, .rsi, .rdi, .rbp, .rsp, .r8, .r9, .r10, .r11, .r12, .r13, .r14, .r15,
+  ]
   private static let selectorOrder = [Seg.cs, Seg.ss, Seg.ds, Seg.es, Seg.fs, Seg.gs]
 
   package func readRegister(_ number: Int) -> [UInt8] {
@@ -48,8 +50,7 @@ package final class MachineDebugTarget: DebugTarget {
 
   private func value(of number: Int) -> UInt64 {
     switch number {
-    case 0..<8: return cpu.register(Self.generalOrder[number])
-    case 8..<16: return cpu.register(number)
+    case 0..<16: return cpu.register(Self.generalOrder[number])
     case 16: return cpu.rip
     case 17: return cpu.rflags & 0xFFFF_FFFF
     case 18..<24: return UInt64(cpu.segment(Self.selectorOrder[number - 18]).selector)
@@ -82,8 +83,7 @@ package final class MachineDebugTarget: DebugTarget {
     var v: UInt64 = 0
     for (k, b) in bytes.prefix(8).enumerated() { v |= UInt64(b) << (8 * UInt64(k)) }
     switch number {
-    case 0..<8: cpu.setRegister(Self.generalOrder[number], v)
-    case 8..<16: cpu.setRegister(number, v)
+    case 0..<16: cpu.setRegister(Self.generalOrder[number], v)
     case 16: cpu.rip = v
     case 17: cpu.rflags = v
     case 24: cpu.fsBase = v

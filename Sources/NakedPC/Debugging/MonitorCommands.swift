@@ -105,14 +105,14 @@ package struct MonitorCommands {
   // MARK: info registers
 
   private func registers() -> String {
-    let names = ["RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP"]
-    let numbers = [Reg.rax, Reg.rbx, Reg.rcx, Reg.rdx, Reg.rsi, Reg.rdi, Reg.rbp, Reg.rsp]
+    // QEMU's order and names: RAX RBX RCX RDX RSI RDI RBP RSP, then R8-R15.
+    let order: [Reg] = [.rax, .rbx, .rcx, .rdx, .rsi, .rdi, .rbp, .rsp, .r8, .r9, .r10, .r11, .r12, .r13, .r14, .r15]
     var out = ""
     for row in 0..<4 {
       let cells = (0..<4).map { k -> String in
-        let n = row * 4 + k
-        let name = n < 8 ? names[n] : (n < 10 ? "R\(n) " : "R\(n)")
-        return "\(name)=\(hex(cpu.register(n < 8 ? numbers[n] : n)))"
+        let r = order[row * 4 + k]
+        let name = "\(r)".uppercased().padding(toLength: 3, withPad: " ", startingAt: 0)
+        return "\(name)=\(hex(cpu.register(r)))"
       }
       out += cells.joined(separator: " ") + "\n"
     }
