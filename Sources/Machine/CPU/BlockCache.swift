@@ -151,9 +151,7 @@ extension CPU {
         // its exception is raised with exact state.
         if count > 0 { break }
         if strict && error.vector == 6 {
-          exit = .unimplementedOpcode(bytes: bytes.fetched, rip: rip)
-          exitPending = true
-          endSlice()
+          stop(.unimplementedOpcode(bytes: bytes.fetched, rip: rip))
           return nil
         }
         throw error

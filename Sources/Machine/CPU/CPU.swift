@@ -214,7 +214,7 @@ public final class CPU {
   /// Enabled DR0-DR3 data breakpoints with their DR6.B bits.
   var guestWatched: [(Watchpoint, UInt64)] = []
   /// Why the CPU left its slice early, as Machine.run will report it (halted, triple fault, strict
-  /// mode's opcode, a debugger's breakpoint or watchpoint).
+  /// mode's opcode, a debugger's breakpoint or watchpoint); set by `stop(_:)`.
   var exit: StopReason?
   /// Fast check for `exit != nil` in the inner loop.
   var exitPending = false
@@ -473,5 +473,12 @@ public final class CPU {
   func endSlice() {
     endsSlice = true
     leaveBlock()
+  }
+
+  /// Ends the slice, and `Machine.run` with `reason`: the one place `exit` and its fast flag are set.
+  func stop(_ reason: StopReason) {
+    exit = reason
+    exitPending = true
+    endSlice()
   }
 }

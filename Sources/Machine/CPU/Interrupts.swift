@@ -16,11 +16,10 @@ extension CPU {
     if strict && first.isUnimplemented {
       // Strict mode stops where the instruction would have raised #UD, after its #NM checks.
       let length = instructionLength() ?? 1
-      exit = .unimplementedOpcode(
-        bytes: (0..<length).map { UInt8(peek(linear: linear(Seg.cs.rawValue, rip &+ UInt64($0)), size: 1) ?? 0) },
-        rip: rip)
-      exitPending = true
-      endSlice()
+      stop(
+        .unimplementedOpcode(
+          bytes: (0..<length).map { UInt8(peek(linear: linear(Seg.cs.rawValue, rip &+ UInt64($0)), size: 1) ?? 0) },
+          rip: rip))
       return
     }
     do throws(Fault) {
@@ -62,9 +61,7 @@ extension CPU {
     }
     let text =
       "triple fault at RIP=0x\(String(rip, radix: 16)) CS=0x\(String(segments[Seg.cs].selector, radix: 16)): \(steps.joined(separator: " -> ")) (CR2=0x\(String(cr2, radix: 16)))"
-    exit = .tripleFault(text)
-    exitPending = true
-    endSlice()
+    stop(.tripleFault(text))
   }
 
   /// Pushes a value on the stack described by `ss`/`sp` in the new context (delivery helper).

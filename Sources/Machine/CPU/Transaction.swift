@@ -172,7 +172,7 @@ extension CPU {
         else { continue }
         let offset = Int(linear & 0xFFF)
         if saved[offset] != host.load(fromByteOffset: offset, as: UInt8.self) {
-          return stop(at: WatchpointHit(watchpoint: w, address: linear))
+          return stop(.watchpoint(WatchpointHit(watchpoint: w, address: linear)))
         }
       }
     }

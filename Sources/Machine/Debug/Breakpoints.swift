@@ -39,9 +39,7 @@ extension CPU {
   /// debugger resumed from.
   func stopsAtBreakpoint() -> Bool {
     guard isAtBreakpoint else { return false }
-    exit = .breakpoint
-    exitPending = true
-    endSlice()
+    stop(.breakpoint)
     return true
   }
 }

@@ -100,15 +100,7 @@ extension CPU {
     // The first hit of the instruction is the one reported (nothing else sets an exit mid-instruction).
     guard !exitPending else { return }
     for w in watched where w.matches(linear, size: size, isWrite: isWrite) {
-      return stop(at: WatchpointHit(watchpoint: w, address: max(linear, w.address)))
+      return stop(.watchpoint(WatchpointHit(watchpoint: w, address: max(linear, w.address))))
     }
-  }
-
-  /// Stops the machine after the current instruction with `hit` as the reason (an access here, or a
-  /// committed transaction's change, CPU/Transaction.swift).
-  func stop(at hit: WatchpointHit) {
-    exit = .watchpoint(hit)
-    exitPending = true
-    endSlice()
   }
 }

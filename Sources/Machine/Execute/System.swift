@@ -65,9 +65,7 @@ extension CPU {
     case .hlt:
       try requirePrivilege()
       if flagBits & Flag.if == 0 && !nmiPending {
-        exit = .halted
-        exitPending = true
-        endSlice()
+        stop(.halted)
       } else {
         isHalted = true
         endSlice()
