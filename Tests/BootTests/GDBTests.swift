@@ -74,6 +74,34 @@ final class GDBTests: XCTestCase {
     XCTAssertEqual(exit?.crashed, false)
   }
 
+  func testSSEAndX87RegistersAreShownAndXMMAndMXCSRWritable() throws {
+    try requireGDB()
+    let emu = try DebuggedEmulator(kernel: try kernel, arguments: [])
+    let output = try emu.gdb(
+      [
+        "echo MXCSR\\n", "p $mxcsr", "echo END\\n",
+        "set $xmm3.v2_int64[0] = 0x1122334455667788", "set $xmm3.v4_int32[3] = -2",
+        "echo XMM3\\n", "p/x $xmm3.v2_int64", "echo END\\n",
+        "set $mxcsr = 0x9fc0", "echo MXCSR2\\n", "p $mxcsr", "echo END\\n",
+        "echo X87\\n", "p/x $fctrl", "p/x $ftag", "echo END\\n",
+        "stepi", "echo AFTER\\n", "p/x $xmm3.uint128", "p/x $mxcsr", "echo END\\n",
+        "kill",
+      ], symbols: try kernel)
+    // Power-on MXCSR: every exception masked (SDM Vol. 3A table 9-1).
+    XCTAssertEqual(
+      Self.section("MXCSR", of: output).trimmingCharacters(in: .whitespacesAndNewlines),
+      "$1 = [ IM DM ZM OM UM PM ]", output)
+    XCTAssertTrue(Self.section("XMM3", of: output).contains("{0x1122334455667788, 0xfffffffe00000000}"), output)
+    XCTAssertTrue(Self.section("MXCSR2", of: output).contains("[ DAZ IM DM ZM OM UM PM FZ ]"), output)
+    // Power-on FCW 0040h and every register valid and zero: the full tag word says zero (01) eight times.
+    let x87 = Self.section("X87", of: output)
+    XCTAssertTrue(x87.contains("= 0x40") && x87.contains("= 0x5555"), output)
+    // The writes went into the machine: they are still there after an instruction ran.
+    let after = Self.section("AFTER", of: output)
+    XCTAssertTrue(after.contains("0xfffffffe000000001122334455667788") && after.contains("0x9fc0"), output)
+    XCTAssertEqual(emu.waitForExit()?.crashed, false)
+  }
+
   func testWatchpointOnAScreenCellStopsRightAfterTheStore() throws {
     try requireGDB()
     let emu = try DebuggedEmulator(kernel: try kernel)

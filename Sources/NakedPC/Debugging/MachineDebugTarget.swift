@@ -45,7 +45,17 @@ package final class MachineDebugTarget: DebugTarget {
 
   package func readRegister(_ number: Int) -> [UInt8] {
     let size = X86Registers.all[number].bytes
-    return Array(Self.littleEndian(value(of: number))[..<min(8, size)]) + [UInt8](repeating: 0, count: max(0, size - 8))
+    switch number {
+    case 33..<41:
+      // i387_ext: the 64-bit significand, then sign and exponent.
+      let st = cpu.x87Stack(number - 33)
+      return Self.littleEndian(st.significand) + Self.littleEndian(UInt64(st.signAndExponent)).prefix(2)
+    case 49..<65:
+      let v = cpu.xmm(number - 49)
+      return Self.littleEndian(v.low) + Self.littleEndian(v.high)
+    default:
+      return Array(Self.littleEndian(value(of: number)).prefix(size))
+    }
   }
 
   private func value(of number: Int) -> UInt64 {
@@ -63,15 +73,24 @@ package final class MachineDebugTarget: DebugTarget {
     case 30: return cpu.cr4
     case 31: return cpu.cr8
     case 32: return cpu.efer
-    case 41: return 0x37F  // fctrl after FNINIT
-    case 43: return 0xFFFF  // ftag: all empty
+    case 41: return UInt64(cpu.x87ControlWords.control)
+    case 42: return UInt64(cpu.x87ControlWords.status)
+    case 43: return UInt64(cpu.x87ControlWords.tags)
+    // FCS:FIP, FDS:FDP and FOP as FXSAVE's 32-bit layout holds them (SDM Vol. 1 table 10-2).
+    case 44: return cpu.x87LastInstruction.instruction >> 32 & 0xFFFF
+    case 45: return cpu.x87LastInstruction.instruction & 0xFFFF_FFFF
+    case 46: return cpu.x87LastInstruction.data >> 32 & 0xFFFF
+    case 47: return cpu.x87LastInstruction.data & 0xFFFF_FFFF
+    case 48: return UInt64(cpu.x87LastInstruction.opcode)
+    case 65: return UInt64(cpu.mxcsr)
     default: return 0
     }
   }
 
-  /// Writable: the general registers, RIP, RFLAGS, the FS/GS bases, KernelGSBase, CR2 and CR8. The
-  /// selectors and the other control registers change how the CPU decodes and translates, which only
-  /// the guest's own instructions may do consistently.
+  /// Writable: the general registers, RIP, RFLAGS, the FS/GS bases, KernelGSBase, CR2, CR8, the XMM
+  /// registers and MXCSR (its reserved bits refused, as LDMXCSR would). The selectors and the other
+  /// control registers change how the CPU decodes and translates, which only the guest's own
+  /// instructions may do consistently; the x87 registers are shown only.
   package func writeRegister(_ number: Int, _ bytes: [UInt8]) -> Bool {
     guard Self.write(register: number, bytes, to: cpu) else { return false }
     session.divergeHere()
@@ -91,6 +110,12 @@ package final class MachineDebugTarget: DebugTarget {
     case 26: cpu.kernelGSBase = v
     case 28: cpu.cr2 = v
     case 31: cpu.cr8 = v & 0xF
+    case 49..<65 where bytes.count == 16:
+      var high: UInt64 = 0
+      for (k, b) in bytes.dropFirst(8).enumerated() { high |= UInt64(b) << (8 * UInt64(k)) }
+      cpu.setXMM(number - 49, low: v, high: high)
+    case 65:
+      return v >> 32 == 0 && cpu.setMXCSR(UInt32(v))
     default: return false
     }
     return true
