@@ -48,6 +48,20 @@ final class TransactionTests: XCTestCase {
     XCTAssertEqual(h.read(Harness.data), 0x1111, "the store is undone")
   }
 
+  func testStrictModeDoesNotStopInsideATransaction() {
+    // FLD1 is x87 arithmetic, where strict mode stops; inside a transaction it aborts first.
+    let h = machine()
+    h.machine.strict = true
+    h.cpu.cr0 &= ~(ControlBit.em | ControlBit.ts)
+    let reason = h.run(asm("mov eax, -1; xbegin 1f; mov qword ptr [rsi], 42; fld1; xend; 1: nop"))
+    XCTAssertEqual(reason, .halted)
+    XCTAssertEqual(h.cpu.rax, 0, "an abort with no status bit")
+    XCTAssertEqual(h.read(Harness.data), 0x1111, "the store is undone")
+    XCTAssertEqual(h.cpu.transaction.depth, 0, "no transaction is left open")
+    // Outside a transaction strict mode stops at it.
+    if case .unimplementedOpcode = h.run(asm("fld1")) {} else { XCTFail("strict mode did not stop at FLD1") }
+  }
+
   func testAFaultInsideAbortsAndIsNotDelivered() {
     let h = machine()
     h.cpu.cr2 = 0x1234

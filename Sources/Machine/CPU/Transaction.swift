@@ -94,12 +94,9 @@ extension CPU {
       do throws(Fault) {
         try stepInTransaction()
       } catch {
+        // Strict mode never stops in here: the one instruction it stops at, x87 arithmetic, aborts
+        // the transaction before it runs (abortStatusBefore), so no transaction is left open.
         cycles &+= 1
-        if strict && error.isUnimplemented {
-          // Strict mode stops at the instruction, the transaction still open, as it stops anywhere.
-          raise(error)
-          return
-        }
         let isDebug = error.vector == 1 || error.vector == 3
         abortTransaction(status: transaction.overflowed ? AbortStatus.capacity : isDebug ? AbortStatus.debug : 0)
       }
