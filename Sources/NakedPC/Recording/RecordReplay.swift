@@ -16,15 +16,6 @@ package enum RecordReplay {
     } catch {
       throw EmuError.load("recording \(path): \(error)")
     }
-    guard let kernel = FileManager.default.contents(atPath: options.kernelPath) else {
-      throw EmuError.load("cannot read the kernel file \(options.kernelPath)")
-    }
-    let given = FileIdentity(of: Array(kernel))
-    guard given == recording.kernel else {
-      throw EmuError.load(
-        "recording \(path) was made with another kernel (\(recording.kernelName), \(recording.kernel)); "
-          + "\(options.kernelPath) has \(given)")
-    }
     // The modules come from --initrd again (checked by `checkFiles`); the guest sees the recorded
     // strings.
     options.moduleNames = recording.modules.map(\.name)
@@ -40,12 +31,18 @@ package enum RecordReplay {
     return recording
   }
 
-  /// The files the replaying session read are the recorded ones: the `--initrd` modules, file for
-  /// file, and the state file (`loaded`, from --load-state) for a recording that began from one, none
-  /// for one that began at the boot.
+  /// The files the replaying session read are the recorded ones: the kernel (as the session read
+  /// it), the `--initrd` modules, file for file, and the state file (`loaded`, from --load-state) for
+  /// a recording that began from one, none for one that began at the boot.
   package static func checkFiles(
     of recording: Recording, path: String, session: Session, loaded: [UInt8]?, loadedPath: String?
   ) throws {
+    let given = FileIdentity(of: session.kernelImage)
+    guard given == recording.kernel else {
+      throw EmuError.load(
+        "recording \(path) was made with another kernel (\(recording.kernelName), \(recording.kernel)); "
+          + "\(session.options.kernelPath) has \(given)")
+    }
     let modules = session.modules
     guard modules.count == recording.modules.count else {
       let names = recording.modules.map { "'\($0.name)'" }.joined(separator: ", ")
