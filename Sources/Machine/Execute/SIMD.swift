@@ -154,19 +154,24 @@ extension CPU {
   /// address that is not 16-byte aligned, whatever CR0.AM and EFLAGS.AC say (SDM Vol. 2A 2.4,
   /// exception class 1).
   func loadVector(_ i: Instruction, aligned: Bool) throws(Fault) -> (UInt64, UInt64) {
-    let offset = effectiveAddress(i)
-    if aligned && linear(Int(i.segment), offset) & 15 != 0 { throw Fault.gp(0) }
+    let offset = try vectorOffset(i, aligned: aligned)
     let lo = try read(Int(i.segment), offset, size: 8)
     let hi = try read(Int(i.segment), (offset &+ 8) & i.addressMask, size: 8)
     return (lo, hi)
   }
 
+  /// The operand's offset, #GP(0) when an aligned form's linear address is not a multiple of 16.
+  func vectorOffset(_ i: Instruction, aligned: Bool) throws(Fault) -> UInt64 {
+    let offset = effectiveAddress(i)
+    if aligned && linear(Int(i.segment), offset) & 15 != 0 { throw Fault.gp(0) }
+    return offset
+  }
+
   /// A 128-bit store: both pages are checked before either half is written, so a fault on the second
   /// page leaves memory as it was (SDM Vol. 3A 6.6).
   func storeVector(_ i: Instruction, aligned: Bool, _ lo: UInt64, _ hi: UInt64) throws(Fault) {
-    let offset = effectiveAddress(i)
+    let offset = try vectorOffset(i, aligned: aligned)
     let seg = Int(i.segment)
-    if aligned && linear(seg, offset) & 15 != 0 { throw Fault.gp(0) }
     try checkOperandPages(i, offset: offset, length: 16, access: .write)
     try write(seg, offset, size: 8, lo)
     try write(seg, (offset &+ 8) & i.addressMask, size: 8, hi)
