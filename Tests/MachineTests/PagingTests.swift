@@ -92,6 +92,58 @@ final class PagingTests: XCTestCase {
     XCTAssertEqual(h.cpu.rcx, 222)
   }
 
+  func testReservedBitsAboveMaxPhysicalAddressAndInLargePagesFaultWithRSVD() {
+    // MAXPHYADDR is 40 (CPUID 80000008h): bits 51:40 are reserved in every entry; bit 39 is an
+    // address bit. A 2 MiB page's bits 20:13 are reserved (SDM Vol. 3A 4.5.4, tables 4-18 to 4-20).
+    for (bit, faults) in [(51, true), (40, true), (39, false)] {
+      let h = pagedHarness()
+      h.memory.write(PagingTests.pt + 5 * 8, size: 8, value: (PagingTests.base + 0x5000) | 3 | 1 << UInt64(bit))
+      h.run(asm("mov rax, [0x405000]"))
+      XCTAssertEqual(h.cpu.register(.r14), faults ? 9 : 0, "bit \(bit): present, reserved")
+      XCTAssertEqual(h.read(PagingTests.pt + 5 * 8) & 0x20, faults ? 0 : 0x20, "bit \(bit): accessed")
+    }
+    let h = Harness()
+    h.setGate64(14, handler: Harness.code + 0x800)
+    h.memory.write(asm("pop r14; hlt"), at: Harness.code + 0x800)
+    h.memory.write(Harness.pd + 3 * 8, size: 8, value: 0x60_0000 | 0x83 | 1 << 13)
+    h.run(asm("mov rax, [0x600000]"))
+    XCTAssertEqual(h.cpu.register(.r14), 9, "2 MiB page with bit 13 set")
+  }
+
+  func testAFaultingAccessLeavesTheLeafAccessedBitClear() {
+    // The entries above the leaf are used and marked; the leaf only when the access is allowed (the
+    // behaviour kvm-unit-tests' access test checks, SDM Vol. 3A 4.8).
+    let h = pagedHarness()
+    h.memory.write(Harness.pd + 2 * 8, size: 8, value: PagingTests.pt | 7)
+    h.run(asm("mov qword ptr [0x402000], 1"))
+    XCTAssertEqual(h.cpu.register(.r14), 3)
+    XCTAssertEqual(h.read(PagingTests.pt + 2 * 8) & 0x60, 0, "the read-only PTE: neither accessed nor dirty")
+    XCTAssertEqual(h.read(Harness.pd + 2 * 8) & 0x20, 0x20, "the PDE above it: accessed")
+  }
+
+  func testOneFaultReportsTheKeyWithTheOtherViolation() {
+    // A supervisor write to a read-only page (CR0.WP) whose key IA32_PKRS forbids: W and PK together.
+    let h = pagedHarness()
+    h.cpu.cr4 |= ControlBit.pks
+    h.cpu.pkrs = 1 << 2  // AD for key 1
+    h.memory.write(PagingTests.pt + 6 * 8, size: 8, value: (PagingTests.base + 0x6000) | 1 | 1 << 59)
+    h.run(asm("mov qword ptr [0x406000], 1"))
+    XCTAssertEqual(h.cpu.register(.r14), 0x23, "present, write, protection key")
+  }
+
+  func testSMEPReportsAnInstructionFetchWithoutNX() {
+    // I/D is set for a fetch with CR4.SMEP even when EFER.NXE is clear (SDM Vol. 3A 4.7).
+    let h = pagedHarness()
+    h.cpu.efer &= ~ControlBit.nxe
+    h.memory.write(PagingTests.pt + 4 * 8, size: 8, value: (PagingTests.base + 0x4000) | 3)
+    h.memory.write(Harness.pd, size: 8, value: 0x83)  // the code, stack and IDT: a supervisor page
+    h.cpu.cr4 |= ControlBit.smep
+    h.cpu.flushTLB()
+    h.memory.write([0x90], at: 0x400000)
+    h.run(asm("mov rax, 0x400000; jmp rax"))
+    XCTAssertEqual(h.cpu.register(.r14), 0x11, "present, instruction fetch")
+  }
+
   func testOneGiBPage() {
     let h = Harness()
     h.memory.write(Harness.pdpt + 8, size: 8, value: 0x83)  // 0x40000000 -> physical 0, 1 GiB page

@@ -29,6 +29,9 @@ extension CPU {
     return (0..<12).map { w in (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[w * 4 + $1]) << (8 * UInt32($1)) } }
   }()
 
+  /// MAXPHYADDR (CPUID 80000008h EAX[7:0]): paging-structure bits above it are reserved.
+  static let physicalAddressBits = 40
+
   func cpuid(leaf: UInt32, subleaf: UInt32) -> (UInt32, UInt32, UInt32, UInt32) {
     let name = CPU.vendorRegisters[Int(vendor.rawValue)]
     // Family 6 model 1 as Intel; as AMD family 15 model 6 stepping 1, QEMU's Opteron_G1.
@@ -73,16 +76,18 @@ extension CPU {
     case 0x8000_0000:
       return (0x8000_0008, name[0], name[2], name[1])
     case 0x8000_0001:
-      // EDX: SYSCALL(11) NX(20) RDTSCP(27) LM(29). ECX: LAHF/SAHF in 64-bit mode(0). AMD processors
-      // also repeat leaf 1's EDX bits 0-9, 12-17, 23 and 24 here (APM Vol. 3 E.4.2), and the signature.
-      var edx: UInt32 = (1 << 11) | (1 << 20) | (1 << 27) | (1 << 29)
+      // EDX: SYSCALL(11) NX(20) 1-GiB pages(26) RDTSCP(27) LM(29). ECX: LAHF/SAHF in 64-bit mode(0).
+      // AMD processors also repeat leaf 1's EDX bits 0-9, 12-17, 23 and 24 here (APM Vol. 3 E.4.2),
+      // and the signature.
+      var edx: UInt32 = (1 << 11) | (1 << 20) | (1 << 26) | (1 << 27) | (1 << 29)
       if vendor == .amd { edx |= cpuid(leaf: 1, subleaf: 0).3 & 0x0183_F3FF }
       return (vendor == .amd ? signature : 0, 0, 1, edx)
     case 0x8000_0002...0x8000_0004:
       let base = Int(leaf - 0x8000_0002) * 4
       return (CPU.brand[base], CPU.brand[base + 1], CPU.brand[base + 2], CPU.brand[base + 3])
     case 0x8000_0008:
-      return (0x0000_3928, 0, 0, 0)  // 40 physical, 57 linear address bits (5-level paging)
+      // Physical and linear address bits (57: 5-level paging).
+      return (UInt32(CPU.physicalAddressBits) | 57 << 8, 0, 0, 0)
     default:
       return (0, 0, 0, 0)
     }

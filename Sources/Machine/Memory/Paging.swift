@@ -25,7 +25,8 @@ extension CPU {
       if access == .write { code |= 2 }
       if user { code |= 4 }
       if reserved { code |= 8 }
-      if access == .execute && nxe && cr4 & ControlBit.pae != 0 { code |= 16 }
+      // I/D: an instruction fetch, reported with SMEP or with PAE and NXE (SDM Vol. 3A 4.7).
+      if access == .execute && (cr4 & ControlBit.smep != 0 || (nxe && cr4 & ControlBit.pae != 0)) { code |= 16 }
       if !probe { cr2 = linear }
       return Fault(14, errorCode: code)
     }
@@ -38,27 +39,33 @@ extension CPU {
       if pde & 1 == 0 { throw pageFault(present: false) }
       writable = pde & 2 != 0
       userOK = pde & 4 != 0
-      if pde & 0x20 == 0 && !probe { memory.write(pdeAddress, size: 4, value: pde | 0x20) }
       if pde & 0x80 != 0 && cr4 & ControlBit.pse != 0 {
+        // Without PSE-36 (not reported) a 4 MiB page's bits 21:13 are reserved (SDM Vol. 3A table 4-4).
+        if pde & 0x003F_E000 != 0 { throw pageFault(present: true, reserved: true) }
         leafAddress = pdeAddress
-        leafEntry = pde | 0x20
+        leafEntry = pde
         leafSize = 4
         frame = (pde & 0xFFC0_0000) | (la & 0x003F_F000)
       } else {
+        if pde & 0x20 == 0 && !probe { memory.write(pdeAddress, size: 4, value: pde | 0x20) }
         let pteAddress = ((pde & 0xFFFF_F000) + (((la >> 12) & 0x3FF) << 2)) & a20Mask
         let pte = memory.read(pteAddress, size: 4)
         if pte & 1 == 0 { throw pageFault(present: false) }
         writable = writable && pte & 2 != 0
         userOK = userOK && pte & 4 != 0
-        if pte & 0x20 == 0 && !probe { memory.write(pteAddress, size: 4, value: pte | 0x20) }
         leafAddress = pteAddress
-        leafEntry = pte | 0x20
+        leafEntry = pte
         leafSize = 4
         frame = pte & 0xFFFF_F000
       }
     } else {
       // PAE (3 levels from a 4-entry PDPT) or 4-level paging (SDM Vol. 3A 4.4, 4.5).
       let addressMask: UInt64 = 0x000F_FFFF_FFFF_F000
+      // Physical-address bits above MAXPHYADDR are reserved in every entry: 51:M with 4- and
+      // 5-level paging (62:52 are ignored, or the protection key), 62:M with PAE paging (tables
+      // 4-9 to 4-11, 4-15 to 4-20). M is what CPUID 80000008h reports.
+      let aboveMaximum = ~(UInt64(1) << CPU.physicalAddressBits - 1)
+      let reservedHigh = aboveMaximum & (isLongModeActive ? 0x000F_FFFF_FFFF_FFFF : 0x7FFF_FFFF_FFFF_FFFF)
       var table: UInt64
       var shift: UInt64
       if isLongModeActive {
@@ -78,17 +85,25 @@ extension CPU {
         if entry & 1 == 0 { throw pageFault(present: false) }
         if entry & (1 << 63) != 0 && !nxe { throw pageFault(present: true, reserved: true) }
         if shift >= 39 && entry & 0x80 != 0 { throw pageFault(present: true, reserved: true) }
+        if entry & reservedHigh != 0 { throw pageFault(present: true, reserved: true) }
+        // A 2 MiB page's bits 20:13 and a 1 GiB page's bits 29:13 are reserved (bit 12 is PAT).
+        if entry & 0x80 != 0 && shift == 21 && entry & 0x001F_E000 != 0 {
+          throw pageFault(present: true, reserved: true)
+        }
+        if entry & 0x80 != 0 && shift == 30 && entry & 0x3FFF_E000 != 0 {
+          throw pageFault(present: true, reserved: true)
+        }
         writable = writable && entry & 2 != 0
         userOK = userOK && entry & 4 != 0
         if nxe && entry & (1 << 63) != 0 { noExec = true }
-        if entry & 0x20 == 0 && !probe { memory.write(entryAddress, size: 8, value: entry | 0x20) }
         if shift == 12 || ((shift == 21 || shift == 30) && entry & 0x80 != 0) {
           let pageMask: UInt64 = (1 << shift) - 1
           leafAddress = entryAddress
-          leafEntry = entry | 0x20
+          leafEntry = entry
           frame = (entry & addressMask & ~pageMask) | (linear & pageMask & ~0xFFF)
           break
         }
+        if entry & 0x20 == 0 && !probe { memory.write(entryAddress, size: 8, value: entry | 0x20) }
         table = entry & addressMask
         shift -= 9
       }
@@ -96,16 +111,16 @@ extension CPU {
 
     // Access rights, SDM Vol. 3A 4.6: supervisor writes to read-only pages fault only with CR0.WP.
     let wp = cr0 & ControlBit.wp != 0
-    if user && !userOK { throw pageFault(present: true) }
-    if access == .write && !writable && (user || wp) { throw pageFault(present: true) }
-    if access == .execute && noExec { throw pageFault(present: true) }
+    var denied = user && !userOK
+    if access == .write && !writable && (user || wp) { denied = true }
+    if access == .execute && noExec { denied = true }
     // SMEP: no supervisor fetch from a user page. SMAP: no supervisor data access to one unless
     // RFLAGS.AC is set at CPL < 3 (a supervisor access at CPL 3 is an implicit one, always checked).
     // The debugger's probes look past both.
     let smep = cr4 & ControlBit.smep != 0, smap = cr4 & ControlBit.smap != 0
     if !user && userOK && !probe {
-      if access == .execute && smep { throw pageFault(present: true) }
-      if access != .execute && smap && (cpl == 3 || flagBits & Flag.ac == 0) { throw pageFault(present: true) }
+      if access == .execute && smep { denied = true }
+      if access != .execute && smap && (cpl == 3 || flagBits & Flag.ac == 0) { denied = true }
     }
 
     // Protection keys (SDM Vol. 3A 4.6.2): with CR4.PKE and 4-level paging, a data access to a user
@@ -113,7 +128,9 @@ extension CPU {
     // user writes and, with CR0.WP, supervisor writes. WRPKRU flushes the TLB, so the rights cached
     // below may assume the current PKRU (and a write to IA32_PKRS does the same).
     // Supervisor pages are checked the same way against IA32_PKRS with CR4.PKS.
-    var keyDeniesRead = false, keyDeniesWrite = false
+    // One fault reports every violation: its PK bit is set when the key denies the access, whatever
+    // else does too (SDM Vol. 3A 4.7).
+    var keyDeniesRead = false, keyDeniesWrite = false, keyDenies = false
     let keyControl = userOK ? ControlBit.pke : ControlBit.pks
     if cr4 & keyControl != 0 && isLongModeActive {
       let key = (leafEntry >> 59) & 0xF
@@ -121,16 +138,19 @@ extension CPU {
       keyDeniesRead = (rights >> (2 * key)) & 1 != 0
       keyDeniesWrite = keyDeniesRead || (rights >> (2 * key + 1)) & 1 != 0
       if access != .execute && !probe {
-        if keyDeniesRead { throw pageFault(present: true, key: true) }
-        if access == .write && keyDeniesWrite && (user || wp) { throw pageFault(present: true, key: true) }
+        keyDenies = keyDeniesRead || (access == .write && keyDeniesWrite && (user || wp))
       }
     }
+    if denied || keyDenies { throw pageFault(present: true, key: keyDenies) }
 
+    // The entries above the leaf got their accessed bit as the walk used them; the leaf gets its own,
+    // and the dirty bit for a write, only now that the access is allowed (SDM Vol. 3A 4.8: a
+    // faulting access sets neither; kvm-unit-tests' access test checks it).
     var dirty = leafEntry & 0x40 != 0
-    if access == .write && !dirty && !probe {
-      memory.write(leafAddress, size: leafSize, value: leafEntry | 0x40)
-      dirty = true
-    }
+    if access == .write { dirty = true }
+    let updated = leafEntry | 0x20 | (dirty ? 0x40 : 0)
+    if updated != leafEntry && !probe { memory.write(leafAddress, size: leafSize, value: updated) }
+    if probe { dirty = leafEntry & 0x40 != 0 }
     // With SMAP, supervisor data rights to a user page are never cached: they depend on RFLAGS.AC,
     // so every such access walks and is checked with the AC of its moment.
     var perms: UInt8 = (userOK && smap) || keyDeniesRead ? 0 : TLBPerm.readSupervisor
