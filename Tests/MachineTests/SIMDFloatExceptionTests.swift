@@ -120,11 +120,7 @@ final class SIMDFloatExceptionTests: XCTestCase {
       ("pextrw from memory", [0x66, 0x0F, 0xC5, 0x06, 0x01], 0, true, 6),
       ("rcpps with 66", [0x66, 0x0F, 0x53, 0xC1], 0, true, 6),
     ] {
-      let h = machine()
-      if !osfxsr { h.cpu.cr4 &= ~ControlBit.osfxsr }
-      h.cpu.cr0 |= cr0
-      h.run(code)
-      XCTAssertEqual(h.cpu.register(.r15), UInt64(vector), "\(text) with CR0 bits \(cr0)")
+      assertVector(text, code, cr0: cr0, osfxsr: osfxsr, vector, on: machine())
     }
   }
 

@@ -171,11 +171,7 @@ final class SIMDMoveTests: XCTestCase {
       ("fld1", asm("fld1"), 0, true, 6),  // x87 arithmetic is not implemented
       ("fld1", asm("fld1"), ControlBit.ts, true, 7),
     ] {
-      let h = machine()
-      if !osfxsr { h.cpu.cr4 &= ~ControlBit.osfxsr }
-      h.cpu.cr0 |= cr0
-      h.run(code)
-      XCTAssertEqual(h.cpu.register(.r15), UInt64(vector), "\(text) with CR0 bits \(cr0)")
+      assertVector(text, code, cr0: cr0, osfxsr: osfxsr, vector, on: machine())
     }
   }
 
@@ -190,4 +186,16 @@ final class SIMDMoveTests: XCTestCase {
     XCTAssertEqual(h.cpu.register(.r15), 13, "a reserved MXCSR bit is #GP(0)")
     XCTAssertEqual(h.cpu.fpu.mxcsr, 0x7F80)
   }
+}
+
+/// Runs `code` on `h` with CR0 bits `cr0` set and CR4.OSFXSR cleared unless `osfxsr`; the handler
+/// records the vector in R15 (0: none was raised).
+func assertVector(
+  _ text: String, _ code: [UInt8], cr0: UInt64, osfxsr: Bool, _ vector: Int, on h: Harness,
+  file: StaticString = #filePath, line: UInt = #line
+) {
+  if !osfxsr { h.cpu.cr4 &= ~ControlBit.osfxsr }
+  h.cpu.cr0 |= cr0
+  h.run(code)
+  XCTAssertEqual(h.cpu.register(.r15), UInt64(vector), "\(text) with CR0 bits \(cr0)", file: file, line: line)
 }
