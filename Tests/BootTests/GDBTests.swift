@@ -70,6 +70,10 @@ final class GDBTests: XCTestCase {
     XCTAssertEqual(rips.last, addresses.last, output)
     XCTAssertEqual(rips.first, 0x100020, "the ELF entry point")
     XCTAssertTrue(output.contains("CR3=") && output.contains("EFER=") && output.contains("LSTAR="), output)
+    // QEMU's FPU lines: power-on FCW and MXCSR, every x87 register valid (zero), 16 XMM registers in
+    // 64-bit code.
+    XCTAssertTrue(output.contains("FCW=0040 FSW=0000 [ST=0] FTW=ff MXCSR=00001f80"), output)
+    XCTAssertTrue(output.contains("FPR7=0000000000000000 0000") && output.contains("XMM15="), output)
     let exit = emu.waitForExit()
     XCTAssertEqual(exit?.crashed, false)
   }

@@ -135,6 +135,30 @@ package struct MonitorCommands {
       ("KERNEL_GS_BASE", MSR.kernelGSBase), ("TSC", MSR.tsc),
     ]
     out += msrs.map { "\($0.0)=\(hex(cpu.debugReadMSR($0.1) ?? 0))" }.joined(separator: " ") + "\n"
+    out += floatingPointLines()
+    return out
+  }
+
+  /// QEMU's FPU part of `info registers`: FCW, FSW, TOP, the abridged tag byte and MXCSR, the eight
+  /// x87 registers by physical number, then XMM0-XMM15 (XMM0-XMM7 outside 64-bit code), high half
+  /// first.
+  private func floatingPointLines() -> String {
+    let words = cpu.x87ControlWords
+    let top = Int(words.status >> 11 & 7)
+    var abridged: UInt64 = 0
+    for r in 0..<8 where (words.tags >> UInt16(2 * r)) & 3 != 3 { abridged |= 1 << UInt64(r) }
+    var out = "FCW=\(hex(UInt64(words.control), 4)) FSW=\(hex(UInt64(words.status), 4)) [ST=\(top)]"
+    out += " FTW=\(hex(abridged, 2)) MXCSR=\(hex(UInt64(cpu.mxcsr), 8))\n"
+    for physical in 0..<8 {
+      let st = cpu.x87Stack((physical - top) & 7)
+      out += "FPR\(physical)=\(hex(st.significand)) \(hex(UInt64(st.signAndExponent), 4))"
+      out += physical & 1 == 1 ? "\n" : " "
+    }
+    let count = cpu.mode == .long64 ? 16 : 8
+    for n in 0..<count {
+      let v = cpu.xmm(n)
+      out += "XMM\(n < 10 ? "0" : "")\(n)=\(hex(v.high))\(hex(v.low))" + (n & 1 == 1 ? "\n" : " ")
+    }
     return out
   }
 
