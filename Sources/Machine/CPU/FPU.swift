@@ -91,4 +91,39 @@ final class FPU {
   }
 
   func mmx(_ n: Int) -> UInt64 { x87[2 * n] }
+
+  /// XMMn as one value.
+  func vector(_ n: Int) -> Vector { Vector(xmm[2 * n], xmm[2 * n + 1]) }
+
+  func setVector(_ n: Int, _ v: Vector) { (xmm[2 * n], xmm[2 * n + 1]) = (v.lo, v.hi) }
+}
+
+/// 128 bits as two quadwords, with element access by size.
+struct Vector {
+  var lo: UInt64
+  var hi: UInt64
+
+  init(_ lo: UInt64, _ hi: UInt64 = 0) {
+    self.lo = lo
+    self.hi = hi
+  }
+
+  /// Element `k` of `size` bytes (1, 2, 4, 8), zero-extended.
+  subscript(_ k: Int, size size: Int) -> UInt64 {
+    get {
+      let bit = k * size * 8
+      let word = bit < 64 ? lo : hi
+      return size == 8 ? word : (word >> UInt64(bit & 63)) & ((1 << UInt64(size * 8)) - 1)
+    }
+    set {
+      let bit = k * size * 8
+      if size == 8 {
+        if bit < 64 { lo = newValue } else { hi = newValue }
+        return
+      }
+      let mask: UInt64 = ((1 << UInt64(size * 8)) - 1) << UInt64(bit & 63)
+      let placed = (newValue << UInt64(bit & 63)) & mask
+      if bit < 64 { lo = (lo & ~mask) | placed } else { hi = (hi & ~mask) | placed }
+    }
+  }
 }

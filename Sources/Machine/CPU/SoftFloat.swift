@@ -105,6 +105,12 @@ struct FloatEnvironment {
     return v
   }
 
+  /// `v` with DAZ applied and no flag: what MIN/MAX return for a NaN pair and what conversions to
+  /// integers read (they report no denormal exception, SDM Vol. 2A CVTSS2SI).
+  func zeroedIfDenormal(_ v: UInt64, _ f: FloatFormat) -> UInt64 {
+    denormalsAreZero && f.isDenormal(v) ? v & f.signBit : v
+  }
+
   func unpack(_ v: UInt64, _ f: FloatFormat) -> Unpacked {
     let field = Int((v & f.exponentField) >> UInt64(f.fractionBits))
     let fraction = v & f.fractionMask
@@ -313,10 +319,14 @@ struct FloatEnvironment {
 
   // MARK: Comparisons
 
-  /// Orders two sources for MIN and MAX, CMPccPS and COMISS: nil when either is a NaN (after DAZ and
-  /// the denormal flag), else -1, 0, 1.
-  mutating func compare(_ a0: UInt64, _ b0: UInt64, _ f: FloatFormat) -> Int? {
-    if f.isNaN(a0) || f.isNaN(b0) { return nil }
+  /// Orders two sources for MIN and MAX, CMPccPS and COMISS: nil when either is a NaN, else -1, 0, 1
+  /// (after DAZ and the denormal flag). A signaling NaN is invalid, and a quiet one too when
+  /// `quietNaNIsInvalid` (MIN, MAX, COMIS and the ordered predicates).
+  mutating func compare(_ a0: UInt64, _ b0: UInt64, _ f: FloatFormat, quietNaNIsInvalid: Bool) -> Int? {
+    if f.isNaN(a0) || f.isNaN(b0) {
+      if quietNaNIsInvalid || f.isSignalingNaN(a0) || f.isSignalingNaN(b0) { flags |= FloatException.invalid }
+      return nil
+    }
     let a = source(a0, f), b = source(b0, f)
     if f.isZero(a) && f.isZero(b) { return 0 }
     if a == b { return 0 }
@@ -329,10 +339,7 @@ struct FloatEnvironment {
   /// MINPS/MAXPS and their scalar forms: the second source when either is a NaN (invalid) or both
   /// are zeros, which is what `a < b ? a : b` does in C (SDM Vol. 2B MINPS, MAXPS).
   mutating func minimum(_ a: UInt64, _ b: UInt64, _ f: FloatFormat, maximum: Bool) -> UInt64 {
-    guard let order = compare(a, b, f) else {
-      flags |= FloatException.invalid
-      return denormalsAreZero && f.isDenormal(b) ? b & f.signBit : b
-    }
+    guard let order = compare(a, b, f, quietNaNIsInvalid: true) else { return zeroedIfDenormal(b, f) }
     let pickA = maximum ? order > 0 : order < 0
     return source(pickA ? a : b, f)
   }
@@ -353,7 +360,7 @@ struct FloatEnvironment {
       flags |= FloatException.invalid
       return indefinite
     }
-    let a = denormalsAreZero && f.isDenormal(a0) ? a0 & f.signBit : a0
+    let a = zeroedIfDenormal(a0, f)
     if f.isZero(a) { return 0 }
     let x = unpack(a, f)
     var magnitude: UInt64

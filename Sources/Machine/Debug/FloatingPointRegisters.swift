@@ -37,9 +37,12 @@ extension CPU {
   }
 
   /// XMM`n`, low quadword first.
-  public func xmm(_ n: Int) -> (low: UInt64, high: UInt64) { (fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) }
+  public func xmm(_ n: Int) -> (low: UInt64, high: UInt64) {
+    let v = fpu.vector(n)
+    return (v.lo, v.hi)
+  }
 
-  public func setXMM(_ n: Int, low: UInt64, high: UInt64) { (fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) = (low, high) }
+  public func setXMM(_ n: Int, low: UInt64, high: UInt64) { fpu.setVector(n, Vector(low, high)) }
 
   /// MXCSR. A value with a reserved bit set is refused, as LDMXCSR refuses it with #GP.
   public var mxcsr: UInt32 { fpu.mxcsr }

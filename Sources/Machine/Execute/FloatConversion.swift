@@ -25,15 +25,11 @@ extension CPU {
     let truncate = i.sub & FloatConversion.truncating != 0
     var env = FloatEnvironment(mxcsr: fpu.mxcsr)
     let n = Int(i.reg)
-    let destination = Vector(fpu.xmm[2 * n], fpu.xmm[2 * n + 1])
+    let destination = fpu.vector(n)
     let single = FloatFormat.single, double = FloatFormat.double
     func int32(_ v: UInt64) -> Int64 { Int64(Int32(truncatingIfNeeded: v)) }
-    /// The source: `size` bytes of memory (a full 16 aligned when 16), or the XMM register.
-    func source(_ size: Int) throws(Fault) -> Vector {
-      if !i.hasMemory { return Vector(fpu.xmm[2 * Int(i.rm)], fpu.xmm[2 * Int(i.rm) + 1]) }
-      if size == 16 { return try simdSource(i) }
-      return Vector(try read(Int(i.segment), effectiveAddress(i), size: size))
-    }
+    /// The source: the XMM register, or `size` bytes of memory (16 aligned ones when 16).
+    func source(_ size: Int) throws(Fault) -> Vector { try floatSource(i, size: size, scalar: size != 16) }
     /// An MMX source (the x87 unit enters MMX state only for a register, SDM Vol. 2A CVTPI2PS).
     func mmxSource() throws(Fault) -> UInt64 {
       if i.hasMemory { return try read(Int(i.segment), effectiveAddress(i), size: 8) }
@@ -96,7 +92,7 @@ extension CPU {
           | env.toInteger(s.hi, double, bits: 32, truncate: truncate) << 32)
     }
     try raiseFloatExceptions(env)
-    (fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) = (r.lo, r.hi)
+    fpu.setVector(n, r)
   }
 
   /// An SSE instruction with an MMX register operand also makes the MMX transition: a pending x87

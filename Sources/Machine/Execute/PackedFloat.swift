@@ -54,7 +54,7 @@ extension CPU {
   ) throws(Fault) {
     let (f, size, scalar) = floatFormat(i)
     let n = Int(i.reg)
-    let a = Vector(fpu.xmm[2 * n], fpu.xmm[2 * n + 1])
+    let a = fpu.vector(n)
     let b = try floatSource(i, size: size, scalar: scalar)
     var env = FloatEnvironment(mxcsr: fpu.mxcsr)
     var r = a
@@ -62,7 +62,7 @@ extension CPU {
       r[k, size: size] = element(&env, a[k, size: size], b[k, size: size], f)
     }
     try raiseFloatExceptions(env)
-    (fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) = (r.lo, r.hi)
+    fpu.setVector(n, r)
   }
 
   /// Sets the flags `env` gathered in MXCSR and raises the exception when one is unmasked. An unmasked
@@ -100,10 +100,7 @@ extension CPU {
     let predicate = i.immediate & 7
     let signalsOnQuiet = predicate == 1 || predicate == 2 || predicate == 5 || predicate == 6
     try forEachFloatElement(i) { env, x, y, f in
-      let order = env.compare(x, y, f)
-      if order == nil && (signalsOnQuiet || f.isSignalingNaN(x) || f.isSignalingNaN(y)) {
-        env.flags |= FloatException.invalid
-      }
+      let order = env.compare(x, y, f, quietNaNIsInvalid: signalsOnQuiet)
       let truth: Bool
       switch predicate {
       case 0: truth = order == 0
@@ -121,20 +118,14 @@ extension CPU {
 
   /// COMISS/COMISD (invalid on any NaN) and UCOMISS/UCOMISD (on a signaling one): ZF, PF and CF
   /// as an unsigned compare would leave them, all three for unordered; OF, SF and AF cleared.
-  /// `sub` bit 0: double; bit 2: the unordered (quiet) form.
+  /// `sub` bit 0: double (as `floatFormat` reads it); bit 2: the unordered (quiet) form.
   func executeOrderedCompare(_ i: Instruction) throws(Fault) {
     try requireSSE()
-    let double = i.sub & 1 != 0
-    let f: FloatFormat = double ? .double : .single
-    let size = double ? 8 : 4
-    let x = fpu.xmm[2 * Int(i.reg)] & sizeMask(size)
-    let y =
-      i.hasMemory ? try read(Int(i.segment), effectiveAddress(i), size: size) : fpu.xmm[2 * Int(i.rm)] & sizeMask(size)
+    let (f, size, _) = floatFormat(i)
+    let x = fpu.vector(Int(i.reg)).lo & f.mask
+    let y = try floatSource(i, size: size, scalar: true).lo & f.mask
     var env = FloatEnvironment(mxcsr: fpu.mxcsr)
-    let order = env.compare(x, y, f)
-    if order == nil && (i.sub & 4 == 0 || f.isSignalingNaN(x) || f.isSignalingNaN(y)) {
-      env.flags |= FloatException.invalid
-    }
+    let order = env.compare(x, y, f, quietNaNIsInvalid: i.sub & 4 == 0)
     try raiseFloatExceptions(env)
     switch order {
     case nil: setArithmeticFlags(Flag.zf | Flag.pf | Flag.cf)

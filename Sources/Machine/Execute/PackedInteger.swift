@@ -4,36 +4,6 @@
 // 16-byte aligned, Vol. 2A 2.4 exception class 1). The operation is `Instruction.sub`, a
 // `PackedIntegerOp`.
 
-/// 128 bits as two quadwords, with element access by size.
-struct Vector {
-  var lo: UInt64
-  var hi: UInt64
-
-  init(_ lo: UInt64, _ hi: UInt64 = 0) {
-    self.lo = lo
-    self.hi = hi
-  }
-
-  /// Element `k` of `size` bytes (1, 2, 4, 8), zero-extended.
-  subscript(_ k: Int, size size: Int) -> UInt64 {
-    get {
-      let bit = k * size * 8
-      let word = bit < 64 ? lo : hi
-      return size == 8 ? word : (word >> UInt64(bit & 63)) & ((1 << UInt64(size * 8)) - 1)
-    }
-    set {
-      let bit = k * size * 8
-      if size == 8 {
-        if bit < 64 { lo = newValue } else { hi = newValue }
-        return
-      }
-      let mask: UInt64 = ((1 << UInt64(size * 8)) - 1) << UInt64(bit & 63)
-      let placed = (newValue << UInt64(bit & 63)) & mask
-      if bit < 64 { lo = (lo & ~mask) | placed } else { hi = (hi & ~mask) | placed }
-    }
-  }
-}
-
 /// The packed-integer operations, by element size where it varies.
 enum PackedIntegerOp: UInt8 {
   case add8, add16, add32, add64, sub8, sub16, sub32, sub64
@@ -61,9 +31,9 @@ extension CPU {
     if i.op == .mmxShiftImmediate || i.op == .sseShiftImmediate {
       guard !i.hasMemory else { throw Fault.invalidOpcode }
       let n = Int(i.rm)
-      let value = wide ? Vector(fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) : Vector(fpu.mmx(n & 7))
+      let value = wide ? fpu.vector(n) : Vector(fpu.mmx(n & 7))
       let result = packed(op, value, Vector(i.immediate & 0xFF), width: width)
-      if wide { (fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) = (result.lo, result.hi) } else { fpu.setMMX(n & 7, result.lo) }
+      if wide { fpu.setVector(n, result) } else { fpu.setMMX(n & 7, result.lo) }
       return
     }
     let source: Vector
@@ -78,8 +48,8 @@ extension CPU {
     }
     let n = Int(i.reg)
     if wide {
-      let result = packed(op, Vector(fpu.xmm[2 * n], fpu.xmm[2 * n + 1]), source, width: 16)
-      (fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) = (result.lo, result.hi)
+      let result = packed(op, fpu.vector(n), source, width: 16)
+      fpu.setVector(n, result)
     } else {
       fpu.setMMX(n & 7, packed(op, Vector(fpu.mmx(n & 7)), source, width: 8).lo)
     }
@@ -91,7 +61,7 @@ extension CPU {
       let (lo, hi) = try loadVector(i, aligned: true)
       return Vector(lo, hi)
     }
-    return Vector(fpu.xmm[2 * Int(i.rm)], fpu.xmm[2 * Int(i.rm) + 1])
+    return fpu.vector(Int(i.rm))
   }
 }
 

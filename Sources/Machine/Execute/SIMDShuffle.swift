@@ -31,7 +31,7 @@ extension CPU {
     }
     try requireSSE()
     let n = Int(i.reg)
-    let a = Vector(fpu.xmm[2 * n], fpu.xmm[2 * n + 1])
+    let a = fpu.vector(n)
     let b = try simdSource(i)
     var r = a
     switch kind {
@@ -50,7 +50,7 @@ extension CPU {
     case .pshufw:
       break
     }
-    (fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) = (r.lo, r.hi)
+    fpu.setVector(n, r)
   }
 
   /// MOVLPS MOVHPS MOVLPD MOVHPD (m64, either way) and MOVHLPS MOVLHPS (registers).
@@ -86,7 +86,7 @@ extension CPU {
       width = 8
     } else {
       try requireSSE()
-      source = Vector(fpu.xmm[2 * Int(i.rm)], fpu.xmm[2 * Int(i.rm) + 1])
+      source = fpu.vector(Int(i.rm))
     }
     var mask: UInt64 = 0
     for k in 0..<(width / size) { mask |= (source[k, size: size] >> UInt64(size * 8 - 1)) << UInt64(k) }
@@ -102,16 +102,16 @@ extension CPU {
     if i.op == .pextrw {
       guard !i.hasMemory else { throw Fault.invalidOpcode }
       let m = Int(i.rm)
-      let v = wide ? Vector(fpu.xmm[2 * m], fpu.xmm[2 * m + 1]) : Vector(fpu.mmx(m & 7))
+      let v = wide ? fpu.vector(m) : Vector(fpu.mmx(m & 7))
       regs[Int(i.reg)] = v[k, size: 2]
       return
     }
     let word = try readRM(i, size: 2)
     let n = Int(i.reg)
     if wide {
-      var v = Vector(fpu.xmm[2 * n], fpu.xmm[2 * n + 1])
+      var v = fpu.vector(n)
       v[k, size: 2] = word
-      (fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) = (v.lo, v.hi)
+      fpu.setVector(n, v)
     } else {
       var v = Vector(fpu.mmx(n & 7))
       v[k, size: 2] = word
@@ -126,8 +126,8 @@ extension CPU {
     let wide = i.sub & 1 != 0
     if wide { try requireSSE() } else { try requireMMX() }
     let n = Int(i.reg), m = Int(i.rm)
-    let data = wide ? Vector(fpu.xmm[2 * n], fpu.xmm[2 * n + 1]) : Vector(fpu.mmx(n & 7))
-    let mask = wide ? Vector(fpu.xmm[2 * m], fpu.xmm[2 * m + 1]) : Vector(fpu.mmx(m & 7))
+    let data = wide ? fpu.vector(n) : Vector(fpu.mmx(n & 7))
+    let mask = wide ? fpu.vector(m) : Vector(fpu.mmx(m & 7))
     let base = regs[Reg.rdi] & i.addressMask
     for k in 0..<(wide ? 16 : 8) where mask[k, size: 1] & 0x80 != 0 {
       try write(Int(i.segment), (base &+ UInt64(k)) & i.addressMask, size: 1, data[k, size: 1])
@@ -147,7 +147,7 @@ extension CPU {
     try requireSSE()
     try enterMMXForConversion()
     if i.op == .movq2dq {
-      (fpu.xmm[2 * Int(i.reg)], fpu.xmm[2 * Int(i.reg) + 1]) = (fpu.mmx(Int(i.rm & 7)), 0)
+      fpu.setVector(Int(i.reg), Vector(fpu.mmx(Int(i.rm & 7))))
     } else {
       fpu.setMMX(Int(i.reg & 7), fpu.xmm[2 * Int(i.rm)])
     }
