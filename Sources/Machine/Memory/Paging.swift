@@ -86,18 +86,14 @@ extension CPU {
         if entry & (1 << 63) != 0 && !nxe { throw pageFault(present: true, reserved: true) }
         if shift >= 39 && entry & 0x80 != 0 { throw pageFault(present: true, reserved: true) }
         if entry & reservedHigh != 0 { throw pageFault(present: true, reserved: true) }
-        // A 2 MiB page's bits 20:13 and a 1 GiB page's bits 29:13 are reserved (bit 12 is PAT).
-        if entry & 0x80 != 0 && shift == 21 && entry & 0x001F_E000 != 0 {
-          throw pageFault(present: true, reserved: true)
-        }
-        if entry & 0x80 != 0 && shift == 30 && entry & 0x3FFF_E000 != 0 {
-          throw pageFault(present: true, reserved: true)
-        }
         writable = writable && entry & 2 != 0
         userOK = userOK && entry & 4 != 0
         if nxe && entry & (1 << 63) != 0 { noExec = true }
         if shift == 12 || ((shift == 21 || shift == 30) && entry & 0x80 != 0) {
           let pageMask: UInt64 = (1 << shift) - 1
+          // A large page's address bits below its size, above PAT (bit 12), are reserved: 20:13 for
+          // 2 MiB, 29:13 for 1 GiB.
+          if entry & pageMask & ~0x1FFF != 0 { throw pageFault(present: true, reserved: true) }
           leafAddress = entryAddress
           leafEntry = entry
           frame = (entry & addressMask & ~pageMask) | (linear & pageMask & ~0xFFF)
@@ -146,11 +142,9 @@ extension CPU {
     // The entries above the leaf got their accessed bit as the walk used them; the leaf gets its own,
     // and the dirty bit for a write, only now that the access is allowed (SDM Vol. 3A 4.8: a
     // faulting access sets neither; kvm-unit-tests' access test checks it).
-    var dirty = leafEntry & 0x40 != 0
-    if access == .write { dirty = true }
+    let dirty = leafEntry & 0x40 != 0 || (access == .write && !probe)
     let updated = leafEntry | 0x20 | (dirty ? 0x40 : 0)
     if updated != leafEntry && !probe { memory.write(leafAddress, size: leafSize, value: updated) }
-    if probe { dirty = leafEntry & 0x40 != 0 }
     // With SMAP, supervisor data rights to a user page are never cached: they depend on RFLAGS.AC,
     // so every such access walks and is checked with the AC of its moment.
     var perms: UInt8 = (userOK && smap) || keyDeniesRead ? 0 : TLBPerm.readSupervisor
