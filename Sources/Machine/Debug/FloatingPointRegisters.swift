@@ -10,9 +10,10 @@ extension CPU {
     return (fpu.x87[2 * physical], UInt16(truncatingIfNeeded: fpu.x87[2 * physical + 1]))
   }
 
-  /// FCW, FSW and the full tag word (two bits per physical register, SDM Vol. 1 8.1.7), made from
-  /// the abridged tags and the registers' contents as FSAVE would write it.
-  public var x87ControlWords: (control: UInt16, status: UInt16, tags: UInt16) {
+  /// FCW, FSW, the full tag word (two bits per physical register, SDM Vol. 1 8.1.7), made from the
+  /// abridged tags and the registers' contents as FSAVE would write it, and the abridged tags
+  /// themselves (FXSAVE's byte: bit i set when physical register i is not empty).
+  public var x87ControlWords: (control: UInt16, status: UInt16, tags: UInt16, abridgedTags: UInt8) {
     var tags: UInt16 = 0
     for r in 0..<8 {
       let significand = fpu.x87[2 * r], exponent = fpu.x87[2 * r + 1] & 0x7FFF
@@ -28,7 +29,7 @@ extension CPU {
       }
       tags |= tag << UInt16(2 * r)
     }
-    return (fpu.control, fpu.status, tags)
+    return (fpu.control, fpu.status, tags, fpu.tags)
   }
 
   /// The last x87 instruction's FCS:FIP and FDS:FDP (selector in bits 47:32) and FOP.

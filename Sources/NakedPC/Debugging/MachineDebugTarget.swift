@@ -37,8 +37,9 @@ package final class MachineDebugTarget: DebugTarget {
 
   // MARK: Registers (X86Registers.all order)
 
-  /// gdb's amd64 general-register order (its numbers 0-15; the CPU's are SDM Vol. 2A 2.1.5 table 2-2).
-  private static let generalOrder: [Reg] = [
+  /// gdb's amd64 general-register order (its numbers 0-15; the CPU's are SDM Vol. 2A 2.1.5 table 2-2),
+  /// which is also the order QEMU's monitor lists them in.
+  static let generalOrder: [Reg] = [
     .rax, .rbx, .rcx, .rdx, .rsi, .rdi, .rbp, .rsp, .r8, .r9, .r10, .r11, .r12, .r13, .r14, .r15,
   ]
   private static let selectorOrder = [Seg.cs, Seg.ss, Seg.ds, Seg.es, Seg.fs, Seg.gs]

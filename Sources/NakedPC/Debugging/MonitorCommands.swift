@@ -105,8 +105,7 @@ package struct MonitorCommands {
   // MARK: info registers
 
   private func registers() -> String {
-    // QEMU's order and names: RAX RBX RCX RDX RSI RDI RBP RSP, then R8-R15.
-    let order: [Reg] = [.rax, .rbx, .rcx, .rdx, .rsi, .rdi, .rbp, .rsp, .r8, .r9, .r10, .r11, .r12, .r13, .r14, .r15]
+    let order = MachineDebugTarget.generalOrder
     var out = ""
     for row in 0..<4 {
       let cells = (0..<4).map { k -> String in
@@ -145,10 +144,8 @@ package struct MonitorCommands {
   private func floatingPointLines() -> String {
     let words = cpu.x87ControlWords
     let top = Int(words.status >> 11 & 7)
-    var abridged: UInt64 = 0
-    for r in 0..<8 where (words.tags >> UInt16(2 * r)) & 3 != 3 { abridged |= 1 << UInt64(r) }
     var out = "FCW=\(hex(UInt64(words.control), 4)) FSW=\(hex(UInt64(words.status), 4)) [ST=\(top)]"
-    out += " FTW=\(hex(abridged, 2)) MXCSR=\(hex(UInt64(cpu.mxcsr), 8))\n"
+    out += " FTW=\(hex(UInt64(words.abridgedTags), 2)) MXCSR=\(hex(UInt64(cpu.mxcsr), 8))\n"
     for physical in 0..<8 {
       let st = cpu.x87Stack((physical - top) & 7)
       out += "FPR\(physical)=\(hex(st.significand)) \(hex(UInt64(st.signAndExponent), 4))"
