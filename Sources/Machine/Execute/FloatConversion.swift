@@ -31,18 +31,17 @@ extension CPU {
     /// The source: the XMM register, or `size` bytes of memory (16 aligned ones when 16).
     func source(_ size: Int) throws(Fault) -> Vector { try floatSource(i, size: size, scalar: size != 16) }
     /// An MMX source (the x87 unit enters MMX state only for a register, SDM Vol. 2A CVTPI2PS).
-    func mmxSource() throws(Fault) -> UInt64 {
-      if i.hasMemory { return try read(Int(i.segment), effectiveAddress(i), size: 8) }
-      try enterMMXForConversion()
-      return fpu.mmx(Int(i.rm & 7))
+    func mmxConversionSource() throws(Fault) -> UInt64 {
+      if !i.hasMemory { try enterMMXForConversion() }
+      return try mmxSource(i)
     }
     var r = destination
     switch kind {
     case .pi2ps:
-      let v = try mmxSource()
+      let v = try mmxConversionSource()
       r.lo = env.fromInteger(int32(v), single) | env.fromInteger(int32(v >> 32), single) << 32
     case .pi2pd:
-      let v = try mmxSource()
+      let v = try mmxConversionSource()
       r = Vector(env.fromInteger(int32(v), double), env.fromInteger(int32(v >> 32), double))
     case .si2ss, .si2sd:
       let v = try readRM(i, size: Int(i.opSize))

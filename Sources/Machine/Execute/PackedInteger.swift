@@ -36,16 +36,9 @@ extension CPU {
       if wide { fpu.setVector(n, result) } else { fpu.setMMX(n & 7, result.lo) }
       return
     }
-    let source: Vector
-    if wide {
-      source = try simdSource(i)
-    } else if i.hasMemory {
-      // The MMX low unpacks read 32 bits (SDM Vol. 2B PUNPCKLBW: "mm, mm/m32").
-      let low = op == .unpackLow8 || op == .unpackLow16 || op == .unpackLow32
-      source = Vector(try read(Int(i.segment), effectiveAddress(i), size: low ? 4 : 8))
-    } else {
-      source = Vector(fpu.mmx(Int(i.rm & 7)))
-    }
+    // The MMX low unpacks read 32 bits of memory (SDM Vol. 2B PUNPCKLBW: "mm, mm/m32").
+    let low = op == .unpackLow8 || op == .unpackLow16 || op == .unpackLow32
+    let source = wide ? try simdSource(i) : Vector(try mmxSource(i, size: low ? 4 : 8))
     let n = Int(i.reg)
     if wide {
       let result = packed(op, fpu.vector(n), source, width: 16)

@@ -80,7 +80,7 @@ extension CPU {
       try writeRM(i, size: Int(i.opSize), fpu.mmx(Int(i.reg & 7)) & sizeMask(Int(i.opSize)))
     case .movqToMMX:
       try requireMMX()
-      let value = i.hasMemory ? try read(Int(i.segment), effectiveAddress(i), size: 8) : fpu.mmx(Int(i.rm & 7))
+      let value = try mmxSource(i)
       fpu.setMMX(Int(i.reg & 7), value)
     case .movqFromMMX:
       try requireMMX()
@@ -92,7 +92,7 @@ extension CPU {
       }
     case .mmxLogic:
       try requireMMX()
-      let operand = i.hasMemory ? try read(Int(i.segment), effectiveAddress(i), size: 8) : fpu.mmx(Int(i.rm & 7))
+      let operand = try mmxSource(i)
       fpu.setMMX(Int(i.reg & 7), logic(i.sub, fpu.mmx(Int(i.reg & 7)), operand))
     case .emms:
       // EMMS: every register empty (SDM Vol. 2A EMMS); the MMX checks apply.
@@ -148,6 +148,12 @@ extension CPU {
   /// pending (SDM Vol. 3A 2.5 CR0.NE, Vol. 1 appendix D).
   func checkPendingX87Exception() throws(Fault) {
     if fpu.hasPendingException && cr0 & ControlBit.ne != 0 { throw Fault.floatingPointError }
+  }
+
+  /// The second operand of an MMX form: an MMX register, or `size` bytes of memory (8; 4 for the
+  /// low unpacks).
+  func mmxSource(_ i: Instruction, size: Int = 8) throws(Fault) -> UInt64 {
+    i.hasMemory ? try read(Int(i.segment), effectiveAddress(i), size: size) : fpu.mmx(Int(i.rm & 7))
   }
 
   /// A 128-bit memory operand. The aligned forms (MOVAPS, MOVDQA, the logic forms...) are #GP(0) at an

@@ -23,7 +23,7 @@ extension CPU {
     func pick(_ k: UInt64) -> Int { Int((imm >> (2 * k)) & 3) }
     if kind == .pshufw {
       try requireMMX()
-      let s = Vector(i.hasMemory ? try read(Int(i.segment), effectiveAddress(i), size: 8) : fpu.mmx(Int(i.rm & 7)))
+      let s = Vector(try mmxSource(i))
       var r = Vector(0)
       for k in 0..<4 { r[k, size: 2] = s[pick(UInt64(k)), size: 2] }
       fpu.setMMX(Int(i.reg & 7), r.lo)
