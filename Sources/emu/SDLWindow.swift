@@ -84,7 +84,7 @@ final class SDLWindow {
     sdl.setMainReady()
     guard sdl.initSubSystem(SDL_INIT_VIDEO) == 0 else { throw SDLError("SDL_Init(video)", sdl) }
     // Nearest-neighbour sampling: scaled pixels must stay sharp squares.
-    sdl.setHint(SDL_HINT_RENDER_SCALE_QUALITY, "nearest")
+    _ = sdl.setHint(SDL_HINT_RENDER_SCALE_QUALITY, "nearest")
     // SDL_WINDOWPOS_CENTERED is a function-like macro that Swift does not import; this is its value.
     let centered = Int32(bitPattern: 0x2FFF_0000)
     guard
@@ -156,7 +156,7 @@ final class SDLWindow {
   var viewport: ScaledViewport {
     var width: Int32 = 0
     var height: Int32 = 0
-    sdl.getRendererOutputSize(renderer, &width, &height)
+    _ = sdl.getRendererOutputSize(renderer, &width, &height)
     return ScaledViewport.fitting(
       contentWidth: Self.contentWidth, contentHeight: Self.contentHeight, windowWidth: Int(width),
       windowHeight: Int(height))
@@ -167,9 +167,9 @@ final class SDLWindow {
     // window is smaller than 720x400, and this way the tested ScaledViewport decides.
     let fit = viewport
     var target = SDL_Rect(x: Int32(fit.x), y: Int32(fit.y), w: Int32(fit.width), h: Int32(fit.height))
-    sdl.setRenderDrawColor(renderer, 0, 0, 0, 255)
-    sdl.renderClear(renderer)
-    sdl.renderCopy(renderer, texture, nil, &target)
+    _ = sdl.setRenderDrawColor(renderer, 0, 0, 0, 255)
+    _ = sdl.renderClear(renderer)
+    _ = sdl.renderCopy(renderer, texture, nil, &target)
     sdl.renderPresent(renderer)
   }
 
