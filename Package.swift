@@ -57,7 +57,12 @@ let package = Package(
       dependencies: [
         "NakedPC", "Machine", "Devices", "Display", "CSDL2",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      // The Swift runtime, standard library and Foundation linked in: loading and relocating their
+      // twenty shared libraries was half of emu's start-up (launch to the shell prompt went from
+      // 14 ms to 9.5 ms). The binary grows from 10 to 80 MB, mostly ICU's data.
+      swiftSettings: [.unsafeFlags(["-static-stdlib"])],
+      linkerSettings: [.unsafeFlags(["-static-stdlib"])]
     ),
     // The kernel's hardware-free logic, compiled for the host from the kernel's own sources.
     .target(name: "KernelCore", path: "Sources/Kernel/Core"),
