@@ -139,9 +139,12 @@ struct Emu: ParsableCommand {
     }
   }
 
-  func run() throws {
+  func run() {
     let status = execute()
-    throw ExitCode(status)
+    // Straight to exit(3), which flushes standard output: thrown as ExitCode, the status went
+    // through ArgumentParser's error reporting, whose reflection over the command cost a tenth of
+    // the launch to the shell prompt; and the machine's memory is the host kernel's to unmap.
+    Glibc.exit(status)
   }
 
   private func execute() -> Int32 {
@@ -171,10 +174,10 @@ struct Emu: ParsableCommand {
       if serialIn == "-" {
         options.terminal = TerminalInput()
       } else if let serialIn {
-        guard let data = FileManager.default.contents(atPath: serialIn) else {
+        guard let bytes = InputFile.bytes(atPath: serialIn) else {
           throw EmuError.frontEnd("cannot read --serial-in file \(serialIn)")
         }
-        options.serialInput = Array(data)
+        options.serialInput = bytes
       }
       // The font is read up front so a missing font is reported before anything runs.
       let displayFont = headless && screenshot == nil ? nil : try loadFont()
@@ -189,10 +192,10 @@ struct Emu: ParsableCommand {
         options: options, serial: sink, history: recording?.inputs ?? [], frontier: recording?.endCycle ?? 0)
       session.replayEnd = recording?.result
       let startState = try loadState.map { path in
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = InputFile.bytes(atPath: path) else {
           throw EmuError.load("cannot read the state file \(path)")
         }
-        return Array(data)
+        return bytes
       }
       if let recording, let replay {
         try RecordReplay.checkFiles(

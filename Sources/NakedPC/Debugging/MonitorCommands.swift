@@ -46,9 +46,9 @@ package struct MonitorCommands {
     case ("load-state", _):
       guard let path = argument(of: words) else { return "usage: load-state FILE\n" }
       guard session.replayEnd == nil else { return "load-state: not while replaying a recording\n" }
-      guard let data = FileManager.default.contents(atPath: path) else { return "load-state: cannot read \(path)\n" }
+      guard let bytes = InputFile.bytes(atPath: path) else { return "load-state: cannot read \(path)\n" }
       do {
-        try session.loadStateFile(Array(data), path: path)
+        try session.loadStateFile(bytes, path: path)
       } catch {
         return "load-state: \(error)\n"
       }

@@ -7,12 +7,12 @@ package enum RecordReplay {
   /// Reads and checks a recording and sets the session options from it: the recording's options
   /// win, since they decide what the guest did. A damaged file or another kernel is a load error.
   package static func load(_ path: String, into options: inout SessionOptions) throws -> Recording {
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let bytes = InputFile.bytes(atPath: path) else {
       throw EmuError.load("cannot read the recording \(path)")
     }
     let recording: Recording
     do {
-      recording = try Recording.decode(Array(data))
+      recording = try Recording.decode(bytes)
     } catch {
       throw EmuError.load("recording \(path): \(error)")
     }

@@ -161,10 +161,10 @@ package final class Session {
     self.serial = serial
     self.history = history
     self.frontier = frontier
-    guard let data = FileManager.default.contents(atPath: options.kernelPath) else {
+    guard let bytes = InputFile.bytes(atPath: options.kernelPath) else {
       throw EmuError.load("cannot read the kernel file \(options.kernelPath)")
     }
-    kernel = Array(data)
+    kernel = bytes
     var modules = try Self.readModules(options.initrd)
     for (k, name) in (options.moduleNames ?? []).enumerated() where k < modules.count { modules[k].commandLine = name }
     self.modules = modules
@@ -177,10 +177,10 @@ package final class Session {
   package static func readModules(_ entries: [String]) throws -> [MultibootModule] {
     try entries.map { entry in
       let path = String(entry.prefix { $0 != " " })
-      guard let data = FileManager.default.contents(atPath: path) else {
+      guard let bytes = InputFile.bytes(atPath: path) else {
         throw EmuError.load("cannot read the module (--initrd) file \(path)")
       }
-      return MultibootModule(bytes: Array(data), commandLine: entry)
+      return MultibootModule(bytes: bytes, commandLine: entry)
     }
   }
 
