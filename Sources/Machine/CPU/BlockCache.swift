@@ -37,6 +37,8 @@ struct BlockHeader {
   /// The cost of all instructions but the last (Clock/CycleModel.swift): whether a block fits the
   /// slice is one compare.
   var cyclesBeforeLast: UInt32 = 0
+  /// Where its instructions start in the cache's arena.
+  var first: UInt32 = 0
 }
 
 final class BlockCache {
@@ -44,11 +46,19 @@ final class BlockCache {
   static let count = 4096
   /// Instructions per block at most.
   static let capacity = 32
+  /// Instruction slots in the arena: room for every slot's block at its longest.
+  static let arenaSize = count * capacity
 
   let headers: UnsafeMutablePointer<BlockHeader>
-  /// `capacity` instruction slots per block. Allocated, not initialized: the host pages behind a slot
-  /// are touched only when a block is decoded into it.
+  /// The instructions of every cached block, each block's packed after the one decoded before it, so
+  /// that booting touches a page of host memory per 64 instructions decoded rather than one per block
+  /// (a page fault each; a tenth of the launch to the shell prompt). Allocated, not initialized, on
+  /// 64-byte lines: an instruction is one line. A block that replaces another in its slot leaves the
+  /// old one's instructions unused until the arena fills and every block is dropped (as QEMU flushes
+  /// its whole translation buffer when full).
   let instructions: UnsafeMutablePointer<Instruction>
+  /// The first unused arena slot.
+  var arenaUsed = 0
   /// One block for code that cannot be cached (device memory, an instruction crossing a page).
   let scratchHeader: UnsafeMutablePointer<BlockHeader>
   let scratch: UnsafeMutablePointer<Instruction>
@@ -56,7 +66,9 @@ final class BlockCache {
   init() {
     headers = .allocate(capacity: BlockCache.count)
     headers.initialize(repeating: BlockHeader(), count: BlockCache.count)
-    instructions = .allocate(capacity: BlockCache.count * BlockCache.capacity)
+    instructions = UnsafeMutableRawPointer.allocate(
+      byteCount: BlockCache.arenaSize * MemoryLayout<Instruction>.stride, alignment: 64
+    ).bindMemory(to: Instruction.self, capacity: BlockCache.arenaSize)
     scratchHeader = .allocate(capacity: 1)
     scratchHeader.initialize(to: BlockHeader())
     scratch = .allocate(capacity: BlockCache.capacity)
@@ -66,11 +78,19 @@ final class BlockCache {
   func flush() {
     for i in 0..<BlockCache.count { headers[i] = BlockHeader() }
     scratchHeader.pointee = BlockHeader()
+    arenaUsed = 0
+  }
+
+  /// Where the next block's instructions go: room for `capacity` of them, after dropping every block
+  /// when the arena has less left.
+  func arenaSpace() -> Int {
+    if arenaUsed + BlockCache.capacity > BlockCache.arenaSize { flush() }
+    return arenaUsed
   }
 
   deinit {
     headers.deallocate()
-    instructions.deallocate()
+    UnsafeMutableRawPointer(instructions).deallocate()
     scratchHeader.deallocate()
     scratch.deallocate()
   }
@@ -116,7 +136,7 @@ extension CPU {
       header.pointee.key == phys | modeTag && header.pointee.rip == rip
         && header.pointee.generation == pageGeneration[Int(truncatingIfNeeded: phys >> 12)]
     else { return nil }
-    return (header, blocks.instructions + slot * BlockCache.capacity)
+    return (header, blocks.instructions + Int(header.pointee.first))
   }
 
   /// Decodes the block at RIP into `slot`, or into the scratch block when it cannot be cached.
@@ -133,7 +153,8 @@ extension CPU {
     if atInstructionBreakpoint, let fault = instructionBreakpointFault(at: linear) { throw fault }
     var cacheable = memory.isPlainRAM(phys) && !atBreakpoint && !atInstructionBreakpoint
     var header = cacheable ? blocks.headers + slot : blocks.scratchHeader
-    var ops = cacheable ? blocks.instructions + slot * BlockCache.capacity : blocks.scratch
+    let first = cacheable ? blocks.arenaSpace() : 0
+    var ops = cacheable ? blocks.instructions + first : blocks.scratch
     var count = 0
     var cycles: UInt32 = 0
     var address = linear
@@ -199,6 +220,8 @@ extension CPU {
       let page = Int(truncatingIfNeeded: phys >> 12)
       header.pointee.key = phys | modeTag
       header.pointee.generation = pageGeneration[page]
+      header.pointee.first = UInt32(first)
+      blocks.arenaUsed = first + count
       if codePages[page] == 0 {
         codePages[page] = 1
         supervisorTLB.protect(physicalPage: UInt64(page))
