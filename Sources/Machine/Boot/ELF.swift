@@ -177,39 +177,3 @@ struct ELFFile {
     return nil
   }
 }
-
-extension PhysicalMemory {
-  /// Bulk copy into physical memory (loader use).
-  public func copy(_ data: [UInt8], to address: UInt64) {
-    if !data.isEmpty && isPlainRAM(range: address, count: UInt64(data.count)) {
-      data.withUnsafeBytes { ram.advanced(by: Int(address)).copyMemory(from: $0.baseAddress!, byteCount: data.count) }
-      for page in Int(address >> 12)...Int((address + UInt64(max(data.count, 1)) - 1) >> 12) {
-        noteWrite(UInt64(page) << 12)
-      }
-      return
-    }
-    write(data, at: address)
-  }
-
-  /// True when every page of the range is plain RAM (no device mapped over it).
-  func isPlainRAM(range address: UInt64, count: UInt64) -> Bool {
-    let (end, overflow) = address.addingReportingOverflow(count)
-    if overflow || end > ramSize { return false }
-    for page in Int(address >> 12)...Int((end - 1) >> 12) where devicePages[page] != 0 { return false }
-    return true
-  }
-
-  /// Sets `count` bytes from physical `address` to `byte` (a loader's BSS).
-  public func fill(_ address: UInt64, count: UInt64, with byte: UInt8) {
-    if count > 0 && isPlainRAM(range: address, count: count) {
-      (ram + Int(address)).initializeMemory(as: UInt8.self, repeating: byte, count: Int(count))
-      for page in Int(address >> 12)...Int((address + count - 1) >> 12) { noteWrite(UInt64(page) << 12) }
-      return
-    }
-    var a = address
-    while a < address + count {
-      write(a, size: 1, value: UInt64(byte))
-      a += 1
-    }
-  }
-}

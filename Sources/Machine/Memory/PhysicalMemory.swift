@@ -64,32 +64,33 @@ public final class PhysicalMemory {
   public init(ramSize: UInt64 = 128 << 20) {
     let size = (ramSize + 0xFFF) & ~0xFFF
     self.ramSize = size
-    // An anonymous mapping is zero-filled by the host kernel page by page as the guest first
-    // touches it, so a 128 MiB guest that uses 2 MiB costs 2 MiB and no start-up time.
-    guard
-      let mapping = mmap(nil, Int(size), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+    ram = Self.zeroedPages(Int(size), for: "guest RAM")
+    pageCount = Int(size >> 12)
+    let tables = Self.zeroedPages(pageCount * Self.tableBytesPerPage, for: "the page tables of guest RAM")
+    pageGeneration = tables.bindMemory(to: UInt32.self, capacity: pageCount)
+    codePages = (tables + 4 * pageCount).bindMemory(to: UInt8.self, capacity: pageCount)
+    devicePages = (tables + 5 * pageCount).bindMemory(to: UInt8.self, capacity: pageCount)
+    dirtyPages = (tables + 6 * pageCount).bindMemory(to: UInt8.self, capacity: pageCount)
+  }
+
+  /// pageGeneration, codePages, devicePages and dirtyPages, in one mapping in that order.
+  private static let tableBytesPerPage = 4 + 1 + 1 + 1
+
+  /// `bytes` of zeros in an anonymous mapping, which the host kernel fills page by page as they are
+  /// first touched: a 128 MiB guest that uses 2 MiB costs 2 MiB (and its tables a few pages), and
+  /// no start-up time.
+  private static func zeroedPages(_ bytes: Int, for what: String) -> UnsafeMutableRawPointer {
+    guard let mapping = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
       mapping != MAP_FAILED
     else {
-      fatalError("cannot reserve \(size >> 20) MiB of host memory for guest RAM")
+      fatalError("cannot reserve \(bytes >> 20) MiB of host memory for \(what)")
     }
-    ram = mapping
-    pageCount = Int(size >> 12)
-    codePages = .allocate(capacity: pageCount)
-    codePages.initialize(repeating: 0, count: pageCount)
-    pageGeneration = .allocate(capacity: pageCount)
-    pageGeneration.initialize(repeating: 0, count: pageCount)
-    devicePages = .allocate(capacity: pageCount)
-    devicePages.initialize(repeating: 0, count: pageCount)
-    dirtyPages = .allocate(capacity: pageCount)
-    dirtyPages.initialize(repeating: 0, count: pageCount)
+    return mapping
   }
 
   deinit {
     munmap(ram, Int(ramSize))
-    codePages.deallocate()
-    pageGeneration.deallocate()
-    devicePages.deallocate()
-    dirtyPages.deallocate()
+    munmap(UnsafeMutableRawPointer(pageGeneration), pageCount * Self.tableBytesPerPage)
   }
 
   /// Maps a callback device at `start..<start+length`. Later mappings win over earlier ones and over RAM.
