@@ -68,4 +68,21 @@ final class BlockTests: XCTestCase {
     XCTAssertEqual(h.cpu.rax, 15)
     XCTAssertEqual(h.cpu.rsp, Harness.stackTop)
   }
+
+  func testCodeLargerThanTheArenaRunsAfterEveryBlockIsDropped() {
+    // More straight-line code than the block arena holds, run twice: decoding fills the arena, a
+    // full arena drops every block and starts again, and the second pass decodes what was dropped.
+    let h = Harness()
+    let count = BlockCache.arenaSize + 8 * BlockCache.capacity
+    // inc eax (FF C0) `count` times; dec ecx; jnz back to the start (and the harness's HLT).
+    var code = [UInt8](repeating: 0, count: 2 * count)
+    for k in 0..<count { (code[2 * k], code[2 * k + 1]) = (0xFF, 0xC0) }
+    let back = -(code.count + 2 + 6)
+    code += [0xFF, 0xC9, 0x0F, 0x85] + withUnsafeBytes(of: Int32(back).littleEndian, Array.init)
+    h.cpu.rcx = 2
+    XCTAssertEqual(h.run(code, cycles: 100_000_000), .halted)
+    XCTAssertEqual(h.cpu.rax, UInt64(2 * count))
+    XCTAssertEqual(h.machine.stats.instructionsRetired, UInt64(2 * count + 5), "INCs, two DECs and JNZs, HLT")
+    XCTAssertLessThan(h.cpu.blocks.arenaUsed, count, "the arena was never full")
+  }
 }

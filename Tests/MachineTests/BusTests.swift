@@ -148,6 +148,23 @@ final class BusTests: XCTestCase {
     XCTAssertEqual(m.read(0x200000, size: 8), ~0)
   }
 
+  func testFillZeroesWrittenRAMAcrossWholeAndPartialPages() {
+    // A loader's BSS over RAM the previous boot wrote: the partial pages at either end are cleared
+    // byte by byte, the whole pages between are handed back to the host (BulkAccess.swift); every
+    // byte of the range must read zero and the bytes either side must keep their values.
+    let m = PhysicalMemory(ramSize: 1 << 20)
+    m.copy([UInt8](repeating: 0xA5, count: 0x6000), to: 0x10000)
+    m.fill(0x10800, count: 0x4000, with: 0)
+    let bytes = m.bytes(at: 0x10000, count: 0x6000)
+    XCTAssertEqual(bytes[..<0x800].filter { $0 != 0xA5 }.count, 0, "the bytes before the range")
+    XCTAssertEqual(bytes[0x800..<0x4800].filter { $0 != 0 }.count, 0, "the range")
+    XCTAssertEqual(bytes[0x4800...].filter { $0 != 0xA5 }.count, 0, "the bytes after the range")
+    m.fill(0x11000, count: 0x2000, with: 0x5A)
+    XCTAssertEqual(m.bytes(at: 0x11000, count: 0x2000).filter { $0 != 0x5A }.count, 0, "a fill of another byte")
+    XCTAssertEqual(m.read(0x10FFF, size: 1), 0)
+    XCTAssertEqual(m.read(0x13000, size: 1), 0)
+  }
+
   func testStatsCountInstructionsAndCycles() {
     let h = Harness()
     h.cpu.rcx = 100
