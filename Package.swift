@@ -40,8 +40,10 @@ let package = Package(
     // zlib from the system (Debian: zlib1g-dev) and its Swift face: gzip, zlib streams, CRC-32.
     .systemLibrary(name: "CZlib"),
     .target(name: "SystemZlib", dependencies: ["CZlib"]),
+    // Files on the host: read whole, or written in place (never replaced by a rename).
+    .target(name: "HostFiles"),
     // What a person sees: console fonts, the text-mode renderer shared by window and PNG, PNG output.
-    .target(name: "Display", dependencies: ["Devices", "SystemZlib"]),
+    .target(name: "Display", dependencies: ["Devices", "SystemZlib", "HostFiles"]),
     // libSDL2's header from the system (Debian: libsdl2-dev), for the emulator's window, which opens
     // the library itself when it is first needed (Sources/emu/SDLLibrary.swift). Not through
     // pkg-config: its flags carry -D_REENTRANT, which SwiftPM refuses with a warning on every build
@@ -50,19 +52,25 @@ let package = Package(
     // The standard PC (machine plus devices), its session across resets, recording, snapshots and
     // the gdb server: everything emu runs, as a library.
     .target(
-      name: "NakedPC", dependencies: ["Machine", "Devices", "Display", "GDBRemote", "StateCoding", "SystemZlib"]),
+      name: "NakedPC",
+      dependencies: ["Machine", "Devices", "Display", "GDBRemote", "StateCoding", "SystemZlib", "HostFiles"]),
     // The command line and the SDL window over NakedPC.
     .executableTarget(
       name: "emu",
       dependencies: [
-        "NakedPC", "Machine", "Devices", "Display", "CSDL2",
+        "NakedPC", "Machine", "Devices", "Display", "HostFiles", "CSDL2",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      // The Swift runtime, standard library and Foundation linked in: loading and relocating their
-      // twenty shared libraries was half of emu's start-up (launch to the shell prompt went from
-      // 14 ms to 9.5 ms). The binary grows from 10 to 80 MB, mostly ICU's data.
+      // The Swift runtime and standard library linked in: loading and relocating their shared
+      // libraries (and Foundation's, which nothing here uses any more) was half of emu's start-up.
+      // ArgumentParser uses FoundationEssentials, whose static library needs the three named here.
+      // Linked by lld (part of the toolchain): gold printed a glibc link-time warning about mktemp
+      // inside FoundationEssentials on every link.
       swiftSettings: [.unsafeFlags(["-static-stdlib"])],
-      linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+      linkerSettings: [
+        .unsafeFlags(["-static-stdlib", "-use-ld=lld"]), .linkedLibrary("_FoundationCollections"),
+        .linkedLibrary("_FoundationCShims"), .linkedLibrary("swiftSynchronization"),
+      ]
     ),
     // The kernel's hardware-free logic, compiled for the host from the kernel's own sources.
     .target(name: "KernelCore", path: "Sources/Kernel/Core"),

@@ -11,8 +11,12 @@
 // Both may be gzipped (Debian ships them as *.psf.gz); the gzip magic is recognised whatever the file name.
 // This type keeps the font as found; VGAFont picks the 256 CP437 glyphs a text-mode screen needs.
 
-import Foundation
+import HostFiles
 import SystemZlib
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Why a console font could not be used.
 public enum ConsoleFontError: Error, Equatable, CustomStringConvertible {
@@ -61,14 +65,14 @@ public struct ConsoleFont {
 
   /// Reads a font file, gzipped or not. A missing default font names the package that provides it.
   public init(contentsOfFile path: String) throws {
-    guard FileManager.default.fileExists(atPath: path) else {
+    guard access(path, F_OK) == 0 else {
       throw ConsoleFontError.fileNotFound(
         path: path, packageHint: path == Self.defaultPath ? Self.defaultPackageHint : nil)
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let bytes = InputFile.bytes(atPath: path) else {
       throw ConsoleFontError.unreadable(path: path)
     }
-    try self.init(bytes: [UInt8](data))
+    try self.init(bytes: bytes)
   }
 
   /// Parses a font from its file contents, gzipped or not.

@@ -7,7 +7,6 @@
 
 import Devices
 import Display
-import Foundation
 import Machine
 
 /// A PC (QEMU's `pc` machine as a kernel sees it) running one kernel, in process.

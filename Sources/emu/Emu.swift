@@ -12,7 +12,8 @@
 import ArgumentParser
 import Devices
 import Display
-import Foundation
+import Glibc
+import HostFiles
 import Machine
 import NakedPC
 
@@ -158,7 +159,7 @@ struct Emu: ParsableCommand {
       options.configuration.rtcSource = rtc == "host" ? .host : .deterministic
       if rtc == "host" && (record != nil || gdb != nil) {
         // The host's clock, read once: a recording (and reverse execution) must see the same time again.
-        options.configuration.rtcSource = .virtual(epoch: Int64(Date().timeIntervalSince1970))
+        options.configuration.rtcSource = .virtual(epoch: Int64(time(nil)))
       }
       options.maxCycles = maxCycles
       options.rebootOnTripleFault = reboot
@@ -203,29 +204,29 @@ struct Emu: ParsableCommand {
       }
       if let startState, let loadState { try session.loadStateFile(startState, path: loadState) }
       let debugger = try gdb.map { try GDBServer(session: session, port: $0) }
-      let started = Date()
+      let started = monotonicSeconds()
       var result: SessionResult
       if headless {
         result = try debugger?.runHeadless() ?? runHeadless(session)
       } else {
         result = try WindowRunner(session: session, font: displayFont!, debugger: debugger).run()
       }
-      let elapsed = Date().timeIntervalSince(started)
+      let elapsed = monotonicSeconds() - started
       sink.flush()
       if let recording { result = try RecordReplay.check(result, of: session, against: recording) }
       if let recordFile { try recordFile.write(RecordReplay.recording(of: session, result: result).encoded()) }
       if let stateFile { try stateFile.write(session.stateFile()) }
       try finish(session, font: displayFont, screenFile: screenFile, screenshotFile: screenshotFile)
       if result.status != ExitStatus.normal && !result.endsTheMachine {
-        FileHandle.standardError.write("emu: \(result.message)\n".data(using: .utf8)!)
+        OutputFile.standardError.write("emu: \(result.message)\n")
       }
       if stats { printStats(session, seconds: elapsed) }
       return result.status
     } catch EmuError.load(let message) {
-      FileHandle.standardError.write("emu: \(message)\n".data(using: .utf8)!)
+      OutputFile.standardError.write("emu: \(message)\n")
       return ExitStatus.loadError
     } catch {
-      FileHandle.standardError.write("emu: \(error)\n".data(using: .utf8)!)
+      OutputFile.standardError.write("emu: \(error)\n")
       return ExitStatus.frontEndError
     }
   }
@@ -236,10 +237,10 @@ struct Emu: ParsableCommand {
       // Without a pause point, run() returns only when the guest or the cycle budget stops it.
       return try session.run() ?? .cycleLimit(session.totalCycles)
     }
-    let started = Date()
+    let started = monotonicSeconds()
     let cyclesPerSecond = Double(session.options.configuration.cyclesPerSecond)
     while true {
-      let target = UInt64(Date().timeIntervalSince(started) * cyclesPerSecond) + session.sliceCycles
+      let target = UInt64((monotonicSeconds() - started) * cyclesPerSecond) + session.sliceCycles
       if let result = try session.run(until: target) { return result }
       usleep(1000)
     }
@@ -269,12 +270,13 @@ struct Emu: ParsableCommand {
   private func printStats(_ session: Session, seconds: Double) {
     let instructions = session.totalInstructions
     let mips = seconds > 0 ? Double(instructions) / seconds / 1e6 : 0
-    let text = String(
-      format: "emu: %llu instructions, %llu cycles, %.3f s, %.1f MIPS, %.1f instructions per block%@\n",
-      instructions, session.totalCycles, seconds, mips,
-      Double(session.board.machine.stats.instructionsRetired) / Double(max(1, session.board.machine.stats.blocksRun)),
-      session.resets > 0 ? ", \(session.resets) resets" as NSString : "" as NSString)
-    FileHandle.standardError.write(text.data(using: .utf8)!)
+    let perBlock =
+      Double(session.board.machine.stats.instructionsRetired) / Double(max(1, session.board.machine.stats.blocksRun))
+    let resets = session.resets > 0 ? ", \(session.resets) resets" : ""
+    let text =
+      "emu: \(instructions) instructions, \(session.totalCycles) cycles, \(fixed(seconds, digits: 3)) s, "
+      + "\(fixed(mips, digits: 1)) MIPS, \(fixed(perBlock, digits: 1)) instructions per block\(resets)\n"
+    OutputFile.standardError.write(text)
   }
 
   /// One -initrd argument as QEMU splits it (get_opt_value): entries at single commas, ",," a comma.
@@ -301,8 +303,9 @@ struct Emu: ParsableCommand {
 
   /// The package's own kernel, found from this source file's location.
   static var defaultKernelPath: String {
-    URL(fileURLWithPath: #filePath)
-      .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-      .appendingPathComponent(".build/kernel/kernel.elf").path
+    // Sources/emu/Emu.swift, three levels below the package root.
+    var root = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+    root.removeLast(3)
+    return root.joined(separator: "/") + "/.build/kernel/kernel.elf"
   }
 }

@@ -9,7 +9,8 @@
 
 import Devices
 import Display
-import Foundation
+import Glibc
+import HostFiles
 import NakedPC
 
 final class WindowRunner {
@@ -31,7 +32,7 @@ final class WindowRunner {
   func run() throws -> SessionResult {
     let cyclesPerSecond = Double(session.options.configuration.cyclesPerSecond)
     let frameTime = 1.0 / 60.0
-    let started = Date()
+    let started = monotonicSeconds()
     // Pacing anchor: virtual time `startCycles` corresponds to wall time `origin`.
     var origin = started
     var startCycles = session.totalCycles
@@ -42,7 +43,7 @@ final class WindowRunner {
     var needsRedraw = true
 
     while true {
-      let frameStart = Date()
+      let frameStart = monotonicSeconds()
       for event in window.pollEvents() {
         switch event {
         case .quit:
@@ -61,16 +62,16 @@ final class WindowRunner {
         try debugger.service(timeout: 0)
         if let result = debugger.finished { return result }
         if !debugger.isRunning {
-          origin = Date()
+          origin = monotonicSeconds()
           startCycles = session.totalCycles
         }
       }
       if stopped == nil && debugger?.isRunning != false {
         // Virtual time follows wall time, at most a quarter second behind: a guest that cannot
         // keep up runs slow instead of trying to catch up forever.
-        var target = startCycles + UInt64(Date().timeIntervalSince(origin) * cyclesPerSecond)
+        var target = startCycles + UInt64((monotonicSeconds() - origin) * cyclesPerSecond)
         if target > session.totalCycles + UInt64(cyclesPerSecond / 4) {
-          origin = Date().addingTimeInterval(-0.25)
+          origin = monotonicSeconds() - 0.25
           startCycles = session.totalCycles
           target = session.totalCycles + UInt64(cyclesPerSecond / 4)
         }
@@ -86,7 +87,7 @@ final class WindowRunner {
       }
 
       // Draw only when something visible changed: an idle guest then costs (almost) nothing.
-      let phases = TextModeRenderer.blinkPhases(atSeconds: Date().timeIntervalSince(started))
+      let phases = TextModeRenderer.blinkPhases(atSeconds: monotonicSeconds() - started)
       let screen = session.board.vga.screen()
       let frame = Frame(screen: screen, blink: phases.blink, cursor: phases.cursor)
       if frame != lastFrame || needsRedraw {
@@ -97,16 +98,16 @@ final class WindowRunner {
         needsRedraw = false
       }
 
-      if Date().timeIntervalSince(lastTitleUpdate) >= 0.5 {
-        let seconds = Date().timeIntervalSince(lastTitleUpdate)
+      if monotonicSeconds() - lastTitleUpdate >= 0.5 {
+        let seconds = monotonicSeconds() - lastTitleUpdate
         let mips = Double(session.totalInstructions - lastInstructions) / seconds / 1e6
         lastInstructions = session.totalInstructions
-        lastTitleUpdate = Date()
+        lastTitleUpdate = monotonicSeconds()
         let state = stopped.map { "stopped: \($0.message)" } ?? "running"
-        window.title = String(format: "emu — %@ — %.1f MIPS", state, mips)
+        window.title = "emu — \(state) — \(fixed(mips, digits: 1)) MIPS"
       }
 
-      let remaining = frameTime - Date().timeIntervalSince(frameStart)
+      let remaining = frameTime - (monotonicSeconds() - frameStart)
       if remaining > 0 { usleep(UInt32(remaining * 1e6)) }
     }
   }
@@ -124,9 +125,9 @@ final class WindowRunner {
     let path = "emu-screenshot-\(screenshots).png"
     do {
       try Screenshot.write(session.board.vga.screen(), renderer: renderer, to: path)
-      FileHandle.standardError.write("emu: saved \(path)\n".data(using: .utf8)!)
+      OutputFile.standardError.write("emu: saved \(path)\n")
     } catch {
-      FileHandle.standardError.write("emu: \(error)\n".data(using: .utf8)!)
+      OutputFile.standardError.write("emu: \(error)\n")
     }
   }
 }

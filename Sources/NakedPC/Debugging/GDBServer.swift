@@ -10,8 +10,8 @@
 // The same server drives the window: `service` never blocks there, and the window runs the guest
 // only while `isRunning`.
 
-import Foundation
 import GDBRemote
+import HostFiles
 import Machine
 
 package final class GDBServer {
@@ -45,7 +45,7 @@ package final class GDBServer {
     stub = GDBStub(target: target)
     putMarksBackAfterResets()
     session.keepsCheckpoints = true
-    FileHandle.standardError.write("emu: waiting for gdb on 127.0.0.1:\(connection.port)\n".data(using: .utf8)!)
+    OutputFile.standardError.write("emu: waiting for gdb on 127.0.0.1:\(connection.port)\n")
   }
 
   package var isRunning: Bool { state == .running || state == .free }

@@ -2,7 +2,7 @@
 // where they exist: info registers, info mem, info gdt, info idt, xp, savevm, loadvm, info snapshots;
 // system_reset; and emu's save-state / load-state, the state files of --save-state / --load-state.
 
-import Foundation
+import HostFiles
 import Machine
 
 package struct MonitorCommands {
@@ -110,8 +110,8 @@ package struct MonitorCommands {
     for row in 0..<4 {
       let cells = (0..<4).map { k -> String in
         let r = order[row * 4 + k]
-        let name = "\(r)".uppercased().padding(toLength: 3, withPad: " ", startingAt: 0)
-        return "\(name)=\(hex(cpu.register(r)))"
+        let name = "\(r)".uppercased()
+        return "\(name)\(String(repeating: " ", count: max(0, 3 - name.count)))=\(hex(cpu.register(r)))"
       }
       out += cells.joined(separator: " ") + "\n"
     }

@@ -5,6 +5,7 @@
 
 import Devices
 import Display
+import HostFiles
 
 package enum Screenshot {
   package static func png(_ screen: VGATextScreen, renderer: TextModeRenderer) -> [UInt8] {

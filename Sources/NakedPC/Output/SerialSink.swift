@@ -3,7 +3,7 @@
 // The UART calls back once per byte; writing each byte with its own system call would dominate a
 // chatty guest's run time, so bytes are buffered and flushed at slice boundaries and at exit.
 
-import Foundation
+import HostFiles
 
 package final class SerialSink {
   private let file: OutputFile?

@@ -1,7 +1,7 @@
 // RecordReplay.swift: `--record FILE` and `--replay FILE` around a session.
 
+import HostFiles
 import SystemZlib
-import Foundation
 
 package enum RecordReplay {
   /// Reads and checks a recording and sets the session options from it: the recording's options

@@ -27,7 +27,6 @@
 // of a silent divergence.
 
 import SystemZlib
-import Foundation
 import GDBRemote
 import Machine
 

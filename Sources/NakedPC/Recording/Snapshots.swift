@@ -13,7 +13,6 @@
 
 import Devices
 import SystemZlib
-import Foundation
 import StateCoding
 
 /// A state of the session at `cycle`, with the number of history entries given before it. `state`

@@ -12,7 +12,7 @@
 // history, output already written is not written again, and slices end where inputs arrived.
 
 import Devices
-import Foundation
+import HostFiles
 import Machine
 
 /// Everything a run needs that does not change across resets.
@@ -199,9 +199,9 @@ package final class Session {
     }
     if options.verbose {
       board.machine.ports.onUnknownPort = { port, isWrite in
-        FileHandle.standardError.write(
+        OutputFile.standardError.write(
           "emu: guest \(isWrite ? "wrote to" : "read from") unknown I/O port 0x\(String(port, radix: 16))\n"
-            .data(using: .utf8)!)
+        )
       }
     }
     return board
@@ -472,7 +472,7 @@ package final class Session {
     case .idle: return .idleForever
     case .tripleFault(let text):
       if options.rebootOnTripleFault {
-        FileHandle.standardError.write("emu: \(text); rebooting\n".data(using: .utf8)!)
+        OutputFile.standardError.write("emu: \(text); rebooting\n")
         try reset()
         return nil
       }

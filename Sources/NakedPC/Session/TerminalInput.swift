@@ -5,33 +5,52 @@
 // quits the emulator, so Ctrl-C can go to the guest. The run is no longer deterministic then: it
 // depends on when the person types.
 
-import Foundation
+import Glibc
 
 package final class TerminalInput {
-  private let lock = NSLock()
+  /// Guards `pending` and `quitRequested` between the reading thread and the run loop.
+  private let lock: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
   private var pending: [UInt8] = []
   private var quitRequested = false
   private var sawEscape = false
 
   package init() {
-    let thread = Thread { [self] in
-      while true {
-        let data = FileHandle.standardInput.availableData
-        if data.isEmpty { return }  // end of input
-        lock.lock()
-        for byte in data { accept(byte) }
-        lock.unlock()
-      }
+    pthread_mutex_init(lock, nil)
+    // The thread keeps the object alive for as long as standard input is open.
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(self).toOpaque()
+    let started = pthread_create(
+      &thread, nil,
+      { context in
+        let input = Unmanaged<TerminalInput>.fromOpaque(context!).takeRetainedValue()
+        input.readUntilEndOfInput()
+        return nil
+      }, context)
+    if started == 0 {
+      pthread_detach(thread)
+    } else {
+      Unmanaged<TerminalInput>.fromOpaque(context).release()
     }
-    thread.start()
+  }
+
+  private func readUntilEndOfInput() {
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let got = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress!, $0.count) }
+      if got < 0 && errno == EINTR { continue }
+      if got <= 0 { return }  // end of input, or an error that reading again would repeat
+      pthread_mutex_lock(lock)
+      for byte in buffer[..<got] { accept(byte) }
+      pthread_mutex_unlock(lock)
+    }
   }
 
   /// Takes what arrived since the last call, and whether Ctrl-A x was typed.
   package func take() -> (bytes: [UInt8], quit: Bool) {
-    lock.lock()
+    pthread_mutex_lock(lock)
     defer {
       pending.removeAll()
-      lock.unlock()
+      pthread_mutex_unlock(lock)
     }
     return (pending, quitRequested)
   }

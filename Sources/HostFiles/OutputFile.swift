@@ -1,4 +1,5 @@
-// OutputFile.swift: a file emu writes (serial log, screen dump, screenshot), opened in place.
+// OutputFile.swift: a file emu writes (serial log, screen dump, screenshot), opened in place, and
+// the standard output and error streams.
 //
 // Why open(2) and not FileManager.createFile: createFile writes a new file and renames it over the
 // path, which replaces whatever was there. As root that turns /dev/null into a regular file for the
@@ -18,6 +19,8 @@ package final class OutputFile {
 
   /// Standard output ("-" on the command line).
   package static let standardOutput = OutputFile(descriptor: STDOUT_FILENO, path: "standard output")
+  /// Standard error, for emu's messages.
+  package static let standardError = OutputFile(descriptor: STDERR_FILENO, path: "standard error")
 
   private init(descriptor: Int32, path: String) {
     self.descriptor = descriptor
@@ -30,7 +33,7 @@ package final class OutputFile {
     self.path = path
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
-      throw EmuError.frontEnd("cannot open the \(what) \(path): \(String(cString: strerror(errno)))")
+      throw OutputFileError(description: "cannot open the \(what) \(path): \(String(cString: strerror(errno)))")
     }
     descriptor = fd
     owned = true
@@ -47,9 +50,17 @@ package final class OutputFile {
       }
       if written < 0 {
         if errno == EINTR { continue }
-        throw EmuError.frontEnd("cannot write \(path): \(String(cString: strerror(errno)))")
+        throw OutputFileError(description: "cannot write \(path): \(String(cString: strerror(errno)))")
       }
       offset += written
     }
   }
+
+  /// Writes `text` as UTF-8. A message that cannot be written is dropped: there is nowhere to say so.
+  package func write(_ text: String) { try? write(Array(text.utf8)) }
+}
+
+/// Why an output file could not be opened or written: the text names the file and the reason.
+package struct OutputFileError: Error, CustomStringConvertible {
+  package let description: String
 }
