@@ -76,7 +76,7 @@ let package = Package(
     .target(name: "KernelCore", path: "Sources/Kernel/Core"),
 
     .testTarget(name: "KernelCoreTests", dependencies: ["KernelCore"]),
-    .testTarget(name: "MachineTests", dependencies: ["Machine"]),
+    .testTarget(name: "MachineTests", dependencies: ["Machine", "StateCoding"]),
     .testTarget(name: "DevicesTests", dependencies: ["Devices"]),
     .testTarget(name: "DisplayTests", dependencies: ["Display", "SystemZlib"]),
     .testTarget(name: "GDBRemoteTests", dependencies: ["GDBRemote"]),

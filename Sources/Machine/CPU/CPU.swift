@@ -67,7 +67,11 @@ public final class CPU {
   /// CR2: the linear address of the last page fault.
   public var cr2: UInt64 = 0
   /// CR3: the physical address of the top-level page table.
-  public internal(set) var cr3: UInt64 = 0
+  public internal(set) var cr3: UInt64 = 0 {
+    // Set directly (a test, a loader), CR3 leaves PAE paging's PDPTE registers to the next walk;
+    // MOV to CR3 and task switches load them at once (Memory/Paging.swift).
+    didSet { pdptesLoaded = false }
+  }
   /// CR4: PAE, PSE, PGE and the other extensions.
   public internal(set) var cr4: UInt64 = 0
   /// CR8: the local APIC's task priority class, TPR[7:4] (SDM Vol. 3A 11.8.6.1).
@@ -184,6 +188,9 @@ public final class CPU {
   }
   /// ANDed into every physical address translation forms (Paging.swift).
   var a20Mask: UInt64 = ~0
+  /// PAE paging's four PDPTE registers (SDM Vol. 3A 4.4.1), and whether they hold CR3's table.
+  var pdptes = SIMD4<UInt64>()
+  var pdptesLoaded = false
 
   /// When true, an opcode this core does not implement stops the machine instead of raising #UD.
   public var strict = false

@@ -180,6 +180,10 @@ public enum ControlBit {
   public static let ne: UInt64 = 1 << 5
   /// CR0.WP: write protect: supervisor writes honour read-only pages.
   public static let wp: UInt64 = 1 << 16
+  /// CR0.NW: not write-through (cache control).
+  public static let nw: UInt64 = 1 << 29
+  /// CR0.CD: cache disable.
+  public static let cd: UInt64 = 1 << 30
   /// CR0.PG: paging.
   public static let pg: UInt64 = 1 << 31
   /// CR4.PSE: 4 MiB pages without PAE.

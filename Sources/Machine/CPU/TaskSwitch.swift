@@ -84,7 +84,10 @@ extension CPU {
     tr = SegmentRegister(selector: selector, base: d.base, limit: d.limit, attributes: d.attributes | 0x2)
     cr0 |= ControlBit.ts  // the x87/SSE state belongs to the old task
     if pagingEnabled && newCR3 != cr3 {
+      // With PAE paging the new CR3's PDPTEs are loaded too (SDM Vol. 3A 4.4.1).
+      let entries = usesPAEPaging ? try readPDPTEs(newCR3) : nil
       cr3 = newCR3
+      loadPDPTERegisters(entries)
       flushTLB()
     }
     for r in 0..<8 { regs[r] = newRegs[r] }

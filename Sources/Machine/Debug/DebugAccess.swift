@@ -96,7 +96,7 @@ extension CPU {
       visit(table: cr3 & addressMask, shift: top, base: 0, entries: 512, rights: all)
     } else {
       for i in 0..<UInt64(4) {
-        let pdpte = memory.read((cr3 & 0xFFFF_FFE0) + i * 8, size: 8)
+        let pdpte = pdpte(Int(i))
         if pdpte & 1 == 0 { continue }
         visit(table: pdpte & addressMask, shift: 21, base: i << 30, entries: 512, rights: all)
       }

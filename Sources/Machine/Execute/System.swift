@@ -246,7 +246,13 @@ extension CPU {
       if enablingPaging && efer & ControlBit.lme != 0 && cr4 & ControlBit.pae == 0 { throw Fault.gp(0) }
       if cr0 & ControlBit.pg != 0 && v & ControlBit.pg == 0 && mode == .long64 { throw Fault.gp(0) }
       if v & ControlBit.pg == 0 && cr4 & ControlBit.pcide != 0 { throw Fault.gp(0) }
+      // Into PAE paging, or changing CD, NW or PG within it: the PDPTEs are loaded from CR3, and
+      // a bad one makes the MOV #GP(0) (SDM Vol. 3A 4.4.1).
+      let paeAfter = v & ControlBit.pg != 0 && cr4 & ControlBit.pae != 0 && efer & ControlBit.lme == 0
+      let changed = (v ^ cr0) & (ControlBit.cd | ControlBit.nw | ControlBit.pg) != 0
+      let entries = paeAfter && changed ? try readPDPTEs(cr3) : nil
       cr0 = v | ControlBit.et
+      loadPDPTERegisters(entries)
       if cr0 & ControlBit.pg != 0 && efer & ControlBit.lme != 0 {
         efer |= ControlBit.lma
       } else {
@@ -258,7 +264,9 @@ extension CPU {
     case 3:
       // With CR4.PCIDE, bit 63 asks to keep the PCID's translations; it is not stored (SDM Vol. 3A
       // 4.10.4.1). Keeping none is allowed, so every load flushes.
+      let entries = usesPAEPaging ? try readPDPTEs(v) : nil
       cr3 = cr4 & ControlBit.pcide != 0 ? v & ~(1 << 63) : v
+      loadPDPTERegisters(entries)
       flushTLB()
     case 4:
       // The bits this core implements: TSD DE PSE PAE PGE PCE OSFXSR OSXMMEXCPT UMIP LA57 PCIDE OSXSAVE
@@ -275,7 +283,11 @@ extension CPU {
         throw Fault.gp(0)
       }
       if isLongModeActive && v & ControlBit.pae == 0 { throw Fault.gp(0) }
+      let paeAfter = pagingEnabled && v & ControlBit.pae != 0 && !isLongModeActive
+      let changed = (v ^ cr4) & (ControlBit.pae | ControlBit.pge | ControlBit.pse | ControlBit.smep) != 0
+      let entries = paeAfter && changed ? try readPDPTEs(cr3) : nil
       cr4 = v
+      loadPDPTERegisters(entries)
       updateModeTag()
       flushTLB()
     case 8:

@@ -3,6 +3,39 @@
 extension CPU {
   var pagingEnabled: Bool { cr0 & ControlBit.pg != 0 }
 
+  /// PAE paging: CR0.PG and CR4.PAE without IA-32e mode (SDM Vol. 3A 4.1.1).
+  var usesPAEPaging: Bool { pagingEnabled && cr4 & ControlBit.pae != 0 && !isLongModeActive }
+
+  /// The four PDPTEs of the table CR3 value `cr3` points to, as PAE paging loads them into its
+  /// PDPTE registers (SDM Vol. 3A 4.4.1). `checked`: a present entry with a reserved bit set
+  /// (2:1, 8:5, 63:MAXPHYADDR, table 4-8) is #GP(0), and the registers keep their values.
+  func readPDPTEs(_ cr3: UInt64, checked: Bool = true) throws(Fault) -> SIMD4<UInt64> {
+    let reserved: UInt64 = 0x1E6 | ~(UInt64(1) << CPU.physicalAddressBits - 1)
+    var entries = SIMD4<UInt64>()
+    for i in 0..<4 {
+      entries[i] = memory.read(((cr3 & 0xFFFF_FFE0) + UInt64(i * 8)) & a20Mask, size: 8)
+      if checked && entries[i] & 1 != 0 && entries[i] & reserved != 0 { throw Fault.gp(0) }
+    }
+    return entries
+  }
+
+  /// Makes `entries`, when a MOV to CR or a task switch read them, the PDPTE registers.
+  func loadPDPTERegisters(_ entries: SIMD4<UInt64>?) {
+    guard let entries else { return }
+    pdptes = entries
+    pdptesLoaded = true
+  }
+
+  /// PDPTE register `i` (linear address bits 31:30). State set directly rather than by MOV to CR
+  /// (tests, a loader, a snapshot of an older format) is loaded at the first walk that needs it.
+  func pdpte(_ i: Int) -> UInt64 {
+    if !pdptesLoaded {
+      pdptes = (try? readPDPTEs(cr3, checked: false)) ?? SIMD4()
+      pdptesLoaded = true
+    }
+    return pdptes[i]
+  }
+
   /// Walks the paging structures for `linear`, sets accessed/dirty bits, checks permissions and returns
   /// the physical address of the 4 KiB page plus the permissions to cache. Throws #PF with CR2 set.
   /// With the A20 gate closed every physical address it forms, the paging structures' included,
@@ -73,8 +106,8 @@ extension CPU {
         table = cr3 & addressMask
         shift = cr4 & ControlBit.la57 != 0 ? 48 : 39
       } else {
-        let pdpteAddress = ((cr3 & 0xFFFF_FFE0) + (((linear >> 30) & 3) << 3)) & a20Mask
-        let pdpte = memory.read(pdpteAddress, size: 8)
+        // From the PDPTE registers, not memory: what MOV to CR3 loaded (SDM Vol. 3A 4.4.2).
+        let pdpte = pdpte(Int((linear >> 30) & 3))
         if pdpte & 1 == 0 { throw pageFault(present: false) }
         table = pdpte & addressMask
         shift = 21

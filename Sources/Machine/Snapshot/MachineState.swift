@@ -35,7 +35,10 @@ extension CPU: StateCodable {
     coder.code(&idtr.limit)
     coder.code(&cr0)
     coder.code(&cr2)
-    coder.code(&cr3)
+    // Through a copy: writing CR3 back, even unchanged, would drop the PDPTE registers (its didSet).
+    var savedCR3 = cr3
+    coder.code(&savedCR3)
+    if coder.direction == .restore { cr3 = savedCR3 }
     coder.code(&cr4)
     coder.code(&cr8)
     coder.code(&efer)
@@ -75,12 +78,17 @@ extension CPU: StateCodable {
     // State file version 5: IA32_TSX_CTRL. (A transaction never spans a snapshot: it runs to its end
     // before the run loop returns, CPU/Transaction.swift.)
     coder.code(&tsxControl)
+    // State file version 6: PAE paging's PDPTE registers, which can differ from the table in memory.
+    for i in 0..<4 { coder.code(&pdptes[i]) }
+    var loaded = pdptesLoaded
+    coder.code(&loaded)
     if coder.direction == .restore {
       transaction = Transaction()
       vendor = CPUVendor(rawValue: vendorNumber) ?? .intel
       debugShadowPending = false
       updateBreakpointsFromDebugRegisters()
       a20Enabled = gate
+      pdptesLoaded = loaded
       exit = nil
       exitPending = false
       endsSlice = false

@@ -6,8 +6,8 @@
 // into a freshly built PC, which replaces the running one only when the whole state read back, so
 // a damaged snapshot leaves the session as it was.
 //
-// File format, version 5 (1 had no A20 gate in the CPU state, 2 no local APIC, 3 no x87/SSE registers,
-// 4 no IA32_TSX_CTRL; little-endian): "EMUSTATE", u32 version, u64 kernel size, u32 kernel
+// File format, version 6 (1 had no A20 gate in the CPU state, 2 no local APIC, 3 no x87/SSE registers,
+// 4 no IA32_TSX_CTRL, 5 no PDPTE registers; little-endian): "EMUSTATE", u32 version, u64 kernel size, u32 kernel
 // CRC-32, u64 RAM bytes, u64 length of the state, the state (StateCoder), u32 CRC-32 of all the
 // bytes before it.
 
@@ -144,7 +144,7 @@ extension Session {
   // MARK: Files
 
   package static let fileMagic = Array("EMUSTATE".utf8)
-  package static let fileVersion: UInt32 = 5
+  package static let fileVersion: UInt32 = 6
 
   /// The state as a file, naming the kernel it runs.
   package func stateFile() -> [UInt8] {
