@@ -166,6 +166,27 @@ final class TransactionTests: XCTestCase {
     XCTAssertEqual(unchanged.read(Harness.data), 42)
   }
 
+  func testADebuggerReadWatchpointStopsAfterTheCommitNotAfterAnAbort() {
+    // The read inside the transaction is reported once it committed, right after XEND; an aborted
+    // transaction's reads are forgotten with the rest of it.
+    let h = machine()
+    h.cpu.setWatchpoint(Watchpoint(kind: .read, address: Harness.data + 4, length: 4), true)
+    let reason = h.run(asm("xbegin 1f; mov eax, dword ptr [rsi + 4]; xend; 1: mov ecx, 1"))
+    guard case .watchpoint(let hit) = reason else { return XCTFail("\(reason)") }
+    XCTAssertEqual(hit.address, Harness.data + 4)
+    XCTAssertEqual(hit.watchpoint.kind, .read)
+    XCTAssertEqual(h.cpu.rcx, 0, "stopped right after XEND")
+    let aborted = machine()
+    aborted.cpu.setWatchpoint(Watchpoint(kind: .read, address: Harness.data + 4, length: 4), true)
+    XCTAssertEqual(aborted.run(asm("xbegin 1f; mov eax, dword ptr [rsi + 4]; xabort 7; 1: mov ecx, 1")), .halted)
+    XCTAssertEqual(aborted.cpu.rcx, 1)
+    // Outside a transaction the same read stops after itself.
+    let plain = machine()
+    plain.cpu.setWatchpoint(Watchpoint(kind: .read, address: Harness.data + 4, length: 4), true)
+    guard case .watchpoint = plain.run(asm("mov eax, dword ptr [rsi + 4]; mov ecx, 1")) else { return XCTFail() }
+    XCTAssertEqual(plain.cpu.rcx, 0)
+  }
+
   func testSingleStepIntoXBEGINAborts() {
     let h = machine()
     h.cpu.rflags = 0x2 | Flag.tf

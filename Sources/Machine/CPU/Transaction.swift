@@ -26,8 +26,11 @@ struct Transaction {
   var cr2: UInt64 = 0
   /// Physical page address -> its bytes before the transaction could write it.
   var savedPages: [UInt64: [UInt8]] = [:]
-  /// The debugger's watchpoints, set aside while the transaction runs (restored at its end).
+  /// The debugger had watchpoints at XBEGIN. Nothing stops inside a transaction (it may be
+  /// undone): its first watched read waits in `watchedRead`, and the bytes it changed in watched
+  /// ranges are found by comparison, both reported after a commit and forgotten by an abort.
   var debuggerWatching = false
+  var watchedRead: WatchpointHit?
   /// A page more than `maximumPages` was to be mapped writable: the fault that stopped the
   /// instruction is a capacity abort.
   var overflowed = false
@@ -72,10 +75,8 @@ extension CPU {
     let flags = rflags
     transaction = Transaction(
       depth: 1, fallback: fallback, registers: (0..<16).map { regs[$0] }, flags: flags, cr2: cr2,
-      debuggerWatching: hasWatchpoints)
-    // Transactional accesses are not the debugger's to see (they may be undone); guest data
-    // breakpoints never get here (XBEGIN aborts while any is enabled).
-    hasWatchpoints = false
+      debuggerWatching: !watched.isEmpty)
+    // Guest data breakpoints never get here (XBEGIN aborts while any is enabled).
     flushTLB()
   }
 
@@ -154,12 +155,14 @@ extension CPU {
   func commitTransaction() {
     let t = transaction
     endTransaction()
-    if t.debuggerWatching { reportWatchedChanges(t) }
+    guard t.debuggerWatching else { return }
+    if let hit = t.watchedRead { return stop(.watchpoint(hit)) }
+    reportWatchedChanges(t)
   }
 
-  /// The debugger's accesses were not watched inside the transaction; after a commit, a write (or
-  /// access) watchpoint whose bytes it changed stops the machine after XEND, as gdb's `watch` would
-  /// have stopped at the store. Reads and stores of an unchanged value are not reported.
+  /// After a commit, a write (or access) watchpoint whose bytes the transaction changed stops the
+  /// machine after XEND, as gdb's `watch` would have stopped at the store; a store of an unchanged
+  /// value is not reported.
   private func reportWatchedChanges(_ t: Transaction) {
     for w in watched where w.kind != .read {
       for k in 0..<min(w.length, 0x1000) {
@@ -196,12 +199,7 @@ extension CPU {
   }
 
   private func endTransaction() {
-    let watching = transaction.debuggerWatching
     transaction = Transaction()
-    if watching {
-      hasWatchpoints = true
-      flushTLB()  // entries filled meanwhile carry the fast tags watched pages must not have
-    }
     interruptCheckNeeded = true
   }
 

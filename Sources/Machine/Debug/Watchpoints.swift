@@ -99,6 +99,15 @@ extension CPU {
     }
     // The first hit of the instruction is the one reported (nothing else sets an exit mid-instruction).
     guard !exitPending else { return }
+    if transaction.depth != 0 {
+      // Nothing stops inside a transaction (CPU/Transaction.swift): its first watched read is kept
+      // for the commit, and what its stores changed is compared there.
+      guard !isWrite && transaction.watchedRead == nil,
+        let w = watched.first(where: { $0.matches(linear, size: size, isWrite: false) })
+      else { return }
+      transaction.watchedRead = WatchpointHit(watchpoint: w, address: max(linear, w.address))
+      return
+    }
     for w in watched where w.matches(linear, size: size, isWrite: isWrite) {
       return stop(.watchpoint(WatchpointHit(watchpoint: w, address: max(linear, w.address))))
     }
