@@ -1,5 +1,5 @@
-// The guest's debug registers: DR6/DR7 fixed bits, instruction breakpoints (faults, RF), data
-// breakpoints (traps), general detect, and #DB traps around MOV SS and ICEBP (SDM Vol. 3B 18.2, 18.3).
+// The guest's debug registers: DR6/DR7 fixed bits, instruction breakpoints (faults, RF), data and
+// I/O breakpoints (traps), general detect, and #DB traps around MOV SS and ICEBP (SDM Vol. 3B 18.2, 18.3).
 
 import XCTest
 
@@ -61,6 +61,53 @@ final class DebugRegisterTests: XCTestCase {
     XCTAssertEqual(h.cpu.register(.r13), 0xFFFF_0FF2, "B1")
     let write = Harness.code + UInt64(asm("mov dr1, rax; mov dr7, rdx; mov eax, [rsi]; mov dword ptr [rsi], 1").count)
     XCTAssertEqual(h.cpu.register(.r14), write, "a trap: RIP after the store")
+  }
+
+  func testDataBreakpointInAREPStringTrapsAfterEachIterationThatHitsIt() {
+    // DR1 watches the 4 bytes at data + 4 for writes; REP STOSB writes data..data + 7: the four
+    // iterations that store into the range each end with a #DB, RIP still on the string until the
+    // last one (SDM Vol. 3B 18.3.1.2).
+    let h = machine()
+    (h.cpu.rax, h.cpu.rdx, h.cpu.rdi) = (Harness.data + 4, 0x00D0_0008, Harness.data)
+    h.run(asm("mov dr1, rax; mov dr7, rdx; mov ecx, 8; rep stosb; nop; hlt"))
+    XCTAssertEqual(h.cpu.register(.r12), 4)
+    XCTAssertEqual(h.cpu.rdi, Harness.data + 8)
+    XCTAssertEqual(
+      h.cpu.register(.r14), Harness.code + UInt64(asm("mov dr1, rax; mov dr7, rdx; mov ecx, 8; rep stosb").count))
+  }
+
+  func testIOBreakpointTrapsAfterThePortAccessOnlyWithCR4DE() {
+    // DR0 = port 0x80, DR7 = L0 with R/W0 = 10b (I/O), LEN0 = 1 byte (SDM Vol. 3B 18.2.4).
+    let h = machine()
+    h.cpu.cr4 |= ControlBit.de
+    (h.cpu.rax, h.cpu.rdx) = (0x80, 0x0002_0001)
+    h.run(asm("mov dr0, rax; mov dr7, rdx; out 0x81, al; in al, 0x80; nop; hlt"))
+    XCTAssertEqual(h.cpu.register(.r12), 1, "OUT to 0x81 is not the breakpoint's port; IN from 0x80 is")
+    XCTAssertEqual(h.cpu.register(.r13), 0xFFFF_0FF1, "B0")
+    let after = Harness.code + UInt64(asm("mov dr0, rax; mov dr7, rdx; out 0x81, al; in al, 0x80").count)
+    XCTAssertEqual(h.cpu.register(.r14), after, "a trap: RIP after the IN")
+    // A word access at 0x7F covers 0x80 too.
+    let word = machine()
+    word.cpu.cr4 |= ControlBit.de
+    (word.cpu.rax, word.cpu.rdx) = (0x80, 0x0002_0001)
+    word.run(asm("mov dr0, rax; mov dr7, rdx; mov dx, 0x7f; out dx, ax; nop; hlt"))
+    XCTAssertEqual(word.cpu.register(.r12), 1)
+    // REP OUTSB traps after each iteration (SDM Vol. 3B 18.3.1.2), RIP still on the REP string.
+    let rep = machine()
+    rep.cpu.cr4 |= ControlBit.de
+    (rep.cpu.rax, rep.cpu.rdx, rep.cpu.rsi) = (0x80, 0x0002_0001, Harness.data)
+    rep.run(asm("mov dr0, rax; mov dr7, rdx; mov dx, 0x80; mov ecx, 3; rep outsb; nop; hlt"))
+    XCTAssertEqual(rep.cpu.register(.r12), 3, "one #DB per iteration")
+    XCTAssertEqual(rep.cpu.rcx, 0)
+    XCTAssertEqual(
+      rep.cpu.register(.r14),
+      Harness.code + UInt64(asm("mov dr0, rax; mov dr7, rdx; mov dx, 0x80; mov ecx, 3; rep outsb").count),
+      "the last iteration's trap is after the string")
+    // Without CR4.DE the encoding is undefined and breaks on nothing.
+    let off = machine()
+    (off.cpu.rax, off.cpu.rdx) = (0x80, 0x0002_0001)
+    off.run(asm("mov dr0, rax; mov dr7, rdx; out 0x81, al; in al, 0x80; nop; hlt"))
+    XCTAssertEqual(off.cpu.register(.r12), 0)
   }
 
   func testGeneralDetectFaultsTheNextDebugRegisterAccessAndClearsGD() {

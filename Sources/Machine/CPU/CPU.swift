@@ -220,6 +220,8 @@ public final class CPU {
   var instructionBreakpoints: [UInt64: UInt64] = [:]
   /// Enabled DR0-DR3 data breakpoints with their DR6.B bits.
   var guestWatched: [(Watchpoint, UInt64)] = []
+  /// The guest's I/O breakpoints (DR7 R/W = 10b with CR4.DE): ports, and the DR6 bit each sets.
+  var ioBreakpoints: [(ports: Range<UInt32>, bit: UInt64)] = []
   /// Why the CPU left its slice early, as Machine.run will report it (halted, triple fault, strict
   /// mode's opcode, a debugger's breakpoint or watchpoint); set by `stop(_:)`.
   var exit: StopReason?

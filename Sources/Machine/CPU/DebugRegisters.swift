@@ -3,9 +3,10 @@
 // data breakpoints are traps taken after it, general detect faults a MOV DR while DR7.GD is set.
 // They reuse the debugger's machinery, so an enabled breakpoint costs nothing on the hot path:
 // instruction breakpoint addresses are checked where gdb's are (a block at one is never cached,
-// CPU/BlockCache.swift), data breakpoints are watched ranges (Debug/Watchpoints.swift).
+// CPU/BlockCache.swift), data breakpoints are watched ranges (Debug/Watchpoints.swift), I/O
+// breakpoints (R/W = 10b, with CR4.DE) a short list compared on port accesses only.
 //
-// Not implemented: I/O breakpoints (R/W = 10b with CR4.DE), task-switch traps (TSS T bit), DR7.LE/GE
+// Not implemented: task-switch traps (TSS T bit), DR7.LE/GE
 // (exact breakpoints are always exact here), bus-lock detection.
 
 extension CPU {
@@ -70,6 +71,7 @@ extension CPU {
   func updateBreakpointsFromDebugRegisters() {
     var code: [UInt64: UInt64] = [:]
     var data: [(Watchpoint, UInt64)] = []
+    var io: [(ports: Range<UInt32>, bit: UInt64)] = []
     let dr7 = debugRegs[7]
     for k in 0..<4 where (dr7 >> UInt64(2 * k)) & 3 != 0 {
       let control = dr7 >> UInt64(16 + 4 * k)
@@ -79,9 +81,13 @@ extension CPU {
       case 0: code[address, default: 0] |= 1 << UInt64(k)
       case 1: data.append((Watchpoint(kind: .write, address: address & ~(length - 1), length: length), 1 << UInt64(k)))
       case 3: data.append((Watchpoint(kind: .access, address: address & ~(length - 1), length: length), 1 << UInt64(k)))
-      default: break  // I/O breakpoints are not implemented
+      default:
+        // Without CR4.DE, R/W = 10b is undefined (SDM Vol. 3B 18.2.4); it breaks on nothing here.
+        let start = UInt32(truncatingIfNeeded: address & 0xFFFF & ~(length - 1))
+        if cr4 & ControlBit.de != 0 { io.append((start..<start + UInt32(length), 1 << UInt64(k))) }
       }
     }
+    ioBreakpoints = io
     if code != instructionBreakpoints {
       instructionBreakpoints = code
       blocks.flush()  // blocks were built without stopping at the new addresses
@@ -89,6 +95,17 @@ extension CPU {
     if data.map(\.0) != guestWatched.map(\.0) || data.map(\.1) != guestWatched.map(\.1) {
       guestWatched = data
       rebuildWatchedPages()
+    }
+  }
+
+  /// An I/O breakpoint is a trap, like a data breakpoint: its DR6 bit waits in `pendingDebugTrap`
+  /// for the end of the instruction (of the iteration, for a REP string).
+  func checkIOBreakpoints(_ port: UInt16, size: Int) {
+    let accessed = UInt32(port)..<UInt32(port) + UInt32(size)
+    for (ports, bit) in ioBreakpoints where ports.overlaps(accessed) {
+      pendingDebugTrap |= bit
+      interruptCheckNeeded = true
+      endSlice()
     }
   }
 

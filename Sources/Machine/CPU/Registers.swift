@@ -186,6 +186,8 @@ public enum ControlBit {
   public static let cd: UInt64 = 1 << 30
   /// CR0.PG: paging.
   public static let pg: UInt64 = 1 << 31
+  /// CR4.DE: debugging extensions: DR4/DR5 are reserved and DR7 can set I/O breakpoints.
+  public static let de: UInt64 = 1 << 3
   /// CR4.PSE: 4 MiB pages without PAE.
   public static let pse: UInt64 = 1 << 4
   /// CR4.PAE: physical address extension, required for long mode.

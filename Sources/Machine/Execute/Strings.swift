@@ -30,9 +30,9 @@ extension CPU {
         let z = zero
         if (i.rep == 1 && !z) || (i.rep == 2 && z) { return }
       }
-      // A watchpoint hit (the only exit set mid-instruction) stops after this iteration, RIP still on
-      // the instruction (SDM Vol. 3A 17.3.1.2).
-      if (cycles >= sliceLimit || exitPending) && count > 1 {
+      // A watchpoint hit (the only exit set mid-instruction), or a guest data or I/O breakpoint's
+      // trap, stops after this iteration, RIP still on the instruction (SDM Vol. 3B 18.3.1.2).
+      if (cycles >= sliceLimit || exitPending || pendingDebugTrap & 0xF != 0) && count > 1 {
         suspendRepeat()
         return
       }

@@ -23,9 +23,16 @@ extension CPU {
     if mode != .real && cpl > Int((flagBits >> 12) & 3) { throw Fault.gp(0) }
   }
 
-  /// IN/OUT/INS/OUTS: allowed when CPL <= IOPL, otherwise only if every bit for the accessed ports is
-  /// clear in the TSS I/O permission bitmap (SDM Vol. 1 19.5.2); a bitmap outside the TSS limit is #GP(0).
+  /// Before IN/OUT/INS/OUTS (each iteration of a REP string) touches `size` ports from `port`: the
+  /// permission check, then the guest's I/O breakpoints, which the access hits once it is allowed.
   func checkPortAccess(_ port: UInt16, size: Int) throws(Fault) {
+    try checkIOPermission(port, size: size)
+    if !ioBreakpoints.isEmpty { checkIOBreakpoints(port, size: size) }
+  }
+
+  /// Allowed when CPL <= IOPL, otherwise only if every bit for the accessed ports is clear in the
+  /// TSS I/O permission bitmap (SDM Vol. 1 19.5.2); a bitmap outside the TSS limit is #GP(0).
+  func checkIOPermission(_ port: UInt16, size: Int) throws(Fault) {
     // Virtual-8086 mode always consults the bitmap: IOPL does not grant I/O there (SDM Vol. 1 19.5.2).
     if mode == .real || (mode != .virtual8086 && cpl <= Int((flagBits >> 12) & 3)) { return }
     guard tr.limit >= 0x67 else { throw Fault.gp(0) }
@@ -147,12 +154,12 @@ extension CPU {
       try requirePrivilege()
       let n = Int(i.reg & 7)
       // DR4 and DR5 alias DR6 and DR7 unless CR4.DE makes them reserved (SDM Vol. 3B 18.2.2).
-      if (n == 4 || n == 5) && cr4 & 0x8 != 0 { throw Fault.invalidOpcode }
+      if (n == 4 || n == 5) && cr4 & ControlBit.de != 0 { throw Fault.invalidOpcode }
       writeReg(Int(i.rm), size: size, rex: true, try readDebugRegister(n == 4 ? 6 : (n == 5 ? 7 : n)))
     case .movToDR:
       try requirePrivilege()
       let n = Int(i.reg & 7)
-      if (n == 4 || n == 5) && cr4 & 0x8 != 0 { throw Fault.invalidOpcode }
+      if (n == 4 || n == 5) && cr4 & ControlBit.de != 0 { throw Fault.invalidOpcode }
       try writeDebugRegister(n == 4 ? 6 : (n == 5 ? 7 : n), readReg(Int(i.rm), size: size, rex: true))
     case .lgdt, .lidt:
       try requirePrivilege()
@@ -272,7 +279,7 @@ extension CPU {
       // The bits this core implements: TSD DE PSE PAE PGE PCE OSFXSR OSXMMEXCPT UMIP LA57 PCIDE OSXSAVE
       // SMEP SMAP PKE PKS. Any other (VME and PVI among them) is #GP(0).
       let supported: UInt64 =
-        0x4 | 0x8 | ControlBit.pse | ControlBit.pae | ControlBit.pge | 0x100 | 0x200 | 0x400 | ControlBit.smep
+        0x4 | ControlBit.de | ControlBit.pse | ControlBit.pae | ControlBit.pge | 0x100 | 0x200 | 0x400 | ControlBit.smep
         | ControlBit.smap | ControlBit.pke | ControlBit.pks | ControlBit.osxsave | ControlBit.pcide | ControlBit.umip
         | ControlBit.la57
       if v & ~supported != 0 { throw Fault.gp(0) }
@@ -283,11 +290,13 @@ extension CPU {
         throw Fault.gp(0)
       }
       if isLongModeActive && v & ControlBit.pae == 0 { throw Fault.gp(0) }
+      let debugExtensionsChanged = (v ^ cr4) & ControlBit.de != 0
       let paeAfter = pagingEnabled && v & ControlBit.pae != 0 && !isLongModeActive
       let changed = (v ^ cr4) & (ControlBit.pae | ControlBit.pge | ControlBit.pse | ControlBit.smep) != 0
       let entries = paeAfter && changed ? try readPDPTEs(cr3) : nil
       cr4 = v
       loadPDPTERegisters(entries)
+      if debugExtensionsChanged { updateBreakpointsFromDebugRegisters() }  // DR7's I/O breakpoints
       updateModeTag()
       flushTLB()
     case 8:
