@@ -50,6 +50,19 @@ final class TaskSwitchTests: XCTestCase {
     XCTAssertEqual(h.cpu.rsi, 2)
   }
 
+  func testTheTSSTrapFlagRaisesADebugTrapBeforeTheTasksFirstInstruction() {
+    // The #DB handler notes DR6 and the EIP it interrupted, then halts (SDM Vol. 3B 18.3.1.5).
+    let h = makeHarness(taskRuns: asm32("mov esi, 5; iretd"))
+    h.memory.write(taskTSS + 0x64, size: 2, value: 1)
+    h.setGate32(1, handler: Harness.code + 0x800)
+    h.memory.write(asm32("mov ebx, dr6; mov ecx, [esp]; hlt"), at: Harness.code + 0x800)
+    h.run([0x9A, 0, 0, 0, 0, 0x38, 0])
+    XCTAssertEqual(h.cpu.rbx & 0xE00F, 0x8000, "DR6.BT alone")
+    XCTAssertEqual(h.cpu.rcx, taskCode, "before the task's first instruction")
+    XCTAssertEqual(h.cpu.rsi, 0, "which has not run")
+    XCTAssertEqual(h.cpu.tr.selector, 0x38, "in the new task")
+  }
+
   func testABusyTaskCannotBeCalled() {
     let h = makeHarness(taskRuns: [0xF4])
     h.setGate32(13, handler: Harness.code + 0x800)

@@ -4,9 +4,10 @@
 // They reuse the debugger's machinery, so an enabled breakpoint costs nothing on the hot path:
 // instruction breakpoint addresses are checked where gdb's are (a block at one is never cached,
 // CPU/BlockCache.swift), data breakpoints are watched ranges (Debug/Watchpoints.swift), I/O
-// breakpoints (R/W = 10b, with CR4.DE) a short list compared on port accesses only.
+// breakpoints (R/W = 10b, with CR4.DE) a short list compared on port accesses only. A task switch
+// into a TSS with its T flag set traps with DR6.BT (CPU/TaskSwitch.swift).
 //
-// Not implemented: task-switch traps (TSS T bit), DR7.LE/GE
+// Not implemented: DR7.LE/GE
 // (exact breakpoints are always exact here), bus-lock detection.
 
 extension CPU {
@@ -30,9 +31,11 @@ extension CPU {
   static let dr7Writable: UInt64 = 0xFFFF_23FF
   /// DR7.GD: MOV to or from a debug register raises #DB first.
   static let generalDetect: UInt64 = 1 << 13
-  /// DR6.BD, BS: the #DB came from general detect, from single-stepping.
+  /// DR6.BD, BS, BT: the #DB came from general detect, from single-stepping, from a task switch
+  /// into a TSS with its T flag set.
   static let dr6BD: UInt64 = 1 << 13
   static let dr6BS: UInt64 = 1 << 14
+  static let dr6BT: UInt64 = 1 << 15
 
   /// MOV from DRn (n already resolved from the DR4/DR5 aliases).
   func readDebugRegister(_ n: Int) throws(Fault) -> UInt64 {

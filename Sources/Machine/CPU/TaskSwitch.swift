@@ -22,6 +22,8 @@ enum TSS32 {
   static let eax: UInt64 = 0x28  // then ECX EDX EBX ESP EBP ESI EDI, 4 bytes apart
   static let es: UInt64 = 0x48  // then CS SS DS FS GS, 4 bytes apart
   static let ldt: UInt64 = 0x60
+  /// Bit 0: T, the debug trap flag (SDM Vol. 3A figure 8-2).
+  static let debugTrap: UInt64 = 0x64
   static let minimumLimit: UInt32 = 0x67
 }
 
@@ -65,6 +67,7 @@ extension CPU {
     var newSelectors = [UInt16](repeating: 0, count: 6)
     for s in 0..<6 { newSelectors[s] = UInt16(try readSystem(new + TSS32.es + UInt64(s * 4), size: 2)) }
     let newLDT = UInt16(try readSystem(new + TSS32.ldt, size: 2))
+    let trapsOnEntry = try readSystem(new + TSS32.debugTrap, size: 2) & 1 != 0
 
     // Busy bits, the link and NT (table 8-2): JMP and IRET free the old task, CALL and interrupts
     // nest the new one under it.
@@ -112,6 +115,12 @@ extension CPU {
       let mask: UInt64 = segments[Seg.ss].isDefault32 ? 0xFFFF_FFFF : 0xFFFF
       try pushSystem(&sp, UInt64(errorCode), size: 4, stackBase: segments[Seg.ss].base, mask: mask)
       regs[Reg.rsp] = sp
+    }
+    // The new TSS's T flag: a #DB trap with DR6.BT once the switch is done, before the task's first
+    // instruction (SDM Vol. 3B 18.3.1.5).
+    if trapsOnEntry {
+      pendingDebugTrap |= CPU.dr6BT
+      interruptCheckNeeded = true
     }
   }
 
