@@ -67,11 +67,7 @@ public final class CPU {
   /// CR2: the linear address of the last page fault.
   public var cr2: UInt64 = 0
   /// CR3: the physical address of the top-level page table.
-  public internal(set) var cr3: UInt64 = 0 {
-    // Set directly (a test, a loader), CR3 leaves PAE paging's PDPTE registers to the next walk;
-    // MOV to CR3 and task switches load them at once (Memory/Paging.swift).
-    didSet { pdptesLoaded = false }
-  }
+  public internal(set) var cr3: UInt64 = 0
   /// CR4: PAE, PSE, PGE and the other extensions.
   public internal(set) var cr4: UInt64 = 0
   /// CR8: the local APIC's task priority class, TPR[7:4] (SDM Vol. 3A 11.8.6.1).
@@ -188,9 +184,11 @@ public final class CPU {
   }
   /// ANDed into every physical address translation forms (Paging.swift).
   var a20Mask: UInt64 = ~0
-  /// PAE paging's four PDPTE registers (SDM Vol. 3A 4.4.1), and whether they hold CR3's table.
+  /// PAE paging's four PDPTE registers (SDM Vol. 3A 4.4.1), and the CR3 they were loaded from (nil
+  /// until they are): a CR3 set directly rather than by MOV (a test, a loader) differs from it, and
+  /// the next walk loads them (Memory/Paging.swift).
   var pdptes = SIMD4<UInt64>()
-  var pdptesLoaded = false
+  var pdptesCR3: UInt64?
 
   /// When true, an opcode this core does not implement stops the machine instead of raising #UD.
   public var strict = false
@@ -321,6 +319,7 @@ public final class CPU {
     cr2 = 0
     cr3 = 0
     cr4 = 0
+    pdptesCR3 = nil
     efer = 0
     gdtr = TableRegister()
     idtr = TableRegister(base: 0, limit: 0x3FF)

@@ -19,19 +19,19 @@ extension CPU {
     return entries
   }
 
-  /// Makes `entries`, when a MOV to CR or a task switch read them, the PDPTE registers.
+  /// Makes `entries`, when a MOV to CR or a task switch read them, the PDPTE registers for CR3.
   func loadPDPTERegisters(_ entries: SIMD4<UInt64>?) {
     guard let entries else { return }
     pdptes = entries
-    pdptesLoaded = true
+    pdptesCR3 = cr3
   }
 
   /// PDPTE register `i` (linear address bits 31:30). State set directly rather than by MOV to CR
-  /// (tests, a loader, a snapshot of an older format) is loaded at the first walk that needs it.
+  /// (tests, a loader) is loaded at the first walk that needs it.
   func pdpte(_ i: Int) -> UInt64 {
-    if !pdptesLoaded {
+    if pdptesCR3 != cr3 {
       pdptes = (try? readPDPTEs(cr3, checked: false)) ?? SIMD4()
-      pdptesLoaded = true
+      pdptesCR3 = cr3
     }
     return pdptes[i]
   }

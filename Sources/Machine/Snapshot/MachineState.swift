@@ -35,10 +35,7 @@ extension CPU: StateCodable {
     coder.code(&idtr.limit)
     coder.code(&cr0)
     coder.code(&cr2)
-    // Through a copy: writing CR3 back, even unchanged, would drop the PDPTE registers (its didSet).
-    var savedCR3 = cr3
-    coder.code(&savedCR3)
-    if coder.direction == .restore { cr3 = savedCR3 }
+    coder.code(&cr3)
     coder.code(&cr4)
     coder.code(&cr8)
     coder.code(&efer)
@@ -80,15 +77,17 @@ extension CPU: StateCodable {
     coder.code(&tsxControl)
     // State file version 6: PAE paging's PDPTE registers, which can differ from the table in memory.
     for i in 0..<4 { coder.code(&pdptes[i]) }
-    var loaded = pdptesLoaded
+    var loaded = pdptesCR3 != nil
+    var loadedFrom = pdptesCR3 ?? 0
     coder.code(&loaded)
+    coder.code(&loadedFrom)
     if coder.direction == .restore {
       transaction = Transaction()
       vendor = CPUVendor(rawValue: vendorNumber) ?? .intel
       debugShadowPending = false
       updateBreakpointsFromDebugRegisters()
       a20Enabled = gate
-      pdptesLoaded = loaded
+      pdptesCR3 = loaded ? loadedFrom : nil
       exit = nil
       exitPending = false
       endsSlice = false
