@@ -26,10 +26,10 @@ struct Transaction {
   var cr2: UInt64 = 0
   /// Physical page address -> its bytes before the transaction could write it.
   var savedPages: [UInt64: [UInt8]] = [:]
-  /// The debugger had watchpoints at XBEGIN. Nothing stops inside a transaction (it may be
-  /// undone): its first watched read waits in `watchedRead`, and the bytes it changed in watched
-  /// ranges are found by comparison, both reported after a commit and forgotten by an abort.
-  var debuggerWatching = false
+  /// Nothing stops inside a transaction (it may be undone): its first read that a debugger
+  /// watchpoint covers waits here, and the bytes it changed in watched ranges are found by
+  /// comparison; both are reported after a commit and forgotten by an abort. (The debugger cannot
+  /// change its watchpoints meanwhile: a transaction runs to its end in one step of the run loop.)
   var watchedRead: WatchpointHit?
   /// A page more than `maximumPages` was to be mapped writable: the fault that stopped the
   /// instruction is a capacity abort.
@@ -74,8 +74,7 @@ extension CPU {
   func startTransaction(fallback: UInt64) {
     let flags = rflags
     transaction = Transaction(
-      depth: 1, fallback: fallback, registers: (0..<16).map { regs[$0] }, flags: flags, cr2: cr2,
-      debuggerWatching: !watched.isEmpty)
+      depth: 1, fallback: fallback, registers: (0..<16).map { regs[$0] }, flags: flags, cr2: cr2)
     // Guest data breakpoints never get here (XBEGIN aborts while any is enabled).
     flushTLB()
   }
@@ -155,7 +154,6 @@ extension CPU {
   func commitTransaction() {
     let t = transaction
     endTransaction()
-    guard t.debuggerWatching else { return }
     if let hit = t.watchedRead { return stop(.watchpoint(hit)) }
     reportWatchedChanges(t)
   }
