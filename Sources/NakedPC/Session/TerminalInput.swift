@@ -33,6 +33,11 @@ package final class TerminalInput {
     }
   }
 
+  deinit {
+    pthread_mutex_destroy(lock)
+    lock.deallocate()
+  }
+
   private func readUntilEndOfInput() {
     var buffer = [UInt8](repeating: 0, count: 4096)
     while true {
