@@ -86,8 +86,9 @@ extension CPU {
       case 3: data.append((Watchpoint(kind: .access, address: address & ~(length - 1), length: length), 1 << UInt64(k)))
       default:
         // Without CR4.DE, R/W = 10b is undefined (SDM Vol. 3B 18.2.4); it breaks on nothing here.
+        guard cr4 & ControlBit.de != 0 else { break }
         let start = UInt32(truncatingIfNeeded: address & 0xFFFF & ~(length - 1))
-        if cr4 & ControlBit.de != 0 { io.append((start..<start + UInt32(length), 1 << UInt64(k))) }
+        io.append((start..<start + UInt32(length), 1 << UInt64(k)))
       }
     }
     ioBreakpoints = io
