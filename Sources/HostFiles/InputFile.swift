@@ -1,9 +1,10 @@
 // InputFile.swift: the whole of a file emu reads (kernel, modules, recordings, state files, serial input).
 //
-// Why read(2) and not FileManager.contents(atPath:): that builds a Data, which then has to be copied
-// into the [UInt8] everything here works on; for the kernel the two were a twentieth of the launch
-// to the shell prompt. Reading until end of file also serves what has no size: a FIFO, a pipe,
-// /dev/stdin.
+// Why read(2) and not FileManager.contents(atPath:): that needs Foundation (whose libraries were half
+// of emu's start-up) and builds a Data that is then copied into the [UInt8] everything here works on;
+// for the kernel the two were a twentieth of the launch to the shell prompt. Here a file is read into
+// one buffer and appended to the array, one copy. Reading until end of file also serves what has no
+// size: a FIFO, a pipe, /dev/stdin.
 
 #if canImport(Glibc)
   import Glibc
